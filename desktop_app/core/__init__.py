@@ -1,0 +1,1 @@
+"""Pure-Python core of the app: templates, the check, review, storage and export. Never imports Qt."""

@@ -1,0 +1,122 @@
+"""GiNZA loading and analysis: loaded once, used from one thread at a time, cached per paragraph."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import OrderedDict
+
+from desktop_app.core.checks.analysis import Analysis, Entity, Token
+from desktop_app.core.textutil import sanitize_for_nlp
+
+MODEL_NAME = "ja_ginza"
+# Sudachi refuses inputs over ~49 KB; a letter paragraph is far shorter. Longer runs are split.
+MAX_SEGMENT = 1200
+# Beyond this many characters the check uses patterns only (GiNZA needs ~0.6 s per 1,000 chars).
+MAX_NLP_CHARS = 60_000
+
+
+class ModelUnavailable(RuntimeError):
+    pass
+
+
+def _segments(text: str) -> list[tuple[int, str]]:
+    """Split into paragraphs (lines), and long lines at sentence ends, keeping offsets."""
+    out: list[tuple[int, str]] = []
+    pos = 0
+    for line in text.split("\n"):
+        if line.strip():
+            start = 0
+            while len(line) - start > MAX_SEGMENT:
+                cut = max(line.rfind("。", start, start + MAX_SEGMENT) + 1, 0)
+                if cut <= start:
+                    cut = start + MAX_SEGMENT
+                out.append((pos + start, line[start:cut]))
+                start = cut
+            out.append((pos + start, line[start:]))
+        pos += len(line) + 1
+    return out
+
+
+_SPACE_ONLY = re.compile(r"^\s*$")
+
+
+class NlpEngine:
+    """Owns the spaCy pipeline. Thread-safe through a lock; the GUI uses it from one worker thread."""
+
+    def __init__(self, model: str = MODEL_NAME, cache_size: int = 4000):
+        self.model_name = model
+        self._nlp = None
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[str, tuple[tuple[Token, ...], tuple[Entity, ...]]] = OrderedDict()
+        self._cache_size = cache_size
+        self.load_seconds: float | None = None
+        self.parsed_chars = 0  # characters actually parsed (not from cache), for benchmarks
+
+    @property
+    def loaded(self) -> bool:
+        return self._nlp is not None
+
+    def load(self) -> float:
+        """Load the model from the installed ja-ginza package (never from the network)."""
+        with self._lock:
+            if self._nlp is not None:
+                return self.load_seconds or 0.0
+            t0 = time.perf_counter()
+            try:
+                import spacy
+
+                # compound_splitter and bunsetu_recognizer are not used by any rule.
+                nlp = spacy.load(self.model_name, exclude=["compound_splitter", "bunsetu_recognizer"])
+            except Exception as exc:  # ImportError, OSError (model missing), version mismatch
+                raise ModelUnavailable(
+                    f"日本語解析モデル（{self.model_name}）を読み込めませんでした: {exc}"
+                ) from exc
+            self._nlp = nlp
+            self.load_seconds = time.perf_counter() - t0
+            return self.load_seconds
+
+    def _parse_segment(self, doc) -> tuple[tuple[Token, ...], tuple[Entity, ...]]:
+        tokens = tuple(
+            Token(t.idx, t.idx + len(t.text), t.text, t.tag_, t.pos_, t.lemma_,
+                  (t.morph.get("Reading") or [""])[0])
+            for t in doc
+            if not t.is_space
+        )
+        ents = tuple(Entity(e.start_char, e.end_char, e.label_) for e in doc.ents)
+        return tokens, ents
+
+    def analyze(self, text: str) -> Analysis:
+        if self._nlp is None:
+            raise ModelUnavailable("model not loaded")
+        limit = None
+        if len(text) > MAX_NLP_CHARS:
+            limit = MAX_NLP_CHARS
+            text = text[:MAX_NLP_CHARS]
+        clean = sanitize_for_nlp(text)
+        segments = [(off, seg) for off, seg in _segments(clean) if not _SPACE_ONLY.match(seg)]
+        with self._lock:
+            todo = [seg for _, seg in segments if seg not in self._cache]
+            if todo:
+                unique = list(dict.fromkeys(todo))
+                for seg, doc in zip(unique, self._nlp.pipe(unique, batch_size=32), strict=True):
+                    self._cache[seg] = self._parse_segment(doc)
+                    self.parsed_chars += len(seg)
+            tokens: list[Token] = []
+            ents: list[Entity] = []
+            for off, seg in segments:
+                seg_tokens, seg_ents = self._cache[seg]
+                self._cache.move_to_end(seg)
+                tokens.extend(Token(t.start + off, t.end + off, t.text, t.tag, t.pos, t.lemma, t.reading)
+                              for t in seg_tokens)
+                ents.extend(Entity(e.start + off, e.end + off, e.label) for e in seg_ents)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return Analysis(tokens=tokens, entities=ents, nlp_used=True, nlp_limit=limit)
+
+    def readings(self, text: str) -> list[str]:
+        """Katakana readings of the tokens of a short text (e.g. a name from the form)."""
+        if self._nlp is None or not text.strip():
+            return []
+        return [t.reading for t in self.analyze(text).tokens]

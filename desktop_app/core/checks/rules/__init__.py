@@ -1,0 +1,23 @@
+"""The rule registry: every rule the check runs, in the order they run (persons before health)."""
+
+from __future__ import annotations
+
+from desktop_app.core.checks.rules.base import CheckDoc, PersonMention, Rule
+from desktop_app.core.checks.rules.contact import AddressRule, EmailRule, PhoneNumberRule
+from desktop_app.core.checks.rules.dates_ages import AgeRule, BirthdateRule
+from desktop_app.core.checks.rules.etiquette import CondolenceRule, SalutationPairRule, SeasonGreetingRule
+from desktop_app.core.checks.rules.health import HealthRule
+from desktop_app.core.checks.rules.identifiers import BankAccountRule, IdNumberRule
+from desktop_app.core.checks.rules.person import PersonRule
+from desktop_app.core.checks.rules.phrases import RiskPhraseRule
+
+
+def default_rules() -> list[Rule]:
+    return [
+        EmailRule(), PhoneNumberRule(), IdNumberRule(), BankAccountRule(), AddressRule(), BirthdateRule(),
+        AgeRule(), PersonRule(), HealthRule(), RiskPhraseRule(), SalutationPairRule(), SeasonGreetingRule(),
+        CondolenceRule(),
+    ]
+
+
+__all__ = ["CheckDoc", "PersonMention", "Rule", "default_rules"]

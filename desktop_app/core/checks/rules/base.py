@@ -1,0 +1,99 @@
+"""What every rule shares: the per-run document (text, analysis, context) and the Rule base class."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from desktop_app.core.checks.analysis import Analysis
+from desktop_app.core.letters import CheckContext, Finding, Severity
+from desktop_app.core.textutil import fold_width
+
+_DIGITS = re.compile(r"\d")
+
+
+def digits_of(s: str) -> str:
+    return "".join(_DIGITS.findall(fold_width(s)))
+
+
+def squash(s: str) -> str:
+    """Drop spaces, 〒 and the postcode, fold widths: for comparing addresses written two ways."""
+    s = fold_width(s)
+    s = re.sub(r"〒?\s*\d{3}-\d{4}", "", s)
+    return re.sub(r"[\s,、]", "", s)
+
+
+@dataclass
+class PersonMention:
+    start: int
+    end: int
+    text: str
+    role: str  # recipient | subject | sender | staff | family | professional | third_party | unknown
+    reason: str
+
+    @property
+    def third_party(self) -> bool:
+        return self.role == "third_party"
+
+
+@dataclass
+class CheckDoc:
+    """One run of the check over one text: shared by all rules, built once."""
+
+    text: str
+    analysis: Analysis
+    context: CheckContext
+    readings: dict[str, list[str]] = field(default_factory=dict)  # context name -> katakana readings
+    folded: str = ""
+    facility_spans: list[tuple[int, int]] = field(default_factory=list)
+    persons: list[PersonMention] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.folded = fold_width(self.text)
+        self.token_starts = self.analysis.starts()
+        self.token_ends = self.analysis.ends()
+        self.facility_spans = self._find_facility_spans()
+
+    def _find_facility_spans(self) -> list[tuple[int, int]]:
+        fac = self.context.facility
+        spans: list[tuple[int, int]] = []
+        for value in (fac.name, fac.address, fac.email):
+            if value and len(value) >= 2:
+                v = fold_width(value)
+                for m in re.finditer(re.escape(v), self.folded):
+                    spans.append((m.start(), m.end()))
+                # the facility name is often written without its legal prefix, or with a space dropped
+                if value is fac.name:
+                    core = re.sub(r"^(社会福祉法人|医療法人|株式会社|有限会社)\S*\s*", "", v)
+                    for part in {core, core.replace(" ", ""), core.replace(" ", "\u3000")} | set(core.split()):
+                        if len(part) >= 3 and part != v:
+                            for m in re.finditer(re.escape(part), self.folded):
+                                spans.append((m.start(), m.end()))
+        return spans
+
+    def in_facility(self, start: int, end: int) -> bool:
+        return any(s <= start and end <= e for s, e in self.facility_spans)
+
+    def facility_phone_digits(self) -> list[str]:
+        fac = self.context.facility
+        return [d for d in (digits_of(fac.phone), digits_of(fac.fax)) if len(d) >= 9]
+
+
+class Rule:
+    """A rule detects one kind of problem; its data are class constants, its doc says why it matters."""
+
+    rule_id: str = ""
+    category: str = ""
+    severity: Severity = Severity.MEDIUM
+    needs_nlp: bool = False
+
+    def find(self, doc: CheckDoc) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    def finding(self, doc: CheckDoc, start: int, end: int, message: str, explanation: str,
+                suggestions: Iterable[str] = (), severity: Severity | None = None,
+                category: str | None = None, **meta) -> Finding:
+        return Finding(start=start, end=end, text=doc.text[start:end], category=category or self.category,
+                       severity=severity or self.severity, message=message, explanation=explanation,
+                       suggestions=tuple(suggestions), rule_id=self.rule_id, meta=tuple(sorted(meta.items())))

@@ -1,0 +1,115 @@
+"""Phone numbers, e-mail and home addresses of individuals (the facility's own are not findings)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from desktop_app.core.checks.rules.base import CheckDoc, Rule, digits_of, squash
+from desktop_app.core.letters import Finding, Severity
+from desktop_app.core.textutil import KANJI, KATAKANA
+
+
+class PhoneNumberRule(Rule):
+    """Japanese phone numbers (mobile 090/080/070/060, landlines, with or without hyphens or brackets).
+
+    A family's phone number lets anyone who sees the letter contact them: personal data.
+    """
+
+    rule_id = "pii.phone"
+    category = "pii.phone"
+    PATTERN = re.compile(
+        r"(?<![\d.\-/])(?:\+81[-\s]?|0)\d{1,4}(?:[-\s]|\(|\)\s?)?\d{1,4}(?:[-\s]|\)\s?)?\d{3,4}(?![\d\-/])"
+    )
+    # A label before the number that says it is not a phone number.
+    NOT_PHONE_LABEL = re.compile(r"(被保険者|保険者|個人|年金|口座|記号|受給者|証|番号)[^\n]{0,4}$")
+    FAX_LABEL = re.compile(r"(FAX|Fax|fax|ファックス|ファクス|内線)[\s:：)]*$")
+
+    def find(self, doc: CheckDoc) -> Iterable[Finding]:
+        own = doc.facility_phone_digits()
+        for m in self.PATTERN.finditer(doc.folded):
+            digits = digits_of(m.group())
+            if digits.startswith("81"):
+                digits = "0" + digits[2:]
+            if not (10 <= len(digits) <= 11) or not digits.startswith("0"):
+                continue
+            before = doc.folded[max(0, m.start() - 12):m.start()]
+            if self.NOT_PHONE_LABEL.search(before) and "電話" not in before and "TEL" not in before.upper():
+                continue
+            if "〒" in before[-2:]:
+                continue
+            if any(digits == d or (len(d) >= 10 and digits[:6] == d[:6] and self.FAX_LABEL.search(before))
+                   for d in own) or any(digits[:-2] == d[:-2] and len(digits) == len(d) for d in own):
+                # the facility's own number, its FAX or a neighbouring line of the same exchange
+                continue
+            yield self.finding(
+                doc, m.start(), m.end(), "個人の電話番号が含まれています。",
+                f"電話番号の形式（{len(digits)}桁、0始まり）に一致。施設の代表番号・FAXとは異なる番号です。",
+                suggestions=["（電話番号は別途お伝えします）"],
+            )
+
+
+class EmailRule(Rule):
+    """E-mail addresses of individuals; a named person's work address is personal data too."""
+
+    rule_id = "pii.email"
+    category = "pii.email"
+    PATTERN = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+    GENERIC_LOCAL = {"info", "office", "contact", "support", "admin", "mail", "soudan", "jimu", "uketsuke",
+                     "kouhou", "webmaster", "noreply", "no-reply", "postmaster", "inquiry", "toiawase",
+                     "reception", "general", "service", "care", "kaigo", "desk", "center", "help", "staff"}
+
+    def find(self, doc: CheckDoc) -> Iterable[Finding]:
+        own = doc.context.facility.email.lower()
+        for m in self.PATTERN.finditer(doc.folded):
+            addr = m.group().rstrip(".")
+            local = addr.split("@", 1)[0].lower()
+            if addr.lower() == own or local in self.GENERIC_LOCAL:
+                continue
+            yield self.finding(doc, m.start(), m.start() + len(addr), "個人のメールアドレスが含まれています。",
+                               "メールアドレスの形式に一致（施設の代表アドレスではありません）。",
+                               suggestions=["（メールアドレスは別途お伝えします）"])
+
+
+class AddressRule(Rule):
+    """A home address from 〒 or the prefecture/city down to 番地・号 and the room number."""
+
+    rule_id = "pii.address"
+    category = "pii.address"
+    _PLACE = f"[{KANJI}{KATAKANA}ぁ-ん]"
+    _NUM = r"\d+(?:丁目|番地|番|号|-)"
+    PATTERN = re.compile(
+        rf"(?:〒\s?\d{{3}}-?\d{{4}}[ \u3000]*)?"
+        rf"(?:[{KANJI}]{{2,3}}[都道府県])?"
+        rf"{_PLACE}{{1,14}}?[市区町村郡]{_PLACE}{{0,16}}?"
+        rf"(?:{_NUM})+\d*(?:丁目|番地|番|号)?"
+        rf"(?:[ \u3000]?[{KATAKANA}{KANJI}A-Za-z]{{1,20}}\d{{1,4}}(?:号室|号|室)?)?"
+    )
+    POSTCODE_ONLY = re.compile(rf"〒\s?\d{{3}}-?\d{{4}}[ \u3000]*[^\n]{{4,60}}")
+
+    def find(self, doc: CheckDoc) -> Iterable[Finding]:
+        own = squash(doc.context.facility.address)
+        seen: list[tuple[int, int]] = []
+        for m in self.PATTERN.finditer(doc.folded):
+            s, e = m.start(), m.end()
+            found = squash(m.group())
+            if own and len(found) >= 6 and (found in own or own in found):
+                continue
+            if doc.in_facility(s, e):
+                continue
+            seen.append((s, e))
+            yield self.finding(doc, s, e, "個人の住所が含まれています。",
+                               "住所の形式（市区町村名＋番地・号）に一致。施設の所在地とは異なります。",
+                               suggestions=["（ご住所は記載しない）"])
+        # 〒 followed by an address the pattern could not parse (no house number): still an address
+        for m in self.POSTCODE_ONLY.finditer(doc.folded):
+            s, e = m.start(), m.end()
+            if any(a <= s < b for a, b in seen):
+                continue
+            found = squash(m.group())
+            if own and (found[:10] in own or own[:10] in found):
+                continue
+            if doc.in_facility(s, e):
+                continue
+            yield self.finding(doc, s, e, "郵便番号付きの住所が含まれています。", "〒記号と郵便番号に一致。",
+                               severity=Severity.MEDIUM)

@@ -1,0 +1,63 @@
+"""Dates of birth and ages of identifiable people."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from desktop_app.core.checks.rules.base import CheckDoc, Rule
+from desktop_app.core.letters import Finding
+
+DATE = (r"(?:(?:明治|大正|昭和|平成|令和)[ ]?(?:\d{1,2}|元)年|(?:19|20)\d{2}年)?[ ]?\d{1,2}月[ ]?\d{1,2}日"
+        r"|(?:19|20)\d{2}[/.-]\d{1,2}[/.-]\d{1,2}"
+        r"|(?:明治|大正|昭和|平成|令和|[MTSHR])\d{1,2}[/.]\d{1,2}[/.]\d{1,2}")
+
+
+class BirthdateRule(Rule):
+    """A date of birth (生年月日, 〜生まれ, a birthday given as month and day)."""
+
+    rule_id = "pii.birthdate"
+    category = "pii.birthdate"
+    AFTER_LABEL = re.compile(rf"(?:生年月日|誕生日)[\s:：]*(?:は|\(|（)?[\s]*({DATE})")
+    WITH_SUFFIX = re.compile(rf"({DATE})[ ]?(?:生まれ|生)(?![活徒産命涯])")
+    BIRTHDAY = re.compile(rf"(\d{{1,2}}月\d{{1,2}}日)(?:の|が|は)?(?:お)?誕生日")
+
+    def find(self, doc: CheckDoc) -> Iterable[Finding]:
+        seen: set[tuple[int, int]] = set()
+        for pattern, why in ((self.WITH_SUFFIX, "日付の直後の「生／生まれ」"),
+                             (self.AFTER_LABEL, "「生年月日」の直後の日付"),
+                             (self.BIRTHDAY, "「誕生日」と結びついた月日")):
+            for m in pattern.finditer(doc.folded):
+                s, e = (m.start(), m.end()) if pattern is self.WITH_SUFFIX else m.span(1)
+                if any(a < e and s < b for a, b in seen):
+                    continue
+                seen.add((s, e))
+                yield self.finding(doc, s, e, "生年月日が含まれています。", why + "に一致。",
+                                   suggestions=["（生年月日は記載しない）"])
+
+
+class AgeRule(Rule):
+    """The age of an identifiable person (87歳, 満100歳, 米寿). Generic limits (90歳以上の方) are not."""
+
+    rule_id = "pii.age"
+    category = "pii.age"
+    PATTERN = re.compile(r"(?<![\d.])(\d{1,3})[ ]?(?:歳|才)(?!以上|以下|未満|以降|から|まで|代|前後|以下|程度|くらい|ぐらい|頃|児)")
+    LONGEVITY = re.compile(r"還暦|古希|古稀|喜寿|傘寿|米寿|卒寿|白寿|百寿|紀寿|茶寿|皇寿")
+    GENERIC_AFTER = re.compile(r"^(?:の方|以上|を迎えられた方|を迎える方|を迎えられる方々|の皆様|のご利用者)")
+
+    def find(self, doc: CheckDoc) -> Iterable[Finding]:
+        text = doc.folded
+        for m in self.PATTERN.finditer(text):
+            n = int(m.group(1))
+            if n == 0 or n > 125:
+                continue
+            if self.GENERIC_AFTER.search(text[m.end():m.end() + 8]):
+                continue
+            yield self.finding(doc, m.start(), m.end(), "年齢が含まれています。",
+                               "「数字＋歳」の形。本人を特定できる情報と組み合わさると個人情報になります。",
+                               suggestions=["（年齢は記載しない）"])
+        for m in self.LONGEVITY.finditer(text):
+            if self.GENERIC_AFTER.search(text[m.end():m.end() + 10]):
+                continue
+            yield self.finding(doc, m.start(), m.end(), "年齢（長寿の祝い名）が含まれています。",
+                               f"「{m.group()}」は特定の年齢を表します。")

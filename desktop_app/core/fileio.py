@@ -1,0 +1,89 @@
+"""Safe file writing (temporary file in the target folder, then replace) and tolerant text reading."""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+
+class WriteError(Exception):
+    """A file could not be written; `reason` is a stable code, the message is Japanese."""
+
+    def __init__(self, reason: str, path: Path, message: str):
+        super().__init__(message)
+        self.reason = reason
+        self.path = path
+
+
+def _explain(exc: OSError, path: Path) -> WriteError:
+    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM):
+        return WriteError("permission", path,
+                          f"「{path}」に書き込めません。Wordなど別のアプリでファイルを開いていないか、"
+                          "保存先フォルダーへの書き込み権限があるかを確認してください。")
+    if exc.errno == errno.ENOSPC:
+        return WriteError("disk_full", path, f"ディスクの空き容量が足りないため「{path}」を保存できませんでした。")
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return WriteError("no_folder", path, f"保存先のフォルダーが見つかりません：{path.parent}")
+    if exc.errno == errno.EROFS:
+        return WriteError("read_only", path, f"保存先が読み取り専用のため「{path}」を保存できませんでした。")
+    return WriteError("os_error", path, f"「{path}」を保存できませんでした（{exc.strerror or exc}）。")
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call write(tmp) on a temporary file beside `path`, then replace `path` with it.
+
+    The previous file stays intact when anything fails; WriteError explains why in Japanese.
+    """
+    path = Path(path)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise _explain(exc, path) from exc
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise _explain(exc, path) from exc
+    finally:
+        if tmp.exists():
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, write)
+
+
+class ReadError(Exception):
+    pass
+
+
+def read_text_file(path: Path) -> str:
+    """Read a letter saved by staff: UTF-8 (with or without BOM) or Shift_JIS/CP932."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise ReadError(f"{path}: file not found / ファイルが見つかりません") from exc
+    except OSError as exc:
+        raise ReadError(f"{path}: cannot read ({exc.strerror}) / 読み込めません") from exc
+    for enc in ("utf-8-sig", "cp932"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise ReadError(f"{path}: not UTF-8 or Shift_JIS text / 文字コードを判別できません")
