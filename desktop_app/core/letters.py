@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -79,16 +80,20 @@ class Finding:
         }
 
     @property
-    def key(self) -> tuple[str, str]:
+    def key(self) -> str:
         """Identity that survives edits elsewhere in the text (for 確認済み marks)."""
-        return (self.category, self.text)
+        return f"{self.category}\t{self.text}"
 
 
 def _name(obj: Any) -> str | None:
     if isinstance(obj, dict):
         obj = obj.get("name")
     if isinstance(obj, str) and obj.strip():
-        return obj.strip()
+        name = obj.strip()
+        # a group addressee (ご家族様各位, 皆様) is not a person
+        if re.search(r"各位|ご家族様?$|^皆様", name):
+            return None
+        return name
     return None
 
 
