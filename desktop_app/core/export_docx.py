@@ -124,7 +124,7 @@ def build_document(text: str, *, author: str, title: str = "", font: str = "minc
     props.subject = ""
     props.category = ""
     props.revision = 1
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0, tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
     props.created = now
     props.modified = now
     props.last_printed = dt.datetime(2000, 1, 1)

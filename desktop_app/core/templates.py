@@ -233,7 +233,7 @@ class TemplateLibrary:
             if isinstance(v, str):
                 v = v.strip()
             if f.type == "date":
-                if v in (None, "") and f.default == "today":
+                if v in (None, "", "today") and f.default == "today":
                     v = dt.date.today()
                 if v not in (None, ""):
                     try:

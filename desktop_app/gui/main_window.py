@@ -6,8 +6,16 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QFont, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QLabel, QMainWindow, QScrollArea, QSplitter, QToolBar, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLabel,
+    QMainWindow,
+    QScrollArea,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app import config
 from desktop_app.core.export_docx import PdfUnavailable, convert_to_pdf, export_docx
@@ -230,7 +238,12 @@ class MainWindow(QMainWindow):
 
     # ---- checking ---------------------------------------------------------------------------
     def _on_text_changed(self) -> None:
-        self.draft.body = self.editor.toPlainText()
+        # Highlighting changes formats, and Qt reports that as textChanged too: only real edits count,
+        # or every check result would start another check.
+        text = self.editor.toPlainText()
+        if text == self.draft.body:
+            return
+        self.draft.body = text
         self._request_check()
         self._autosave_timer.start()
 
@@ -326,6 +339,7 @@ class MainWindow(QMainWindow):
             self.form.set_template(self.library.get(draft.template_id), draft.fields)
         self.set_body(draft.body, undoable=False)
         self.generated_text = None
+        self._request_check(immediate=True)
 
     def export_word(self, pdf: bool = False) -> Path | None:
         text = self.editor.toPlainText()

@@ -39,6 +39,7 @@ class Analysis:
     entities: list[Entity] = field(default_factory=list)
     nlp_used: bool = False
     nlp_limit: int | None = None  # characters beyond this were not analysed (very long texts)
+    _token_starts: list[int] | None = field(default=None, repr=False, compare=False)
 
     def token_at(self, pos: int) -> int | None:
         """Index of the token that contains pos (binary search)."""
@@ -53,6 +54,22 @@ class Analysis:
             else:
                 return mid
         return None
+
+    def tokens_in(self, start: int, end: int) -> list[Token]:
+        """Tokens lying wholly inside [start, end)."""
+        if not self.tokens:
+            return []
+        if self._token_starts is None:
+            self._token_starts = [t.start for t in self.tokens]
+        from bisect import bisect_left
+
+        i = bisect_left(self._token_starts, start)
+        out = []
+        while i < len(self.tokens) and self.tokens[i].start < end:
+            if self.tokens[i].end <= end:
+                out.append(self.tokens[i])
+            i += 1
+        return out
 
     def starts(self) -> set[int]:
         return {t.start for t in self.tokens}

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from desktop_app.core.checks.analysis import Analysis
 from desktop_app.core.checks.nlp import NlpEngine
 from desktop_app.core.checks.rules import CheckDoc, Rule, default_rules
+from desktop_app.core.intervals import DisjointIntervals
 from desktop_app.core.letters import CheckContext, Finding, Severity
 
 log = logging.getLogger(__name__)
@@ -22,14 +23,19 @@ def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
                  key=lambda f: (PII_PRIORITY.index(f.category) if f.category in PII_PRIORITY else 99,
                                 -(f.end - f.start)))
     kept: list[Finding] = []
+    taken = DisjointIntervals()
     for f in pii:
-        if any(f.start < k.end and k.start < f.end for k in kept):
+        if taken.overlaps(f.start, f.end):
             continue
+        taken.add(f.start, f.end)
         kept.append(f)
     others: list[Finding] = []
+    by_category: dict[str, DisjointIntervals] = {}
     for f in (f for f in findings if not f.category.startswith("pii.")):
-        if any(o.category == f.category and f.start < o.end and o.start < f.end for o in others):
+        spans = by_category.setdefault(f.category, DisjointIntervals())
+        if spans.overlaps(f.start, f.end):
             continue
+        spans.add(f.start, f.end)
         others.append(f)
     return sorted(kept + others, key=lambda f: (f.start, f.end, f.category))
 

@@ -81,11 +81,12 @@ class AddressRule(Rule):
     PATTERN = re.compile(
         rf"(?:〒\s?\d{{3}}-?\d{{4}}[ \u3000]*)?"
         rf"(?:[{KANJI}]{{2,3}}[都道府県])?"
-        rf"{_PLACE}{{1,14}}?[市区町村郡]{_PLACE}{{0,16}}?"
+        # municipality: kanji/katakana (or an all-hiragana city: さいたま市), then the town part
+        rf"(?:[{KANJI}{KATAKANA}]{{1,10}}?|[ぁ-ん]{{2,5}}(?=市))[市区町村郡]{_PLACE}{{0,16}}?"
         rf"(?:{_NUM})+\d*(?:丁目|番地|番|号)?"
         rf"(?:[ \u3000]?[{KATAKANA}{KANJI}A-Za-z]{{1,20}}\d{{1,4}}(?:号室|号|室)?)?"
     )
-    POSTCODE_ONLY = re.compile(rf"〒\s?\d{{3}}-?\d{{4}}[ \u3000]*[^\n]{{4,60}}")
+    POSTCODE_ONLY = re.compile(r"〒\s?\d{3}-?\d{4}[ \u3000]*[^\n]{4,60}")
 
     def find(self, doc: CheckDoc) -> Iterable[Finding]:
         own = squash(doc.context.facility.address)

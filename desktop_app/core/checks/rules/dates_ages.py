@@ -20,7 +20,7 @@ class BirthdateRule(Rule):
     category = "pii.birthdate"
     AFTER_LABEL = re.compile(rf"(?:生年月日|誕生日)[\s:：]*(?:は|\(|（)?[\s]*({DATE})")
     WITH_SUFFIX = re.compile(rf"({DATE})[ ]?(?:生まれ|生)(?![活徒産命涯])")
-    BIRTHDAY = re.compile(rf"(\d{{1,2}}月\d{{1,2}}日)(?:の|が|は)?(?:お)?誕生日")
+    BIRTHDAY = re.compile(r"(\d{1,2}月\d{1,2}日)(?:の|が|は)?(?:お)?誕生日")
 
     def find(self, doc: CheckDoc) -> Iterable[Finding]:
         seen: set[tuple[int, int]] = set()

@@ -59,7 +59,7 @@ NOT_NAMES = {
     "おばあ", "おじい", "ボランティア", "スタッフ", "ヘルパー", "ドライバー", "ナース", "ケアマネ", "みな", "皆様方",
     "ご来賓", "来賓", "お得意", "ご近所", "隣", "ご長男", "ご長女", "ご次男", "ご次女", "長男", "長女", "次男", "次女",
     "お嫁", "ご兄弟", "お世話", "ご苦労", "ご馳走", "ご愁傷", "お疲れ", "お陰", "おかげ", "先", "ご担当", "担当",
-    "職員", "看護師", "先", "学生", "生徒", "子ども", "子供", "方々", "皆さま", "お客様",
+    "職員", "看護師", "学生", "生徒", "子ども", "子供", "方々", "皆さま", "お客様",
 }
 FALLBACK_NAME = re.compile(
     rf"([{KANJI}]{{1,4}}[ \u3000]?[{KANJI}]{{1,3}}|[{KANJI}]{{1,4}}[ \u3000]?[{KATAKANA}]{{2,6}}|"
@@ -248,9 +248,12 @@ class PersonRule(Rule):
         honor = bool(HONORIFIC_RE.match(after))
         if not honor and ORG_SUFFIX_RE.match(after):
             return False
+        # 八百屋さん, 〇〇商店さん, 〇〇病院さん: businesses addressed with さん/様 are not people
+        if re.search(r"(屋|店|堂|商店|病院|医院|薬局|工務店|会社|銀行|園|庵|亭)$", name):
+            return False
         if len(name) == 1 and not honor and not ROLE_AFTER_RE.match(after):
             return False
-        toks = [t for t in doc.analysis.tokens if s <= t.start and t.end <= e]
+        toks = doc.analysis.tokens_in(s, e)
         if toks and not honor:
             # 福島県 / 京都 - a place name is only a name with an honorific
             if all("地名" in t.tag or "組織" in t.tag for t in toks):

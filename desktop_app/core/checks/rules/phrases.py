@@ -11,6 +11,7 @@ from pathlib import Path
 
 from desktop_app.config import resources_dir
 from desktop_app.core.checks.rules.base import CheckDoc, Rule
+from desktop_app.core.intervals import DisjointIntervals
 from desktop_app.core.letters import Finding, Severity
 from desktop_app.core.textutil import fold_width
 
@@ -103,12 +104,13 @@ class RiskPhraseRule(Rule):
         self.phrases = phrases if phrases is not None else load_phrases()
 
     def find(self, doc: CheckDoc) -> Iterable[Finding]:
-        taken: list[tuple[int, int, str]] = []
+        taken: dict[str, DisjointIntervals] = {}
         for p in self.phrases:
+            spans = taken.setdefault(p.category, DisjointIntervals())
             for s, e in phrase_matches(p, doc.folded):
-                if any(c == p.category and s < b and a < e for a, b, c in taken):
+                if spans.overlaps(s, e):
                     continue
-                taken.append((s, e, p.category))
+                spans.add(s, e)
                 yield Finding(start=s, end=e, text=doc.text[s:e], category=p.category, severity=p.severity,
                               message=p.message, explanation=f"{p.explanation}（規則 {p.id}）",
                               suggestions=p.suggestions, rule_id=p.id)

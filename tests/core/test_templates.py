@@ -1,0 +1,148 @@
+"""Templates: every bundled one renders with its sample, passes the check, and errors name file and line."""
+
+import datetime as dt
+import json
+
+import pytest
+
+from desktop_app import config
+from desktop_app.core import japanese
+from desktop_app.core.templates import MissingFieldsError, TemplateError, TemplateLibrary
+from tests.conftest import SAMPLES, sample
+
+BUNDLED = sorted(p.stem for p in config.templates_dir().glob("*.toml"))
+KINDS_REQUIRED = {"monthly_report", "incident_report", "complaint_reply", "event_notice", "fee_notice", "hospital_notice",
+                  "request_notice", "condolence", "thanks", "payment_reminder", "visiting_rules", "city_office_reply"}
+
+
+def test_every_letter_kind_has_a_template(library):
+    assert KINDS_REQUIRED <= set(library.templates)
+    assert not library.errors
+
+
+def _facility(tid):
+    name = "facility_city.json" if tid == "city_office_reply" else "facility.json"
+    return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("tid", BUNDLED)
+def test_template_renders_its_sample_with_structure(library, tid):
+    text = library.render(tid, sample(tid), _facility(tid))
+    info = library.get(tid)
+    assert "令和" in text
+    if info.kind == "condolence":
+        assert not text.lstrip().splitlines()[2].startswith(("拝啓", "謹啓"))
+    else:
+        assert ("拝啓" in text and "敬具" in text) or ("拝復" in text and "敬具" in text)
+    if info.kind == "notice":
+        assert "\n記\n" in text and "\n以上\n" in text
+
+
+@pytest.mark.nlp
+@pytest.mark.parametrize("tid", BUNDLED)
+def test_bundled_template_has_no_risk_or_style_finding(library, runner, tid):
+    data = sample(tid)
+    text = library.render(tid, data, _facility(tid))
+    ctx = library.check_context(tid, data, _facility(tid))
+    bad = [(f.category, f.text) for f in runner.check(text, ctx) if f.category.startswith(("risk.", "style."))]
+    assert bad == []
+    high = [(f.category, f.text) for f in runner.check(text, ctx) if f.severity.value == "high"]
+    assert high == []
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("2026-11-22", "令和8年11月22日"), ("2019-05-01", "令和元年5月1日"), ("2019-04-30", "平成31年4月30日"),
+    ("1989-01-08", "平成元年1月8日"), ("1989-01-07", "昭和64年1月7日"), (dt.date(2020, 1, 1), "令和2年1月1日"),
+    ("２０２６／１１／２２", "令和8年11月22日"),
+])
+def test_wareki(value, expected):
+    assert japanese.wareki(value) == expected
+
+
+def test_season_and_salutations():
+    assert japanese.season_greeting("2026-11-22") == "晩秋の候"
+    assert (japanese.opening("reply"), japanese.closing("reply")) == ("拝復", "敬具")
+    assert japanese.sama("山田 花子") == "山田 花子 様" and japanese.sama("ご家族様各位") == "ご家族様各位"
+    assert japanese.yen(15400) == "15,400円"
+
+
+def test_missing_required_fields_are_all_named(library):
+    with pytest.raises(MissingFieldsError) as exc:
+        library.render("incident_report", {"recipient_name": "山田 太郎"})
+    names = {f.name for f in exc.value.fields}
+    assert {"resident_name", "circumstances", "measures", "sender_name"} <= names
+    assert "ご利用者のお名前" in str(exc.value)
+
+
+def _write(folder, name, toml, j2):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.toml").write_text(toml, encoding="utf-8")
+    (folder / f"{name}.j2").write_text(j2, encoding="utf-8")
+
+
+SIMPLE = 'title = "テスト"\n[[fields]]\nname = "who"\nlabel = "宛先"\ntype = "person"\nrole = "recipient"\n'
+
+
+def test_syntax_error_names_file_and_line_and_others_still_load(tmp_path):
+    user = tmp_path / "user"
+    _write(user, "broken", SIMPLE, "一行目\n二行目\n{% if who %}\n閉じていない\n")
+    lib = TemplateLibrary(config.templates_dir(), user=user)
+    assert "broken" not in lib.templates and "incident_report" in lib.templates
+    err = lib.errors[0]
+    assert err.path.name == "broken.j2" and err.line is not None and "broken.j2" in str(err)
+
+
+def test_unknown_filter_is_reported_with_line(tmp_path):
+    _write(tmp_path, "badfilter", SIMPLE, "こんにちは\n{{ who|nosuchfilter }}\n")
+    lib = TemplateLibrary(config.templates_dir(), user=tmp_path)
+    err = [e for e in lib.errors if e.path.name == "badfilter.j2"][0]
+    assert err.line == 2 and "nosuchfilter" in str(err)
+
+
+def test_broken_schema_is_reported_with_line(tmp_path):
+    _write(tmp_path, "badschema", 'title = "x"\n[[fields]]\nname = \n', "x\n")
+    lib = TemplateLibrary(config.templates_dir(), user=tmp_path)
+    err = [e for e in lib.errors if e.path.name == "badschema.toml"][0]
+    assert err.line == 3
+
+
+@pytest.mark.parametrize("attack", [
+    "{{ ''.__class__.__mro__ }}",
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ who.__init__.__globals__ }}",
+    "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+])
+def test_sandbox_escape_is_refused_with_file(tmp_path, attack):
+    _write(tmp_path, "escape", SIMPLE, f"宛先\n{attack}\n")
+    lib = TemplateLibrary(config.templates_dir(), user=tmp_path)
+    with pytest.raises(TemplateError) as exc:
+        lib.render("escape", {"who": "山田"})
+    assert "escape.j2" in str(exc.value)
+
+
+def test_user_template_overrides_bundled_and_appears_without_restart(tmp_path):
+    user = tmp_path / "user"
+    user.mkdir()
+    lib = TemplateLibrary(config.templates_dir(), user=user)
+    assert lib.get("thanks").source == "bundled"
+    _write(user, "thanks", 'title = "施設のお礼状"\n', "ありがとうございました。\n")
+    _write(user, "newone", 'title = "新しい手紙"\n', "新しい\n")
+    assert lib.reload_if_changed()
+    assert lib.get("thanks").title == "施設のお礼状" and lib.get("thanks").source == "user"
+    assert lib.render("newone", {}) == "新しい\n"
+
+
+def test_shared_folder_is_between_user_and_bundled(tmp_path):
+    shared, user = tmp_path / "shared", tmp_path / "user"
+    _write(shared, "thanks", 'title = "共有"\n', "共有\n")
+    lib = TemplateLibrary(config.templates_dir(), user=user, shared=shared)
+    assert lib.get("thanks").source == "shared"
+    _write(user, "thanks", 'title = "個人"\n', "個人\n")
+    lib.reload()
+    assert lib.get("thanks").source == "user"
+
+
+def test_check_context_comes_from_person_fields(library):
+    ctx = library.check_context("incident_report", sample("incident_report"), {"name": "施設"})
+    assert ctx["recipient"]["name"] == "長谷川 誠一" and ctx["subject"]["name"] == "長谷川 キヨ"
+    assert ctx["sender"]["name"] == "石原 和子" and ctx["type"] == "incident_report" and ctx["date"] == "2026-11-22"

@@ -1,0 +1,159 @@
+"""The main window offscreen: form → letter → live check → mask → undo; autosave and restore."""
+
+import json
+
+import pytest
+
+from desktop_app.gui import prompts
+from tests.conftest import SAMPLES
+
+pytestmark = [pytest.mark.gui, pytest.mark.nlp]
+
+
+@pytest.fixture
+def window(qtbot, engine, monkeypatch):
+    from desktop_app.gui.app import create_window
+    from desktop_app.gui.check_dispatcher import CheckDispatcher
+
+    monkeypatch.setattr(prompts, "confirm", lambda *a, **k: True)
+    monkeypatch.setattr(prompts, "info", lambda *a, **k: None)
+    errors = []
+    monkeypatch.setattr(prompts, "error", lambda parent, title, text: errors.append((title, text)))
+    dispatcher = CheckDispatcher(engine=engine, delay_ms=50)
+    w = create_window(dispatcher)
+    w.errors = errors
+    w.settings.facility.name = "特別養護老人ホーム さくらの里"
+    w.model_ready = engine.loaded
+    w.show()
+    yield w
+    w._closing_ok = True
+    w.close()
+
+
+def fill(window, template_id):
+    window.template_combo.setCurrentIndex(window.template_combo.findData(template_id))
+    for k, v in json.loads((SAMPLES / f"{template_id}.json").read_text(encoding="utf-8")).items():
+        if k in window.form.widgets:
+            window.form.set_value(k, str(v))
+
+
+def wait_check(qtbot, window, timeout=15000):
+    with qtbot.waitSignal(window.dispatcher.check_finished, timeout=timeout):
+        pass
+
+
+def test_window_smoke_offscreen(window, tmp_path):
+    assert window.windowTitle()
+    assert window.template_combo.count() >= 12
+    assert window.grab().save(str(tmp_path / "window.png"))
+
+
+def test_form_to_letter_to_third_party_leak_mask_and_undo(qtbot, window):
+    fill(window, "incident_report")
+    assert window.generate()
+    text = window.editor.toPlainText()
+    assert text.startswith("長谷川 誠一 様")
+    wait_check(qtbot, window)
+    assert not window.unresolved_high()
+
+    # a rare kanji and an emoji earlier in the text must not shift the highlight
+    pos = text.index("【今後の取り組み】")
+    window.editor.replace_range(pos, pos, "𠮷田屋さんの前で😀、同室の小野寺様が見ておられました。\n")
+    wait_check(qtbot, window)
+    high = [f for f in window.unresolved_high() if f.category == "pii.person"]
+    assert [f.text for f in high] == ["小野寺"]
+    f = high[0]
+    window.panel.select_finding(f)
+    cursor = window.editor.textCursor()
+    assert cursor.selectedText() == "小野寺"
+
+    window.mask_finding(f)
+    assert "同室の〇〇様" in window.editor.toPlainText()
+    wait_check(qtbot, window)
+    assert not [x for x in window.unresolved_high() if x.category == "pii.person"]
+
+    window.editor.undo()
+    assert "同室の小野寺様" in window.editor.toPlainText()
+    wait_check(qtbot, window)
+    assert [x.text for x in window.unresolved_high() if x.category == "pii.person"] == ["小野寺"]
+
+
+def test_highlight_format_sits_on_the_name(qtbot, window):
+    window.editor.setPlainText("😀𠮷\n同室の小野寺様です。")
+    wait_check(qtbot, window)
+    block = window.editor.document().findBlockByNumber(1)
+    formats = block.layout().formats()
+    spans = [(r.start, r.length) for r in formats]
+    assert (3, 3) in spans  # 小野寺 starts at UTF-16 column 3 of the second line
+
+
+def test_regenerate_asks_before_overwriting_edits(qtbot, window, monkeypatch):
+    fill(window, "thanks")
+    assert window.generate()
+    window.editor.appendPlainText("手で書き足した一文。")
+    monkeypatch.setattr(prompts, "confirm", lambda *a, **k: False)
+    assert not window.generate()
+    assert "手で書き足した一文。" in window.editor.toPlainText()
+
+
+def test_missing_fields_are_named_and_nothing_is_lost(window):
+    window.template_combo.setCurrentIndex(window.template_combo.findData("incident_report"))
+    window.editor.setPlainText("書きかけの文章")
+    assert not window.generate()
+    assert window.errors and "ご利用者のお名前" in window.errors[-1][1]
+    assert window.editor.toPlainText() == "書きかけの文章"
+
+
+def test_export_is_refused_with_unresolved_high_and_allowed_after_review(qtbot, window, tmp_path, monkeypatch):
+    window.editor.setPlainText("山田 太郎 様\n\n同室の小野寺様が転倒されました。\n")
+    wait_check(qtbot, window)
+    target = tmp_path / "out.docx"
+    monkeypatch.setattr(prompts, "save_file", lambda *a, **k: str(target))
+    assert window.export_word() is None and not target.exists()
+    assert "重大な指摘" in window.errors[-1][1]
+    f = window.unresolved_high()[0]
+    monkeypatch.setattr(prompts, "ask_text", lambda *a, **k: "ご家族の了承済み")
+    window.mark_reviewed(f)
+    assert window.draft.reviewed[f.key] == "ご家族の了承済み"
+    assert window.export_word() == target and target.exists()
+
+
+def test_autosave_and_restore_after_a_crash(qtbot, engine, monkeypatch):
+    from desktop_app.gui.app import create_window, offer_restore
+    from desktop_app.gui.check_dispatcher import CheckDispatcher
+
+    w = create_window(CheckDispatcher(engine=engine, delay_ms=50))
+    w.editor.setPlainText("停電の前に書いていた手紙")
+    qtbot.waitUntil(lambda: w.store.pending_autosave() is not None, timeout=5000)
+    # simulated crash: no closeEvent, the process just stops; a new window starts
+    w.dispatcher.shutdown()
+    w._closing_ok = True
+    w.deleteLater()
+    w2 = create_window(CheckDispatcher(engine=engine, delay_ms=50))
+    monkeypatch.setattr(prompts, "confirm", lambda *a, **k: True)
+    offer_restore(w2)
+    assert w2.editor.toPlainText() == "停電の前に書いていた手紙"
+    w2._closing_ok = True
+    w2.close()
+
+
+def test_close_with_unsaved_text_asks_and_cancel_keeps_window(qtbot, window, monkeypatch):
+    window._closing_ok = False
+    window.editor.setPlainText("まだ保存していない")
+    monkeypatch.setattr(prompts, "ask_save_discard_cancel", lambda *a, **k: "cancel")
+    window.close()
+    assert window.isVisible()
+    monkeypatch.setattr(prompts, "ask_save_discard_cancel", lambda *a, **k: "save")
+    window.close()
+    assert not window.isVisible()
+    assert window.store.list()[0].body == "まだ保存していない"
+
+
+def test_next_finding_navigation(qtbot, window):
+    window.editor.setPlainText("必ず再発を防ぎます。同室の小野寺様です。")
+    wait_check(qtbot, window)
+    window.editor.moveCursor(window.editor.textCursor().MoveOperation.Start)
+    window.goto_finding(+1)
+    first = window.editor.textCursor().selectedText()
+    window.goto_finding(+1)
+    assert window.editor.textCursor().selectedText() != first
