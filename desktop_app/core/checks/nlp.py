@@ -116,7 +116,12 @@ class NlpEngine:
         return Analysis(tokens=tokens, entities=ents, nlp_used=True, nlp_limit=limit)
 
     def readings(self, text: str) -> list[str]:
-        """Katakana readings of the tokens of a short text (e.g. a name from the form)."""
+        """Katakana readings of the tokens of a short text (e.g. a name from the form).
+
+        Only Sudachi's tokenizer is needed for this, not the whole pipeline (0.1 ms instead of 15 ms).
+        """
         if self._nlp is None or not text.strip():
             return []
-        return [t.reading for t in self.analyze(text).tokens]
+        with self._lock:
+            doc = self._nlp.tokenizer(sanitize_for_nlp(text))
+        return [(t.morph.get("Reading") or [""])[0] for t in doc if not t.is_space]
