@@ -83,8 +83,8 @@ class AddressRule(Rule):
         rf"(?:[{KANJI}]{{2,3}}[都道府県])?"
         # municipality: kanji/katakana (or an all-hiragana city: さいたま市), then the town part
         rf"(?:[{KANJI}{KATAKANA}]{{1,10}}?|[ぁ-ん]{{2,5}}(?=市))[市区町村郡]{_PLACE}{{0,16}}?"
-        rf"(?:{_NUM})+\d*(?:丁目|番地|番|号)?"
-        rf"(?:[ \u3000]?[{KATAKANA}{KANJI}A-Za-z]{{1,20}}\d{{1,4}}(?:号室|号|室)?)?"
+        rf"(?:{_NUM})+\d*(?:丁目|番地|番|号)?(?:の\d+)?"
+        rf"(?:[ \u3000]?[{KATAKANA}{KANJI}A-Za-z]{{1,20}}[ \u3000]?\d{{1,4}}(?:号室|号|室)?(?![\d年月日時分円名]))?"
     )
     POSTCODE_ONLY = re.compile(r"〒\s?\d{3}-?\d{4}[ \u3000]*[^\n]{4,60}")
 

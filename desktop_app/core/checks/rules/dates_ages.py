@@ -8,9 +8,28 @@ from collections.abc import Iterable
 from desktop_app.core.checks.rules.base import CheckDoc, Rule
 from desktop_app.core.letters import Finding
 
-DATE = (r"(?:(?:明治|大正|昭和|平成|令和)[ ]?(?:\d{1,2}|元)年|(?:19|20)\d{2}年)?[ ]?\d{1,2}月[ ]?\d{1,2}日"
+KN = "[一二三四五六七八九十〇]"  # kanji numerals, as formal letters write dates and ages
+DATE = (rf"(?:(?:明治|大正|昭和|平成|令和)[ ]?(?:\d{{1,2}}|元|{KN}{{1,3}})年|(?:19|20)\d{{2}}年)?[ ]?(?:\d{{1,2}}|{KN}{{1,3}})月[ ]?(?:\d{{1,2}}|{KN}{{1,3}})日"
         r"|(?:19|20)\d{2}[/.-]\d{1,2}[/.-]\d{1,2}"
         r"|(?:明治|大正|昭和|平成|令和|[MTSHR])\d{1,2}[/.]\d{1,2}[/.]\d{1,2}")
+
+
+def kanji_number(s: str) -> int:
+    """87 or 八十七 -> 87 (ages up to 百二十)."""
+    if s.isdigit():
+        return int(s)
+    digits = dict(zip("〇一二三四五六七八九", range(10), strict=True))
+    total, current = 0, 0
+    for ch in s:
+        if ch in digits:
+            current = current * 10 + digits[ch] if current else digits[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+    return total + current
 
 
 class BirthdateRule(Rule):
@@ -41,14 +60,14 @@ class AgeRule(Rule):
 
     rule_id = "pii.age"
     category = "pii.age"
-    PATTERN = re.compile(r"(?<![\d.])(\d{1,3})[ ]?(?:歳|才)(?!以上|以下|未満|以降|から|まで|代|前後|以下|程度|くらい|ぐらい|頃|児)")
+    PATTERN = re.compile(r"(?<![\d.一二三四五六七八九十百])(\d{1,3}|[一二三四五六七八九十百]{1,4})[ ]?(?:歳|才)(?!以上|以下|未満|以降|から|まで|代|前後|以下|程度|くらい|ぐらい|頃|児)")
     LONGEVITY = re.compile(r"還暦|古希|古稀|喜寿|傘寿|米寿|卒寿|白寿|百寿|紀寿|茶寿|皇寿")
     GENERIC_AFTER = re.compile(r"^(?:の方|以上|を迎えられた方|を迎える方|を迎えられる方々|の皆様|のご利用者)")
 
     def find(self, doc: CheckDoc) -> Iterable[Finding]:
         text = doc.folded
         for m in self.PATTERN.finditer(text):
-            n = int(m.group(1))
+            n = kanji_number(m.group(1))
             if n == 0 or n > 125:
                 continue
             if self.GENERIC_AFTER.search(text[m.end():m.end() + 8]):

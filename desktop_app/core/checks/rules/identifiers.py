@@ -46,9 +46,10 @@ class IdNumberRule(Rule):
                 continue
             if keyword == "番号" and text[max(0, k.start() - 2):k.start()] in ("電話", "口座", "FAX"):
                 continue
-            window = text[k.end():k.end() + 24]
+            window = text[k.end():k.end() + 40]
             m = self.NUMBER.search(window)
-            if not m or re.search(r"[。\n]", window[:m.start()]) or m.start() > 12:
+            # only labels between keyword and number (：, （個人番号）, 番号 ), not another phrase
+            if not m or re.search(r"[。\n]", window[:m.start()]) or m.start() > 8:
                 continue
             s, e = k.end() + m.start(), k.end() + m.end()
             if s in done:
