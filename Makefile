@@ -34,6 +34,7 @@ screenshot: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/check_quality.py
 	$(BIN)/python benchmarks/check_speed.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/gui_latency.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

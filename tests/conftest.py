@@ -30,7 +30,7 @@ def no_unexpected_dialogs(request, monkeypatch):
     from desktop_app.gui import prompts
 
     for name in ("info", "error", "confirm", "ask_save_discard_cancel", "ask_text", "save_file", "open_file",
-                 "choose_folder"):
+                 "choose_folder", "choose_item"):
         def fail(*args, _name=name, **kwargs):
             raise AssertionError(f"unexpected dialog prompts.{_name}: {args[1:]}")
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QDate, Signal
-from PySide6.QtWidgets import QComboBox, QDateEdit, QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app.core.japanese import to_date
 from desktop_app.core.templates import TemplateInfo
@@ -17,7 +26,10 @@ class TemplateForm(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("templateForm")
-        self.layout_ = QFormLayout(self)
+        outer = QVBoxLayout(self)
+        self.layout_ = QFormLayout()
+        outer.addLayout(self.layout_)
+        outer.addStretch(1)  # keep the rows at the top instead of spreading them over the pane
         self.widgets: dict[str, QWidget] = {}
         self.info: TemplateInfo | None = None
 

@@ -96,6 +96,10 @@ class MainWindow(QMainWindow):
         self.save_action.setShortcut(QKeySequence.Save)
         self.save_action.triggered.connect(self.save_draft)
         tb.addAction(self.save_action)
+        self.open_action = QAction("下書きを開く…", self)
+        self.open_action.setShortcut(QKeySequence.Open)
+        self.open_action.triggered.connect(self.open_draft)
+        tb.addAction(self.open_action)
         settings_action = QAction("設定…", self)
         settings_action.triggered.connect(self.open_settings)
         tb.addAction(settings_action)
@@ -116,7 +120,7 @@ class MainWindow(QMainWindow):
         self.prev_action.triggered.connect(lambda: self.goto_finding(-1))
         edit_menu.addAction(self.prev_action)
         file_menu = self.menuBar().addMenu("ファイル")
-        for a in (self.generate_action, self.save_action, self.export_action, self.pdf_action):
+        for a in (self.generate_action, self.open_action, self.save_action, self.export_action, self.pdf_action):
             file_menu.addAction(a)
         file_menu.addAction(settings_action)
 
@@ -329,6 +333,27 @@ class MainWindow(QMainWindow):
             return False
         self.saved_body = self.draft.body
         self.statusBar().showMessage("下書きを保存しました", 5000)
+        return True
+
+    def open_draft(self) -> bool:
+        drafts = self.store.list()
+        if not drafts:
+            prompts.info(self, "下書きを開く", "保存された下書きはありません。")
+            return False
+        labels = []
+        for d in drafts:
+            info = self.library.templates.get(d.template_id)
+            first = next((ln for ln in d.body.splitlines() if ln.strip()), "")[:20]
+            labels.append(f"{d.updated_at.replace('T', ' ')}　{info.title if info else d.template_id}　{first}")
+        index = prompts.choose_item(self, "下書きを開く", "開く下書きを選んでください：", labels)
+        if index is None:
+            return False
+        if self.is_dirty():
+            choice = prompts.ask_save_discard_cancel(self, "下書きを開く", "今の下書きは保存されていません。保存しますか？")
+            if choice == "cancel" or (choice == "save" and not self.save_draft()):
+                return False
+        self.restore(drafts[index])
+        self.saved_body = drafts[index].body
         return True
 
     def restore(self, draft: Draft) -> None:

@@ -45,3 +45,11 @@ def open_file(parent: QWidget | None, title: str, filters: str) -> str | None:
 
 def choose_folder(parent: QWidget | None, title: str) -> str | None:
     return QFileDialog.getExistingDirectory(parent, title) or None
+
+
+def choose_item(parent: QWidget | None, title: str, label: str, items: list[str]) -> int | None:
+    """Index of the chosen item, or None."""
+    if not items:
+        return None
+    text, ok = QInputDialog.getItem(parent, title, label, items, 0, False)
+    return items.index(text) if ok and text in items else None

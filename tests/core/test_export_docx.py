@@ -75,17 +75,27 @@ def test_failed_write_keeps_the_previous_file(tmp_path, letter, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["letter.docx"]  # no temporary file left behind
 
 
-@pytest.mark.skipif(os.geteuid() == 0 if hasattr(os, "geteuid") else True, reason="root ignores file permissions")
-def test_read_only_folder_is_explained(tmp_path, letter):
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o500)
-    try:
-        with pytest.raises(WriteError) as exc:
-            export_docx(letter, folder / "x.docx", author="施設")
-        assert exc.value.reason == "permission"
-    finally:
-        folder.chmod(0o700)
+@pytest.mark.parametrize("errno_,reason", [(13, "permission"), (30, "read_only"), (28, "disk_full")])
+def test_folder_that_cannot_be_written_is_explained(tmp_path, letter, monkeypatch, errno_, reason):
+    # root ignores chmod, so the OS refusal is simulated where the temporary file is created
+    def refuse(*a, **k):
+        raise OSError(errno_, os.strerror(errno_))
+
+    monkeypatch.setattr("desktop_app.core.fileio.tempfile.mkstemp", refuse)
+    with pytest.raises(WriteError) as exc:
+        export_docx(letter, tmp_path / "x.docx", author="施設")
+    assert exc.value.reason == reason
+    assert not (tmp_path / "x.docx").exists()
+
+
+def test_pdf_without_libreoffice_says_so(tmp_path, letter, monkeypatch):
+    from desktop_app.core.export_docx import PdfUnavailable, convert_to_pdf
+
+    out = export_docx(letter, tmp_path / "letter.docx", author="施設")
+    monkeypatch.setattr("desktop_app.core.export_docx.find_soffice", lambda: None)
+    with pytest.raises(PdfUnavailable) as exc:
+        convert_to_pdf(out)
+    assert "LibreOffice" in str(exc.value)
 
 
 def test_locked_target_is_explained(tmp_path, letter, monkeypatch):

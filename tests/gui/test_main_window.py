@@ -157,3 +157,18 @@ def test_next_finding_navigation(qtbot, window):
     first = window.editor.textCursor().selectedText()
     window.goto_finding(+1)
     assert window.editor.textCursor().selectedText() != first
+
+
+def test_saved_draft_can_be_opened_again(qtbot, window, monkeypatch):
+    fill(window, "thanks")
+    window.generate()
+    assert window.save_draft()
+    saved = window.editor.toPlainText()
+    window.template_combo.setCurrentIndex(window.template_combo.findData("fee_notice"))
+    window.editor.setPlainText("別の手紙")
+    monkeypatch.setattr(prompts, "choose_item", lambda *a, **k: 0)
+    monkeypatch.setattr(prompts, "ask_save_discard_cancel", lambda *a, **k: "discard")
+    assert window.open_draft()
+    assert window.editor.toPlainText() == saved
+    assert window.current_template_id() == "thanks"
+    assert window.form.values()["recipient_name"] == "長谷川 誠一"

@@ -1,0 +1,65 @@
+"""Saves PNGs of the main window with a sample letter and its findings (run offscreen by `make screenshot`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main(out_dir: str = "screenshots") -> None:
+    os.environ.setdefault("DESKTOP_APP_DATA_DIR", tempfile.mkdtemp(prefix="careletter-shot-"))
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.gui.app import create_window
+
+    app = QApplication.instance() or QApplication([])
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    w = create_window()
+    facility = json.loads((ROOT / "resources" / "samples" / "facility.json").read_text(encoding="utf-8"))
+    for k, v in facility.items():
+        if hasattr(w.settings.facility, k):
+            setattr(w.settings.facility, k, v)
+    w.show()
+
+    def pump(seconds: float, until=None) -> None:
+        end = time.time() + seconds
+        while time.time() < end and not (until and until()):
+            app.processEvents()
+            time.sleep(0.02)
+
+    w.dispatcher.load_model()
+    pump(1)
+    w.grab().save(str(out / "01_start_model_loading.png"))
+    w.template_combo.setCurrentIndex(w.template_combo.findData("incident_report"))
+    for k, v in json.loads((ROOT / "resources" / "samples" / "incident_report.json").read_text(encoding="utf-8")).items():
+        if k in w.form.widgets:
+            w.form.set_value(k, str(v))
+    w.generate()
+    pump(60, lambda: w.model_ready)
+    text = w.editor.toPlainText()
+    pos = text.index("【今後の取り組み】")
+    w.editor.replace_range(pos, pos, "同室の小野寺様（要介護3）も驚かれていました。今後、二度とこのようなことは起こしません。"
+                                     "職員の見守り不足によるものでございます。\n")
+    pump(4)
+    w.grab().save(str(out / "02_incident_with_findings.png"))
+    high = [f for f in w.findings if f.category == "pii.person" and f.severity.value == "high"]
+    if high:
+        w.panel.select_finding(high[0])
+        pump(0.5)
+        w.grab().save(str(out / "03_finding_selected.png"))
+    w._closing_ok = True
+    w.close()
+    print("\n".join(str(p) for p in sorted(out.glob("*.png"))))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:2])
