@@ -19,7 +19,7 @@ from docx.shared import Mm, Pt
 from desktop_app.core.fileio import WriteError, atomic_write
 
 FONTS = {"mincho": "MS 明朝", "gothic": "MS ゴシック"}
-CLOSINGS = ("敬具", "敬白", "謹白", "謹言", "草々", "早々", "不一", "拝答", "合掌")
+CLOSINGS = ("敬具", "敬白", "謹白", "謹言", "草々", "早々", "不一", "拝答")
 OPENINGS = ("拝啓", "謹啓", "拝復", "前略", "急啓", "再啓", "冠省", "拝呈")
 
 
@@ -56,8 +56,8 @@ def layout(text: str) -> list[Block]:
             in_ki = False
             after_closing = True
             continue
-        if s.startswith(OPENINGS) or s.startswith(("さて", "このたび", "先日")):
-            seen_body = True
+        if s.startswith(OPENINGS) or s.startswith(("さて", "このたび", "先日")) or "。" in s:
+            seen_body = True  # a 頭語, an 起こし言葉, or simply the first sentence (condolences have no 頭語)
         if not seen_body:
             if re.search(r"(様|殿|各位)(（[^）]*）)?$", s):
                 blocks.append(Block(s, "left"))
@@ -69,6 +69,8 @@ def layout(text: str) -> list[Block]:
             else:
                 blocks.append(Block(s, "right" if blocks and blocks[-1].align == "right" else "left"))
             continue
+        if seen_body and not in_ki and re.fullmatch(r"(令和|平成)\S{1,3}年\d{1,2}月\d{1,2}日|\d{4}年\d{1,2}月\d{1,2}日", s):
+            after_closing = True  # the date line opens the 後付け, also in letters without a 結語 (condolences)
         if after_closing and not in_ki:
             blocks.append(Block(s, "right"))
             continue

@@ -127,3 +127,13 @@ def test_libreoffice_converts_to_one_page_pdf(tmp_path, letter):
     assert re.search(r"^Pages:\s+1$", info, re.M), info
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "クリスマス会のご案内" in text and "以上" in text
+
+
+def test_condolence_without_closing_still_right_aligns_date_and_sender(facility):
+    text = TemplateLibrary(config.templates_dir()).render("condolence", sample("condolence"), facility)
+    blocks = [b for b in layout(text) if b.text]
+    assert blocks[0].align == "left"
+    tail = blocks[-5:]
+    assert tail[0].text == "令和8年11月22日" and all(b.align == "right" for b in tail)
+    assert not any(b.text.startswith(("拝啓", "敬具")) for b in blocks)
+    assert blocks[1].text.startswith("キヨ様のご逝去") and blocks[1].indent
