@@ -75,7 +75,7 @@ class HealthRule(Rule):
 
     def find(self, doc: CheckDoc) -> Iterable[Finding]:
         text = doc.folded
-        persons = [p for p in doc.persons]
+        persons = doc.persons
         for m in self.pattern.finditer(text):
             cleaned = self._clean(doc, m.start(), m.end())
             if not cleaned:

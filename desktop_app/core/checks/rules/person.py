@@ -193,12 +193,15 @@ class PersonRule(Rule):
 
     @staticmethod
     def _nameish(t: Token) -> bool:
+        """A token that can be part of a name before an honorific: a proper noun, or a katakana word
+        that is not a common noun (タエ yes, ボランティア no) unless the tagger calls it PROPN."""
         if t.text in NOT_NAMES:
             return False
         if t.is_proper:
             return True
-        return bool(re.fullmatch(f"[{KATAKANA}]{{2,}}", t.text)) and t.text not in NOT_NAMES and "普通名詞" not in t.tag \
-            or bool(re.fullmatch(f"[{KATAKANA}]{{2,}}", t.text)) and "名詞" in t.tag and t.pos == "PROPN"
+        if not re.fullmatch(f"[{KATAKANA}]{{2,}}", t.text):
+            return False
+        return "普通名詞" not in t.tag or t.pos == "PROPN"
 
     def _fallback_candidates(self, doc: CheckDoc) -> list[tuple[int, int, str]]:
         out = []
