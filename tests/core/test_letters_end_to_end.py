@@ -48,3 +48,27 @@ def test_notice_with_places_companies_amounts_and_facility_details_has_no_pii(ru
     assert {f.category for f in findings} == {"pii.person"}
     assert all(f.severity.value == "low" for f in findings)
     assert {f.text for f in findings} == {"佐藤 正", "千葉", "千葉 由美"}
+
+
+def test_payment_letter_separates_facility_and_family_accounts(runner):
+    text = (DATA / "payment_with_accounts.txt").read_text(encoding="utf-8")
+    ctx = {"facility": {"name": "グループホーム こもれび", "address": "〒790-0003 愛媛県松山市三番町4丁目7番2号",
+                        "phone": "089-921-5566"},
+           "recipient": {"name": "岡本 聡"}, "subject": {"name": "岡本 フミ"}, "sender": {"name": "矢野 真理子"}}
+    got = {(f.category, f.text, f.severity.value) for f in runner.check(text, ctx)}
+    assert ("pii.bank_account", "愛媛銀行 本店営業部 普通 0048812", "medium") in got
+    assert not any(c == "pii.bank_account" and "伊予銀行" in t for c, t, _ in got)
+    assert ("pii.person", "森本", "low") in got          # a volunteer in that role
+    assert ("pii.person", "西村", "high") in got          # another table's residents
+    assert {t for c, t, s in got if s == "high"} == {"西村"}
+
+
+def test_city_office_reply_flags_the_other_citizen_only(runner):
+    text = (DATA / "city_office_reply.txt").read_text(encoding="utf-8")
+    ctx = {"facility": {"name": "北見市 保健福祉部 介護福祉課", "address": "〒090-8501 北海道北見市大通西2丁目1番地",
+                        "phone": "0157-25-1111"},
+           "recipient": {"name": "三好 和夫"}, "subject": {"name": "三好 ヨシエ"}, "sender": {"name": "工藤 亮"}}
+    findings = runner.check(text, ctx)
+    assert {f.text for f in findings if f.severity.value == "high"} == {"松永"}
+    assert {f.text for f in findings if f.category == "pii.health"} == {"脳血管性認知症", "要介護1"}
+    assert not [f for f in findings if f.category in ("pii.phone", "risk.commitment")]
