@@ -118,6 +118,7 @@ class FindingsPanel(QWidget):
             return
         self.apply_btn.setEnabled(bool(f.suggestions and f.suggestions[0] not in ("",)) and not f.category.startswith("pii."))
         self.mask_btn.setEnabled(f.category.startswith("pii."))
+        self.review_btn.setText("確認済みを取り消す" if f.key in self.reviewed else "確認済みにする…")
         sug = f"<br>提案：{'／'.join(s for s in f.suggestions if s)}" if any(f.suggestions) else ""
         reason = f"<br>確認済み：{self.reviewed[f.key]}" if f.key in self.reviewed else ""
         self.detail.setText(f"<b>{f.message}</b><br><small>{f.explanation}</small>{sug}{reason}")

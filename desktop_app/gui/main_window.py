@@ -293,6 +293,11 @@ class MainWindow(QMainWindow):
         self.editor.replace_range(f.start, f.end, "〇〇")
 
     def mark_reviewed(self, f: Finding) -> None:
+        if f.key in self.draft.reviewed:  # the same button takes the mark back
+            del self.draft.reviewed[f.key]
+            self._on_check_finished(self.revision, self.findings, self.model_ready)
+            self._autosave_timer.start()
+            return
         reason = prompts.ask_text(self, "確認済みにする", f"「{f.text}」を確認済みにする理由（承認者が確認します）：")
         if reason is None:
             return

@@ -89,6 +89,10 @@ def test_recipient_inferred_from_the_first_line_without_context(runner):
     assert persons(runner, text, {}) == {"大森 健一": "low"}
 
 
+def test_a_first_line_that_is_a_sentence_is_not_taken_for_the_addressee(runner):
+    assert persons(runner, "同室の小野寺様です。", {}) == {"小野寺": "high"}
+
+
 def test_every_finding_has_the_contract_fields(runner):
     text = "同室の小林様が090-1111-2222に電話されました。必ず再発を防ぎます。"
     for f in runner.check(text, CTX):

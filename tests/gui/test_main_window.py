@@ -172,3 +172,43 @@ def test_saved_draft_can_be_opened_again(qtbot, window, monkeypatch):
     assert window.editor.toPlainText() == saved
     assert window.current_template_id() == "thanks"
     assert window.form.values()["recipient_name"] == "長谷川 誠一"
+
+
+def test_apply_suggestion_then_undo(qtbot, window):
+    window.editor.setPlainText("今後、二度とこのようなことは起こしません。")
+    wait_check(qtbot, window)
+    f = [x for x in window.findings if x.category == "risk.commitment"][0]
+    window.apply_suggestion(f)
+    assert window.editor.toPlainText() == "今後、再発防止に努めてまいります。"
+    wait_check(qtbot, window)
+    assert not [x for x in window.findings if x.category.startswith("risk.")]
+    window.editor.undo()
+    assert window.editor.toPlainText() == "今後、二度とこのようなことは起こしません。"
+
+
+def test_reviewed_mark_can_be_taken_back(qtbot, window, monkeypatch):
+    window.editor.setPlainText("同室の小野寺様です。")
+    wait_check(qtbot, window)
+    f = window.unresolved_high()[0]
+    monkeypatch.setattr(prompts, "ask_text", lambda *a, **k: "承認者に確認済み")
+    window.mark_reviewed(f)
+    assert not window.unresolved_high()
+    window.mark_reviewed(f)
+    assert [x.text for x in window.unresolved_high()] == ["小野寺"]
+
+
+def test_pattern_findings_show_before_the_model_is_loaded(qtbot, monkeypatch):
+    from desktop_app.core.checks.nlp import NlpEngine
+    from desktop_app.gui.app import create_window
+    from desktop_app.gui.check_dispatcher import CheckDispatcher
+
+    w = create_window(CheckDispatcher(engine=NlpEngine(), delay_ms=20))  # never loaded
+    w.show()
+    with qtbot.waitSignal(w.dispatcher.check_finished, timeout=5000) as blocker:
+        w.editor.setPlainText("携帯 090-1234-5678。必ず再発を防ぎます。")
+    _revision, findings, nlp_used = blocker.args
+    assert not nlp_used and not w.model_ready
+    assert {f.category for f in findings} >= {"pii.phone", "risk.commitment"}
+    assert "準備中" in w.panel.summary.text()
+    w._closing_ok = True
+    w.close()

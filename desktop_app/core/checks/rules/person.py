@@ -144,7 +144,9 @@ class PersonRule(Rule):
         if not lines:
             return out
         if not doc.context.recipient:
-            m = re.match(rf"^([{KANJI}{KATAKANA}ぁ-ゖ]{{1,6}}(?:[ \u3000][{KANJI}{KATAKANA}ぁ-ゖ]{{1,6}})?)[ \u3000]*(?:様|殿)", lines[0])
+            # the 宛名 line holds the name and the honorific only (not 「同室の小野寺様です。」)
+            m = re.fullmatch(rf"([{KANJI}{KATAKANA}ぁ-ゖ]{{1,6}}(?:[ \u3000][{KANJI}{KATAKANA}ぁ-ゖ]{{1,6}})?)[ \u3000]*(?:様|殿)(?:へ)?",
+                             lines[0])
             if m and m.group(1) not in NOT_NAMES and "家族" not in m.group(1):
                 out.append(("recipient", m.group(1)))
         if not doc.context.sender:
