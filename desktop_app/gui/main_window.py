@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         settings_action.triggered.connect(self.open_settings)
         tb.addAction(settings_action)
 
+        file_menu = self.menuBar().addMenu("ファイル")
         edit_menu = self.menuBar().addMenu("編集")
         self.undo_action = QAction("元に戻す", self)
         self.undo_action.setShortcut(QKeySequence.Undo)
@@ -119,7 +120,6 @@ class MainWindow(QMainWindow):
         self.prev_action.setShortcut(QKeySequence("Shift+F8"))
         self.prev_action.triggered.connect(lambda: self.goto_finding(-1))
         edit_menu.addAction(self.prev_action)
-        file_menu = self.menuBar().addMenu("ファイル")
         for a in (self.generate_action, self.open_action, self.save_action, self.export_action, self.pdf_action):
             file_menu.addAction(a)
         file_menu.addAction(settings_action)
@@ -169,7 +169,8 @@ class MainWindow(QMainWindow):
         for info in self.library.templates.values():
             label = info.title + ("（施設独自）" if info.source != "bundled" else "")
             self.template_combo.addItem(label, info.id)
-        idx = self.template_combo.findData(current) if current else -1
+        # keep the current choice; at start open on the monthly report, the letter written most often
+        idx = self.template_combo.findData(current or "monthly_report")
         self.template_combo.setCurrentIndex(max(idx, 0))
         self.template_combo.blockSignals(False)
         if self.library.errors:
