@@ -212,3 +212,23 @@ def test_pattern_findings_show_before_the_model_is_loaded(qtbot, monkeypatch):
     assert "準備中" in w.panel.summary.text()
     w._closing_ok = True
     w.close()
+
+
+def test_settings_dialog_updates_profile_and_is_saved(qtbot, window):
+    from desktop_app import config
+    from desktop_app.gui.settings_dialog import SettingsDialog
+
+    dlg = SettingsDialog(window.settings, window)
+    dlg.name.setText("グループホーム ひだまり")
+    dlg.phone.setText("049-222-1010")
+    dlg.staff.setPlainText("大野 健\n森田 里美\n")
+    dlg.font_size.setValue(16)
+    settings = dlg.apply()
+    settings.save()
+    loaded = config.Settings.load()
+    assert loaded.facility.name == "グループホーム ひだまり" and loaded.facility.staff == ["大野 健", "森田 里美"]
+    assert loaded.editor_font_size == 16
+    # the staff list is context for the check: a staff member named with さん is not a third party
+    window.editor.setPlainText("森田さんが付き添いました。")
+    wait_check(qtbot, window)
+    assert [f.severity.value for f in window.findings if f.category == "pii.person"] == ["low"]
