@@ -179,9 +179,9 @@ def _check_jsonl(args) -> int:
             raise UsageError(f"{args.jsonl}:{n}: each line needs an object with \"text\" / text がありません")
         records.append(rec)
     runner = _runner(not args.no_model)
-    # one model pass over every paragraph of every letter (batched), then the rules letter by letter
+    # one batched model pass over every paragraph of every letter, then the rules letter by letter
     if runner.engine.loaded:
-        runner.engine.analyze("\n".join(r["text"] for r in records)[: 10**6])
+        runner.engine.warm([r["text"] for r in records])
     any_high = False
     for rec in records:
         findings = runner.check(rec["text"], rec.get("context") or {})

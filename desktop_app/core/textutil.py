@@ -48,17 +48,6 @@ def utf16_offsets(text: str) -> list[int]:
     return out
 
 
-def utf16_to_codepoint(text: str, pos16: int) -> int:
-    """Inverse of utf16_offsets for one position (clamped to the text)."""
-    pos = 0
-    for i, ch in enumerate(text):
-        if pos >= pos16:
-            return i
-        pos += 2 if ord(ch) > 0xFFFF else 1
-    return len(text)
-
-
-JP_CHAR = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヶ"
 KATAKANA = r"\u30a1-\u30fa\u30fc\u30fb"
 KANJI = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヶ"
 

@@ -62,21 +62,19 @@ class CheckDispatcher(QObject):
         self._timer.setInterval(delay_ms)
         self._timer.timeout.connect(self._dispatch)
 
-        self._thread = QThread(self)
-        self._thread.setObjectName("check-worker")
-        self._worker = _CheckWorker(self.runner)
-        self._worker.moveToThread(self._thread)
+        self._thread, self._worker = self._start_in_thread(_CheckWorker(self.runner), "check-worker")
         self._run.connect(self._worker.run)
         self._worker.finished.connect(self._on_finished)
-        self._thread.start()
-
-        self._load_thread = QThread(self)
-        self._load_thread.setObjectName("model-loader")
-        self._loader = _ModelLoader(self.engine)
-        self._loader.moveToThread(self._load_thread)
+        self._load_thread, self._loader = self._start_in_thread(_ModelLoader(self.engine), "model-loader")
         self._load.connect(self._loader.load)
         self._loader.loaded.connect(self._on_loaded)
-        self._load_thread.start()
+
+    def _start_in_thread(self, obj: QObject, name: str) -> tuple[QThread, QObject]:
+        thread = QThread(self)
+        thread.setObjectName(name)
+        obj.moveToThread(thread)
+        thread.start()
+        return thread, obj
 
     @property
     def busy(self) -> bool:

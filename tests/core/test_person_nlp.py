@@ -115,3 +115,12 @@ def test_paragraph_cache_reuses_unchanged_paragraphs(engine):
     before = engine.parsed_chars
     engine.analyze(base.replace("新しい段落です。", "書き換えた段落です。"))
     assert engine.parsed_chars - before == len("書き換えた段落です。")
+
+
+def test_warm_parses_many_letters_so_checking_them_parses_nothing_more(engine):
+    letters = [f"第{i}便のお便りです。\nハル様は本日もお元気に過ごされました。（{i}）" for i in range(12)]
+    engine.warm(letters)
+    before = engine.parsed_chars
+    for text in letters:
+        engine.analyze(text)
+    assert engine.parsed_chars == before

@@ -87,22 +87,35 @@ class NlpEngine:
         ents = tuple(Entity(e.start_char, e.end_char, e.label_) for e in doc.ents)
         return tokens, ents
 
+    @staticmethod
+    def _text_segments(text: str) -> list[tuple[int, str]]:
+        """The paragraphs the model parses (offset, text), up to MAX_NLP_CHARS of the text."""
+        clean = sanitize_for_nlp(text[:MAX_NLP_CHARS])
+        return [(off, seg) for off, seg in _segments(clean) if not _SPACE_ONLY.match(seg)]
+
+    def _parse_missing(self, segments: list[str]) -> None:
+        """Parse, in one batch, the segments not cached yet. Call with the lock held."""
+        todo = list(dict.fromkeys(seg for seg in segments if seg not in self._cache))
+        for seg, doc in zip(todo, self._nlp.pipe(todo, batch_size=32), strict=True):
+            self._cache[seg] = self._parse_segment(doc)
+            self.parsed_chars += len(seg)
+
+    def warm(self, texts: list[str]) -> None:
+        """Parse the paragraphs of many letters in one batch (the CLI's --jsonl), so that analyze()
+        finds them cached. The next analyze() trims the cache to its size (4,000 paragraphs by
+        default); paragraphs beyond that are parsed again when their letter is checked."""
+        if self._nlp is None:
+            raise ModelUnavailable("model not loaded")
+        with self._lock:
+            self._parse_missing([seg for text in texts for _, seg in self._text_segments(text)])
+
     def analyze(self, text: str) -> Analysis:
         if self._nlp is None:
             raise ModelUnavailable("model not loaded")
-        limit = None
-        if len(text) > MAX_NLP_CHARS:
-            limit = MAX_NLP_CHARS
-            text = text[:MAX_NLP_CHARS]
-        clean = sanitize_for_nlp(text)
-        segments = [(off, seg) for off, seg in _segments(clean) if not _SPACE_ONLY.match(seg)]
+        limit = MAX_NLP_CHARS if len(text) > MAX_NLP_CHARS else None
+        segments = self._text_segments(text)
         with self._lock:
-            todo = [seg for _, seg in segments if seg not in self._cache]
-            if todo:
-                unique = list(dict.fromkeys(todo))
-                for seg, doc in zip(unique, self._nlp.pipe(unique, batch_size=32), strict=True):
-                    self._cache[seg] = self._parse_segment(doc)
-                    self.parsed_chars += len(seg)
+            self._parse_missing([seg for _, seg in segments])
             tokens: list[Token] = []
             ents: list[Entity] = []
             for off, seg in segments:

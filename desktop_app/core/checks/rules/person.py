@@ -129,8 +129,7 @@ class PersonRule(Rule):
             return False
         if re.fullmatch(f"[{KANJI}]+", variant) and after and re.match(f"[{KANJI}]", after) and not honor:
             # 中西 inside 中西部: only a name when a token boundary agrees
-            toks = doc.analysis
-            if not toks.tokens or e not in toks.ends():
+            if e not in doc.token_ends:
                 return False
         if doc.in_facility(s, e):
             return False
