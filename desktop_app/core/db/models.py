@@ -154,6 +154,7 @@ class RecoverySlot(Base):
 
     __tablename__ = "recovery_slots"
     slot: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200), default="")  # host:pid of the window that writes it
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     letter_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     template_id: Mapped[str] = mapped_column(String(100))

@@ -135,6 +135,7 @@ def upgrade() -> None:
     op.create_table(
         "recovery_slots",
         sa.Column("slot", sa.String(64), primary_key=True),
+        sa.Column("owner", sa.String(200), nullable=False, server_default=""),
         sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
         sa.Column("letter_id", sa.Integer, nullable=True),
         sa.Column("template_id", sa.String(100), nullable=False),
