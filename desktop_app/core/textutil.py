@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 _DASHES = "‐‑‒–—―−－﹣ｰ"
 _FOLD = {0x3000: " "}
@@ -52,12 +53,57 @@ KATAKANA = r"\u30a1-\u30fa\u30fc\u30fb"
 KANJI = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヶ"
 
 
+SENTENCE_ENDS = "。！？!?\n"
+# A letter's sentence is rarely over 200 characters. A run without any end mark (a pasted table, a
+# hostile one-line text) is cut into pieces of this size, so that every rule's work per match stays
+# bounded and the whole check stays linear in the text's length.
+MAX_SENTENCE = 400
+
+
+class SentenceIndex:
+    """The sentences of one text, found in one pass: built once per check, queried by bisection.
+
+    The one sentence-boundary scanner of the check: every rule that needs "the sentence around
+    this position" asks this index instead of walking the text again.
+    """
+
+    __slots__ = ("text", "starts")
+
+    def __init__(self, text: str, ends: str = SENTENCE_ENDS, max_len: int = MAX_SENTENCE):
+        self.text = text
+        starts = [0]
+        last = 0
+        for m in re.finditer(f"[{re.escape(ends)}]", text):
+            nxt = m.end()
+            while nxt - last > max_len:
+                last += max_len
+                starts.append(last)
+            if nxt > last:
+                starts.append(nxt)
+                last = nxt
+        while len(text) - last > max_len:
+            last += max_len
+            starts.append(last)
+        self.starts = starts
+
+    def bounds(self, pos: int) -> tuple[int, int]:
+        """[start, end) of the sentence holding pos; end excludes the end mark."""
+        i = bisect_right(self.starts, pos) - 1
+        start = self.starts[max(i, 0)]
+        end = self.starts[i + 1] if i + 1 < len(self.starts) else len(self.text)
+        if end > start and self.text[end - 1] in SENTENCE_ENDS:
+            end -= 1
+        return start, end
+
+    def previous(self, pos: int) -> tuple[int, int]:
+        """The sentence before the one holding pos (the same one at the start of the text)."""
+        start, _ = self.bounds(pos)
+        return self.bounds(start - 1) if start > 0 else self.bounds(pos)
+
+
 def sentence_bounds(text: str, pos: int) -> tuple[int, int]:
-    """Start and end of the sentence (split on 。！？ and newlines) around pos."""
-    start = pos
-    while start > 0 and text[start - 1] not in "。！？!?\n":
-        start -= 1
-    end = pos
-    while end < len(text) and text[end] not in "。！？!?\n":
-        end += 1
-    return start, end
+    """Start and end of the sentence around pos (a one-off query; rules use CheckDoc.sentences)."""
+    lo = max(0, pos - MAX_SENTENCE)
+    idx = SentenceIndex(text[lo:pos + MAX_SENTENCE])
+    s, e = idx.bounds(pos - lo)
+    return s + lo, e + lo

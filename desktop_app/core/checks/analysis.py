@@ -14,6 +14,8 @@ class Token:
     pos: str  # Universal POS
     lemma: str
     reading: str = ""
+    dep: str = ""  # dependency label from GiNZA's parser (nsubj, obl, advmod, aux …)
+    head: int = -1  # index in Analysis.tokens of the token this one depends on (itself for a root)
 
     @property
     def is_person_name(self) -> bool:
@@ -40,6 +42,7 @@ class Analysis:
     nlp_used: bool = False
     nlp_limit: int | None = None  # characters beyond this were not analysed (very long texts)
     _token_starts: list[int] | None = field(default=None, repr=False, compare=False)
+    _children: list[list[int]] | None = field(default=None, repr=False, compare=False)
 
     def token_at(self, pos: int) -> int | None:
         """Index of the token that contains pos (binary search)."""
@@ -70,6 +73,32 @@ class Analysis:
                 out.append(self.tokens[i])
             i += 1
         return out
+
+    def children(self, i: int) -> list[int]:
+        """Indices of the tokens that depend on token i (built once, on first use)."""
+        if self._children is None:
+            kids: list[list[int]] = [[] for _ in self.tokens]
+            for j, t in enumerate(self.tokens):
+                if 0 <= t.head < len(kids) and t.head != j:
+                    kids[t.head].append(j)
+            self._children = kids
+        return self._children[i] if 0 <= i < len(self._children) else []
+
+    def subtree(self, i: int) -> tuple[int, int]:
+        """Lowest and highest token index of the subtree under token i."""
+        lo = hi = i
+        stack = [i]
+        seen = 0
+        while stack and seen < 400:  # a sentence is never this long; guards against a bad parse
+            j = stack.pop()
+            seen += 1
+            lo, hi = min(lo, j), max(hi, j)
+            stack.extend(self.children(j))
+        return lo, hi
+
+    @property
+    def has_parse(self) -> bool:
+        return any(t.head >= 0 for t in self.tokens[:50])
 
     def starts(self) -> set[int]:
         return {t.start for t in self.tokens}

@@ -15,6 +15,10 @@ MODEL_NAME = "ja_ginza"
 MAX_SEGMENT = 1200
 # Beyond this many characters the check uses patterns only (GiNZA needs ~0.6 s per 1,000 chars).
 MAX_NLP_CHARS = 60_000
+# The most one call of the check reads as one document: 200,000 characters (about 150 pages of
+# letters). CheckRunner.check() checks a longer text in parts of this size; every part's work is
+# linear in its length, so no input makes the check hang.
+MAX_CHECK_CHARS = 200_000
 
 
 class ModelUnavailable(RuntimeError):
@@ -78,11 +82,13 @@ class NlpEngine:
             return self.load_seconds
 
     def _parse_segment(self, doc) -> tuple[tuple[Token, ...], tuple[Entity, ...]]:
+        kept = [t for t in doc if not t.is_space]
+        index = {t.i: n for n, t in enumerate(kept)}
+        # head: index within this segment's kept tokens (a space token's dependents point at itself)
         tokens = tuple(
             Token(t.idx, t.idx + len(t.text), t.text, t.tag_, t.pos_, t.lemma_,
-                  (t.morph.get("Reading") or [""])[0])
-            for t in doc
-            if not t.is_space
+                  (t.morph.get("Reading") or [""])[0], t.dep_.removesuffix("_bunsetu"), index.get(t.head.i, n))
+            for n, t in enumerate(kept)
         )
         ents = tuple(Entity(e.start_char, e.end_char, e.label_) for e in doc.ents)
         return tokens, ents
@@ -121,7 +127,9 @@ class NlpEngine:
             for off, seg in segments:
                 seg_tokens, seg_ents = self._cache[seg]
                 self._cache.move_to_end(seg)
-                tokens.extend(Token(t.start + off, t.end + off, t.text, t.tag, t.pos, t.lemma, t.reading)
+                base = len(tokens)
+                tokens.extend(Token(t.start + off, t.end + off, t.text, t.tag, t.pos, t.lemma, t.reading,
+                                    t.dep, t.head + base)
                               for t in seg_tokens)
                 ents.extend(Entity(e.start + off, e.end + off, e.label) for e in seg_ents)
             while len(self._cache) > self._cache_size:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 
 from desktop_app.core.checks.analysis import Analysis
-from desktop_app.core.checks.nlp import NlpEngine
+from desktop_app.core.checks.nlp import MAX_CHECK_CHARS, NlpEngine
 from desktop_app.core.checks.rules import CheckDoc, Rule, default_rules
+from desktop_app.core.checks.rules.person import detect_persons
 from desktop_app.core.intervals import DisjointIntervals
 from desktop_app.core.letters import CheckContext, Finding, Severity
 
@@ -78,13 +80,38 @@ class CheckRunner:
 
     def check(self, text: str, context: CheckContext | dict | None = None,
               analysis: Analysis | None = None) -> list[Finding]:
+        """Every finding in text. A text longer than MAX_CHECK_CHARS is checked in parts of at most
+        that size, cut at line ends; the model reads only the first MAX_NLP_CHARS of the whole text."""
         if not isinstance(text, str):
             text = "" if text is None else str(text)
         if isinstance(context, dict) or context is None:
             context = CheckContext.from_dict(context or {})
-        if analysis is None:
-            analysis = self.analyze(text)
-        doc = CheckDoc(text=text, analysis=analysis, context=context, readings=self._context_readings(context))
+        readings = self._context_readings(context)
+        if len(text) <= MAX_CHECK_CHARS:
+            if analysis is None:
+                analysis = self.analyze(text)
+            return self._check_part(text, context, analysis, readings)
+        findings: list[Finding] = []
+        nlp_limit: int | None = None
+        for off, part in split_parts(text):
+            part_analysis = self.analyze(part) if off == 0 else Analysis()
+            if off == 0:
+                nlp_limit = part_analysis.nlp_limit if part_analysis.nlp_used else None
+                if part_analysis.nlp_used and nlp_limit is None:
+                    nlp_limit = len(part)
+            for f in self._check_part(part, context, part_analysis, readings, note_limit=False):
+                findings.append(dataclasses.replace(f, start=f.start + off, end=f.end + off))
+        if nlp_limit is not None:
+            findings.append(_truncation_note(text, nlp_limit))
+        return findings
+
+    def _check_part(self, text: str, context: CheckContext, analysis: Analysis,
+                    readings: dict[str, list[str]], note_limit: bool = True) -> list[Finding]:
+        doc = CheckDoc(text=text, analysis=analysis, context=context, readings=readings)
+        try:
+            doc.persons = detect_persons(doc)
+        except Exception:  # the other rules still run, without knowing who is named
+            log.exception("person detection failed")
         findings: list[Finding] = []
         for rule in self.rules:
             try:
@@ -94,13 +121,37 @@ class CheckRunner:
         n = len(text)
         findings = [f for f in findings if 0 <= f.start < f.end <= n]
         findings = _resolve_overlaps(findings)
-        if analysis.nlp_limit is not None:
-            findings.append(Finding(
-                start=analysis.nlp_limit, end=min(n, analysis.nlp_limit + 1), text=text[analysis.nlp_limit:analysis.nlp_limit + 1],
-                category="info.truncated", severity=Severity.INFO,
-                message=f"文章が長いため、{analysis.nlp_limit:,}文字目以降は人名・健康情報の解析を省略しました。",
-                explanation="長文では形態素解析を省き、パターンによる検出のみ行います。", rule_id="runner"))
+        if note_limit and analysis.nlp_limit is not None:
+            findings.append(_truncation_note(text, analysis.nlp_limit))
         return findings
+
+
+def split_parts(text: str, size: int = MAX_CHECK_CHARS) -> list[tuple[int, str]]:
+    """Cut text into (offset, part) of at most size characters, at the last line end (or 。) inside."""
+    out: list[tuple[int, str]] = []
+    start = 0
+    while len(text) - start > size:
+        cut = text.rfind("\n", start, start + size) + 1
+        if cut <= start + size // 2:
+            cut = text.rfind("。", start, start + size) + 1
+        if cut <= start + size // 2:
+            cut = start + size
+        out.append((start, text[start:cut]))
+        start = cut
+    out.append((start, text[start:]))
+    return out
+
+
+def _truncation_note(text: str, limit: int) -> Finding:
+    end = min(len(text), limit + 1)
+    return Finding(
+        start=min(limit, max(0, len(text) - 1)), end=max(end, 1), text=text[limit:end] or text[-1:],
+        category="info.truncated", severity=Severity.INFO,
+        message=f"文章が長いため、{limit:,}文字目以降は人名・健康情報の解析を省略しました。",
+        explanation=("長い文章では、人名や病名を文脈から読み取る解析を先頭の部分だけに行い、"
+                     "それ以降は電話番号・住所などの形で見つかるものだけを確認しています。"
+                     "手紙を分けて確認すると、すべての部分を詳しく確認できます。"),
+        rule_id="runner")
 
 
 def check_text(text: str, context: CheckContext | dict | None = None, engine: NlpEngine | None = None) -> list[Finding]:

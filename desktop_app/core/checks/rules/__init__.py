@@ -1,4 +1,6 @@
-"""The rule registry: every rule the check runs, in the order they run (persons before health)."""
+"""The rule registry: every rule the check runs. Persons are found before any rule (runner.py); where
+two risk findings overlap, the first rule's wins, so the dependency rule (whole clauses) comes before
+the phrase lists, which alone work while the model is still loading."""
 
 from __future__ import annotations
 
@@ -10,12 +12,13 @@ from desktop_app.core.checks.rules.health import HealthRule
 from desktop_app.core.checks.rules.identifiers import BankAccountRule, IdNumberRule
 from desktop_app.core.checks.rules.person import PersonRule
 from desktop_app.core.checks.rules.phrases import RiskPhraseRule
+from desktop_app.core.checks.rules.risk import DependencyRiskRule
 
 
 def default_rules() -> list[Rule]:
     return [
         EmailRule(), PhoneNumberRule(), IdNumberRule(), BankAccountRule(), AddressRule(), BirthdateRule(),
-        AgeRule(), PersonRule(), HealthRule(), RiskPhraseRule(), SalutationPairRule(), SeasonGreetingRule(),
+        AgeRule(), PersonRule(), HealthRule(), DependencyRiskRule(), RiskPhraseRule(), SalutationPairRule(), SeasonGreetingRule(),
         CondolenceRule(),
     ]
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from desktop_app.core.checks.analysis import Analysis
 from desktop_app.core.letters import CheckContext, Finding, Severity
-from desktop_app.core.textutil import fold_width
+from desktop_app.core.textutil import SentenceIndex, fold_width
 
 _DIGITS = re.compile(r"\d")
 
@@ -47,13 +48,23 @@ class CheckDoc:
     readings: dict[str, list[str]] = field(default_factory=dict)  # context name -> katakana readings
     folded: str = ""
     facility_spans: list[tuple[int, int]] = field(default_factory=list)
+    # Filled by the person stage (rules/person.py: detect_persons) before any rule runs.
     persons: list[PersonMention] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.folded = fold_width(self.text)
+        self.sentences = SentenceIndex(self.text)
         self.token_starts = self.analysis.starts()
         self.token_ends = self.analysis.ends()
         self.facility_spans = self._find_facility_spans()
+        merged: list[list[int]] = []
+        for a, b in sorted(self.facility_spans):
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        self._fac_starts = [a for a, _ in merged]
+        self._fac_ends = [b for _, b in merged]
 
     def _find_facility_spans(self) -> list[tuple[int, int]]:
         fac = self.context.facility
@@ -72,8 +83,16 @@ class CheckDoc:
                                 spans.append((m.start(), m.end()))
         return spans
 
+    def sentence(self, pos: int) -> tuple[int, int]:
+        """[start, end) of the sentence around pos (one index per document, built once)."""
+        return self.sentences.bounds(pos)
+
+    def persons_in(self, start: int, end: int) -> list[PersonMention]:
+        return [p for p in self.persons if start <= p.start < end]
+
     def in_facility(self, start: int, end: int) -> bool:
-        return any(s <= start and end <= e for s, e in self.facility_spans)
+        i = bisect_right(self._fac_starts, start) - 1
+        return i >= 0 and end <= self._fac_ends[i]
 
     def facility_phone_digits(self) -> list[str]:
         fac = self.context.facility

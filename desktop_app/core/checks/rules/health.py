@@ -9,9 +9,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from desktop_app.config import resources_dir
-from desktop_app.core.checks.rules.base import CheckDoc, Rule
+from desktop_app.core.checks.rules.base import CheckDoc, PersonMention, Rule
+from desktop_app.core.checks.rules.person import ROLE_WHO
+from desktop_app.core.checks.vocab import HealthVocab, load_health_vocab
 from desktop_app.core.letters import Finding, Severity
-from desktop_app.core.textutil import KANJI, KATAKANA, sentence_bounds
+from desktop_app.core.textutil import KANJI, KATAKANA, fold_width
 
 
 def _alt(words: Iterable[str]) -> str:
@@ -25,40 +27,99 @@ def load_health_data(path: Path | None = None) -> dict:
         return tomllib.load(f)
 
 
+# Words whose one character is too common to stand alone unless a person is named in the sentence.
+_NEEDS_PERSON = {"安静", "傷", "張り", "熱", "咳", "痰", "まひ", "炎症", "発作", "むせ"}
+_DEGREE = re.compile(r"^(?:軽度|重度|中等度|軽い|重い|ひどい|強い|少し|やや|急な|急性の|激しい)の?")
+# A hospital visit or treatment next to another resident's name: their health, not the subject's.
+_THIRD_PARTY_CARE = re.compile(r"(?:同じ(?:症状|病気|ご病気|診断)[^。\n]{0,12}?)?(?:通院|入院|受診|服薬|治療|手術|投薬)")
+_SOURCE = {
+    "vocab": "医学用語の辞書（万病辞書）に載っている病名・症状",
+    "hand": "介護の現場でよく使われる病名・症状・薬などの言葉",
+    "care_level": "要介護度・要支援度",
+    "drug": "薬の名前（剤形や量が書かれています）",
+    "procedure": "手術・処置の名前",
+    "function": "体の働きの低下を表す言葉",
+    "suffix": "病名の形（〜症・〜炎・〜骨折など）",
+}
+
+
 class HealthRule(Rule):
     """Health information is 要配慮個人情報 under the 個人情報保護法: it needs consent to share, and a
-    letter that reaches the wrong person leaks it. Reports the minimal phrase (a body part joined with
-    の is included; degree words are not). Statements about illness in general are left alone."""
+    letter that reaches the wrong person leaks it. Finds the minimal phrase naming a condition from
+    the MANBYO dictionary (resources/vocab/), a care-specific hand list, medication, procedure and
+    care-level patterns; a body part joined with の is included, degree words are not. Statements
+    about illness in general (a notice, 認知症の方) are left alone; a condition next to another
+    resident's name is high."""
 
     rule_id = "pii.health"
     category = "pii.health"
 
-    def __init__(self, data: dict | None = None):
+    def __init__(self, data: dict | None = None, vocab: HealthVocab | None = None):
         d = data or load_health_data()
-        self.not_conditions = set(d["not_conditions"])
+        self.vocab = vocab if vocab is not None else load_health_vocab()
+        self.not_conditions = {fold_width(w) for w in d["not_conditions"]}
+        self.hand = {fold_width(t) for t in d["terms"]}
+        # the dictionary and the hand list, indexed by their first two characters
+        self.by_prefix: dict[str, list[int]] = {}
+        for term in list(self.vocab.terms) + list(self.hand):
+            if len(term) >= 2:
+                self.by_prefix.setdefault(term[:2], []).append(len(term))
+        for k, lengths in self.by_prefix.items():
+            self.by_prefix[k] = sorted(set(lengths), reverse=True)
+        self.single = {t for t in self.hand if len(t) == 1}
         body = _alt(d["body_parts"])
-        side = r"(?:右|左|両|左右の?)?"
-        terms = _alt(d["terms"])
+        self.body_before = re.compile(rf"(?:右|左|両|左右の?)?(?:{body})の?$")
         suffix = _alt(d["suffixes"])
         self.pattern = re.compile(
-            rf"(?:{d['care_level']})"
-            rf"|(?:{_alt(d['functions'])})の?(?:{_alt(d['impairments'])})"
-            rf"|(?:{side}(?:{body})の?)?(?:{terms})"
+            rf"(?P<care_level>{d['care_level']})"
+            rf"|(?P<function>(?:{_alt(d['functions'])})の?(?:{_alt(d['impairments'])}))"
+            rf"|(?P<drug>[{KATAKANA}]{{2,}}(?:(?:{_alt(d['drug_forms'])}){d['strength']}?"
+            rf"|(?:{_alt(d['drug_forms_with_strength'])})?{d['strength']}))"
+            rf"|(?P<procedure>{d['procedure']})"
             # kana inside medical compounds (胆のう, 骨粗しょう症) but no particles (様は…)
-            rf"|[{KANJI}{KATAKANA}](?:[{KANJI}{KATAKANA}]|のう|しょう|せき|ろう){{0,10}}?(?:型|性)?(?:{suffix})(?![{KANJI}])"
+            rf"|(?P<suffix>[{KANJI}{KATAKANA}](?:[{KANJI}{KATAKANA}]|のう|しょう|せき|ろう){{0,10}}?(?:型|性)?(?:{suffix}))(?![{KANJI}])"
         )
-        self.terms = set(d["terms"])
         self.generic = re.compile(_alt(d["generic_markers"]))
-        self.not_re = re.compile(_alt(self.not_conditions))
+        self.generic_after = re.compile(rf"^(?:{_alt(d['generic_after'])})")
 
-    def _clean(self, doc: CheckDoc, s: int, e: int) -> tuple[int, int] | None:
+    # ---- candidates -------------------------------------------------------------------------
+    def _dictionary_spans(self, doc: CheckDoc) -> list[tuple[int, int, str]]:
+        """Leftmost-longest dictionary matches; with the model, on its word boundaries only."""
         text = doc.folded
-        # degree words are not part of the span (軽度の認知症 -> 認知症)
-        dm = re.match(r"^(?:軽度|重度|中等度|軽い|重い|ひどい|強い|少し|やや|急な)の?", text[s:e])
+        use_tokens = bool(doc.analysis.tokens)
+        starts, ends = doc.token_starts, doc.token_ends
+        out: list[tuple[int, int, str]] = []
+        i, n = 0, len(text)
+        terms, hand = self.vocab.terms, self.hand
+        while i < n:
+            if use_tokens and i not in starts:
+                i += 1
+                continue
+            found = 0
+            for length in self.by_prefix.get(text[i:i + 2], ()):
+                e = i + length
+                if e > n or (use_tokens and e not in ends):
+                    continue
+                w = text[i:e]
+                if w in hand or w in terms:
+                    found = length
+                    out.append((i, e, "hand" if w in hand else "vocab"))
+                    break
+            if not found and text[i] in self.single and (not use_tokens or i + 1 in ends):
+                out.append((i, i + 1, "hand"))
+                found = 1
+            i += found or 1
+        return out
+
+    def _pattern_spans(self, doc: CheckDoc) -> list[tuple[int, int, str]]:
+        return [(m.start(), m.end(), m.lastgroup or "suffix") for m in self.pattern.finditer(doc.folded)]
+
+    def _clean(self, doc: CheckDoc, s: int, e: int, source: str) -> tuple[int, int] | None:
+        text = doc.folded
+        dm = _DEGREE.match(text[s:e])
         if dm and e - s - dm.end() >= 2:
             s += dm.end()
-        toks = doc.analysis.tokens
-        if toks:
+        if doc.analysis.tokens and source in ("suffix", "function", "procedure"):
             # the word must end where a token ends (傷 in 傷つかれた is not 傷), and start on a token
             if e not in doc.token_ends:
                 return None
@@ -67,53 +128,113 @@ class HealthRule(Rule):
         span = text[s:e]
         if not span:
             return None
-        if span in self.terms:
+        if span in self.hand or span in self.vocab.terms:
             return s, e
         if span in self.not_conditions or any(span.endswith(w) for w in self.not_conditions):
             return None
         return s, e
 
+    def _extend_body_part(self, doc: CheckDoc, s: int) -> int:
+        """Take in body parts joined with の or compounded (左足の甲の皮膚の赤み), not ones joined with に."""
+        text = doc.folded
+        for _ in range(4):
+            m = self.body_before.search(text[max(0, s - 12):s])
+            if not m:
+                break
+            new = s - len(m.group())
+            if doc.analysis.tokens and new not in doc.token_starts:
+                break
+            s = new
+        return s
+
+    # ---- who it is about --------------------------------------------------------------------
+    @staticmethod
+    def _nearest_person(doc: CheckDoc, s: int, e: int) -> PersonMention | None:
+        """The person this phrase is most likely about: the nearest named before it in the same
+        sentence, else the first after it in the same sentence."""
+        sent_s, sent_e = doc.sentence(s)
+        people = doc.persons_in(sent_s, sent_e)
+        before = [p for p in people if p.end <= s]
+        if before:
+            return before[-1]
+        after = [p for p in people if p.start >= e]
+        return after[0] if after else None
+
+    @staticmethod
+    def _is_notice(doc: CheckDoc) -> bool:
+        """A notice to many families (ご家族様各位): no resident and no addressee in the context."""
+        return doc.context.subject is None and doc.context.recipient is None and bool(doc.context.sender
+                                                                                      or doc.context.facility.name)
+
     def find(self, doc: CheckDoc) -> Iterable[Finding]:
         text = doc.folded
-        persons = doc.persons
-        for m in self.pattern.finditer(text):
-            cleaned = self._clean(doc, m.start(), m.end())
+        cands = sorted(self._dictionary_spans(doc) + self._pattern_spans(doc), key=lambda c: (c[0], -(c[1] - c[0])))
+        last_end = -1
+        notice = self._is_notice(doc)
+        for s0, e0, source in cands:
+            if s0 < last_end:
+                continue
+            cleaned = self._clean(doc, s0, e0, source)
             if not cleaned:
                 continue
             s, e = cleaned
             word = text[s:e]
-            if word in ("安静", "傷", "張り", "熱", "咳", "痰", "まひ", "炎症") and not self._about_person(text, s, e, persons):
+            s = self._extend_body_part(doc, s)
+            last_end = e0
+            if doc.in_facility(s, e):
+                continue
+            if self.generic_after.match(text[e:e + 12]):
+                continue
+            sent_s, sent_e = doc.sentence(s)
+            person = self._nearest_person(doc, s, e)
+            about = person if person and person.role not in ("staff", "professional", "sender") else None
+            if word in _NEEDS_PERSON and not (about or "様" in text[sent_s:sent_e]):
                 continue
             if word == "張り" and not re.search(r"の張り$", text[max(0, s - 3):e]):
                 continue
-            sent_s, sent_e = sentence_bounds(text, s)
-            sentence = text[sent_s:sent_e]
-            named = any(sent_s <= p.start < sent_e for p in persons) or "様" in sentence or "さん" in sentence
-            if self.generic.search(sentence) and not named:
+            named = about is not None or "様" in text[sent_s:sent_e] or "さん" in text[sent_s:sent_e]
+            if notice and about is None:
                 continue
-            if doc.in_facility(s, e):
+            if not named and self.generic.search(text[sent_s:sent_e]):
                 continue
-            third = self._third_party(text, s, persons)
-            yield self.finding(
-                doc, s, e,
-                "第三者の健康情報が含まれています（要配慮個人情報）。" if third else "健康情報が含まれています（要配慮個人情報）。",
-                f"健康情報の語彙「{word}」に一致" + ("。直前の人名は第三者と判定されています。" if third else "。"),
-                severity=Severity.HIGH if third else Severity.MEDIUM, third_party=third,
-            )
+            yield self._finding(doc, s, e, word, source, about)
+        yield from self._third_party_care(doc)
 
-    @staticmethod
-    def _about_person(text: str, s: int, e: int, persons) -> bool:
-        sent_s, sent_e = sentence_bounds(text, s)
-        return any(sent_s <= p.start < sent_e for p in persons)
+    def _finding(self, doc: CheckDoc, s: int, e: int, word: str, source: str,
+                 about: PersonMention | None) -> Finding:
+        third = bool(about and about.third_party)
+        if about is not None:
+            who = ROLE_WHO.get(about.role, "利用者様ご本人")
+            whom = f"同じ文のお名前「{about.text}」から、{who}の情報と思われます"
+        else:
+            who = "利用者様ご本人"
+            whom = "お名前が書かれていないため、この手紙の利用者様ご本人の情報と思われます"
+        if third:
+            message = f"他の利用者様などの健康情報（{word}）が書かれています。"
+            advice = "他の方の病気やけがをこのご家族に知らせると、個人情報の漏えいになります。この部分を削ってください。"
+        else:
+            message = f"健康に関する情報（{word}）が含まれています。"
+            advice = ("病名・けが・服薬などは特に慎重に扱う個人情報です。宛先のご家族に伝える必要がある内容か確認し、"
+                      "不要であれば削るか「体調を崩され」などの表現にしてください。")
+        explanation = f"「{doc.text[s:e]}」は{_SOURCE.get(source, _SOURCE['hand'])}です。{whom}。{advice}"
+        return self.finding(doc, s, e, message, explanation, severity=Severity.HIGH if third else Severity.MEDIUM,
+                            third_party=third, about=(about.role if about else "subject"))
 
-    @staticmethod
-    def _third_party(text: str, pos: int, persons) -> bool:
-        """The nearest person named before this word in the same sentence (or the previous one)."""
-        sent_s, _ = sentence_bounds(text, pos)
-        prev_s, _ = sentence_bounds(text, max(0, sent_s - 2)) if sent_s > 0 else (sent_s, 0)
-        before = [p for p in persons if p.end <= pos and p.start >= prev_s]
-        if not before:
-            return False
-        in_sentence = [p for p in before if p.start >= sent_s]
-        nearest = (in_sentence or before)[-1]
-        return nearest.third_party
+    def _third_party_care(self, doc: CheckDoc) -> Iterable[Finding]:
+        """Another resident's hospital visit or treatment, in the sentence that names them."""
+        text = doc.folded
+        for p in doc.persons:
+            if not p.third_party:
+                continue
+            sent_s, sent_e = doc.sentence(p.start)
+            for m in _THIRD_PARTY_CARE.finditer(text, p.end, sent_e):
+                nearest = self._nearest_person(doc, m.start(), m.end())
+                if nearest is not p:
+                    continue
+                yield self.finding(
+                    doc, m.start(), m.end(), f"他の利用者様などの受診・治療のこと（{m.group()}）が書かれています。",
+                    f"同じ文のお名前「{p.text}」は{ROLE_WHO['third_party']}と思われます。"
+                    "その方の通院や治療のことは健康情報で、このご家族に知らせると個人情報の漏えいになります。"
+                    "この部分を削ってください。",
+                    severity=Severity.HIGH, third_party=True, about="third_party")
+                break

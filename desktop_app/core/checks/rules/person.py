@@ -3,64 +3,44 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
 
+from desktop_app.config import resources_dir
 from desktop_app.core.checks.analysis import Token
 from desktop_app.core.checks.rules.base import CheckDoc, PersonMention, Rule
 from desktop_app.core.letters import Finding, Severity
 from desktop_app.core.textutil import KANJI, KATAKANA
-
-HONORIFICS = ("様", "さま", "さん", "氏", "殿", "くん", "君", "ちゃん", "先生")
-HONORIFIC_RE = re.compile(r"^[ \u3000]?(様|さま|さん|氏|殿|くん|君|ちゃん|先生)")
-# Words that, written right after a name, make it a role (佐藤看護師) - not part of the name.
-ROLE_WORDS = ("看護師", "医師", "施設長", "ホーム長", "相談員", "生活相談員", "院長", "主任", "課長", "係長", "部長",
-              "事務長", "理事長", "管理者", "ケアマネジャー", "ケアマネージャー", "ケアマネ", "介護士", "介護福祉士",
-              "理学療法士", "作業療法士", "言語聴覚士", "栄養士", "管理栄養士", "歯科医師", "薬剤師", "所長",
-              "センター長", "園長", "リーダー", "民生委員", "講師", "ボランティア", "副施設長", "支援員", "職員",
-              "担当", "代表", "事務員", "ドクター", "Dr")
 
 
 def _alt(words: Iterable[str]) -> str:
     return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
 
 
-ROLE_AFTER_RE = re.compile(rf"^[ \u3000]?(?:{_alt(ROLE_WORDS)})")
-ORG_SUFFIX_RE = re.compile(
-    r"^[ \u3000]?(?:病院|クリニック|医院|診療所|歯科|薬局|銀行|信用金庫|支店|市|区|町|村|県|府|都|郡|駅|大学|"
-    r"高校|中学|小学校|会社|株式会社|ホーム|苑|園|荘|会|センター|事業所|寺|神社|公園|線|通り|川|山|商店|屋|店|"
-    r"社|局|署|役所|役場|協会|法人|グループ|ハウス|ヴィラ|レジデンス|丁目|番地)"
-)
-# Signals in front of a name. Checked in this order; the first that matches in the same sentence wins.
-THIRD_PARTY_BEFORE = re.compile(
-    r"(同室|隣室|相部屋|同じ(?:ユニット|フロア|階|部屋|お部屋|テーブル|グループ|町内|地区|施設|ホーム|外出|デイ|利用日|班)|"
-    r"他の(?:ご)?(?:利用者|入居者|入所者|ご家族|方)|ほかの(?:ご)?(?:利用者|入居者|入所者|方)|別の(?:ご)?(?:利用者|入居者|入所者)|"
-    r"(?:ご)?近所の|隣人|お隣の|向かいの(?:お部屋|部屋)|ご入居者の|入居者の|利用者の|参加されていた|一緒に参加|"
-    r"他のご入居者|別のご利用者|他のお客様)[^。\n]{0,14}$"
-)
-FAMILY_BEFORE = re.compile(
-    r"(お孫(?:様|さん)|ご?長男|ご?長女|ご?次男|ご?次女|ご?三男|ご?三女|奥(?:様|さま|さん)|ご主人|旦那(?:様|さん)|"
-    r"娘(?:様|さん)|息子(?:様|さん)|お嫁(?:様|さん)|ご?兄弟|ご?姉妹|妹(?:様|さん)|弟(?:様|さん)|お姉(?:様|さん)|"
-    r"お兄(?:様|さん)|甥(?:御様|御さん)?|姪(?:御様|御さん)?|ご親族|ご親戚|ひ孫|曾孫|お母(?:様|さん)|お父(?:様|さん)|"
-    r"ご家族)(?:の|である|にあたる|で)?[ \u3000]?$"
-)
-FAMILY_AFTER = re.compile(r"^[ \u3000]?(?:様|さん)?[ \u3000]?[（(](?:ご)?(?:長男|長女|次男|次女|三男|三女|ご?家族|奥様|ご主人|お孫様|娘|息子|妻|夫|兄|姉|弟|妹|甥|姪|義?母|義?父)")
-STAFF_BEFORE = re.compile(
-    rf"(?:{_alt(ROLE_WORDS)}|主治医|担当医|医師|看護師|職員|スタッフ|ヘルパー|担当の?|記入者|作成者|発信者|文責|"
-    rf"担当者|責任者|連絡先|問い合わせ先|お問い合わせ|調査員|認定調査員|保健師|社会福祉士|市長|所長|係|"
-    rf"講師|先生|指導員|機能訓練指導員|介護職員|夜勤|日勤|早番|遅番|の方)(?:の|である|:|：)?[ \u3000]*$"
-)
-PROF_AFTER = re.compile(r"^[ \u3000]?(?:先生|医師|看護師|氏|院長|施設長|ホーム長|相談員|ケアマネ|理学療法士|講師|課長|係長|主任)")
+@lru_cache(maxsize=4)
+def load_person_data(path: Path | None = None) -> dict:
+    path = path or resources_dir() / "rules" / "person.toml"
+    with open(path, "rb") as f:
+        return tomllib.load(f)
 
-# Common nouns that precede 様/さん but are not names (in the model-free fallback).
-NOT_NAMES = {
-    "皆", "皆々", "家族", "ご家族", "利用者", "ご利用者", "入居者", "ご入居者", "入所者", "お客", "奥", "娘", "息子",
-    "孫", "お孫", "ご主人", "旦那", "お母", "お父", "お姉", "お兄", "妹", "弟", "姉", "兄", "患者", "相手", "皆さ",
-    "お子", "親御", "ご本人", "本人", "各位", "ご遺族", "遺族", "ご親族", "神", "仏", "お日", "お月", "お互い",
-    "おばあ", "おじい", "ボランティア", "スタッフ", "ヘルパー", "ドライバー", "ナース", "ケアマネ", "みな", "皆様方",
-    "ご来賓", "来賓", "お得意", "ご近所", "隣", "ご長男", "ご長女", "ご次男", "ご次女", "長男", "長女", "次男", "次女",
-    "お嫁", "ご兄弟", "お世話", "ご苦労", "ご馳走", "ご愁傷", "お疲れ", "お陰", "おかげ", "先", "ご担当", "担当",
-    "職員", "看護師", "学生", "生徒", "子ども", "子供", "方々", "皆さま", "お客様",
-}
+
+_D = load_person_data()
+HONORIFICS = tuple(_D["honorifics"])
+HONORIFIC_RE = re.compile(rf"^[ \u3000]?({_alt(HONORIFICS)})")
+ROLE_WORDS = tuple(_D["role_words"])
+ROLE_AFTER_RE = re.compile(rf"^[ \u3000]?(?:{_alt(ROLE_WORDS)})")
+ORG_SUFFIX_RE = re.compile(rf"^[ \u3000]?(?:{_alt(_D['org_suffixes'])})")
+BUSINESS_END_RE = re.compile(rf"(?:{_alt(_D['business_endings'])})$")
+THIRD_PARTY_BEFORE = re.compile(_D["third_party_before_re"])
+FAMILY_BEFORE = re.compile(_D["family_before_re"])
+FAMILY_AFTER = re.compile(_D["family_after_re"])
+STAFF_BEFORE = re.compile(
+    rf"(?:{_alt(set(ROLE_WORDS) | set(_D['staff_before_extra']))})(?:の|である|:|：)?[ \u3000]*$")
+PROF_AFTER = re.compile(rf"^[ \u3000]?(?:{_alt(_D['professional_after'])})")
+NOT_NAMES = frozenset(_D["not_names"])
+_TRIM_WORDS = tuple(sorted(HONORIFICS + ROLE_WORDS, key=len, reverse=True))
 FALLBACK_NAME = re.compile(
     rf"([{KANJI}]{{1,4}}[ \u3000]?[{KANJI}]{{1,3}}|[{KANJI}]{{1,4}}[ \u3000]?[{KATAKANA}]{{2,6}}|"
     rf"[{KATAKANA}]{{2,10}}(?:[・＝=][{KATAKANA}]{{2,10}})?)(?=[ \u3000]?(?:様|さん|氏|くん|ちゃん|殿))"
@@ -112,7 +92,7 @@ class PersonRule(Rule):
                     s, e = m.start(), m.end()
                     if not self._context_boundary_ok(doc, s, e, v):
                         continue
-                    out.append((s, e, role, f"フォームの{_ROLE_JA.get(role, role)}「{full}」と一致"))
+                    out.append((s, e, role, f"入力欄の{_ROLE_JA.get(role, role)}「{full}」と同じお名前"))
         return out
 
     def _context_boundary_ok(self, doc: CheckDoc, s: int, e: int, variant: str) -> bool:
@@ -167,14 +147,14 @@ class PersonRule(Rule):
                 j = i
                 while j + 1 < len(toks) and toks[j + 1].is_person_name and toks[j + 1].start - toks[j].end <= 1:
                     j += 1
-                out.append((toks[i].start, toks[j].end, "品詞（人名）"))
+                out.append((toks[i].start, toks[j].end, "辞書で人の名前とされる語"))
                 i = j + 1
             else:
                 i += 1
         # 2) GiNZA Person entities
         for ent in a.entities:
             if ent.label == "Person":
-                out.append((ent.start, ent.end, "固有表現（Person）"))
+                out.append((ent.start, ent.end, "文の流れから人の名前と読める語"))
         # 3) proper nouns / katakana words right before an honorific
         for idx, t in enumerate(toks):
             if t.text not in HONORIFICS or idx == 0:
@@ -189,7 +169,7 @@ class PersonRule(Rule):
                 start_j -= 1
             start_j += 1
             if start_j <= j:
-                out.append((toks[start_j].start, toks[j].end, f"敬称「{t.text}」の前の固有名詞"))
+                out.append((toks[start_j].start, toks[j].end, f"「{t.text}」の前にある名前"))
         return out
 
     @staticmethod
@@ -211,7 +191,7 @@ class PersonRule(Rule):
             stripped = re.sub(r"^(?:ご|お)", "", name)
             if name in NOT_NAMES or stripped in NOT_NAMES or name.endswith(("家族", "利用者", "入居者")):
                 continue
-            out.append((m.start(1), m.end(1), "敬称の前の語（簡易判定）"))
+            out.append((m.start(1), m.end(1), "敬称の前にある語"))
         return out
 
     # ---- cleaning ---------------------------------------------------------------------------
@@ -221,7 +201,7 @@ class PersonRule(Rule):
         while changed and s < e:
             changed = False
             seg = text[s:e]
-            for w in sorted(HONORIFICS + ROLE_WORDS, key=len, reverse=True):
+            for w in _TRIM_WORDS:
                 if seg.endswith(w) and len(seg) > len(w):
                     e -= len(w)
                     changed = True
@@ -253,7 +233,7 @@ class PersonRule(Rule):
         if not honor and ORG_SUFFIX_RE.match(after):
             return False
         # 八百屋さん, 〇〇商店さん, 〇〇病院さん: businesses addressed with さん/様 are not people
-        if re.search(r"(屋|店|堂|商店|病院|医院|薬局|工務店|会社|銀行|園|庵|亭)$", name):
+        if BUSINESS_END_RE.search(name):
             return False
         if len(name) == 1 and not honor and not ROLE_AFTER_RE.match(after):
             return False
@@ -275,27 +255,29 @@ class PersonRule(Rule):
     # ---- roles ------------------------------------------------------------------------------
     def _classify(self, doc: CheckDoc, s: int, e: int) -> tuple[str, str]:
         text = doc.text
-        sent_start = max(text.rfind("。", 0, s), text.rfind("\n", 0, s)) + 1
+        sent_start, _ = doc.sentence(s)
         before = text[max(sent_start, s - 24):s]
         after = text[e:e + 12]
         honor = HONORIFIC_RE.match(after)
         if FAMILY_AFTER.match(after):
-            return "family", "後ろの続柄（ご長女など）"
+            return "family", "お名前の後に続柄（ご長女など）が書かれている"
         if THIRD_PARTY_BEFORE.search(before):
             m = THIRD_PARTY_BEFORE.search(before)
-            return "third_party", f"前の語「{m.group(1)}」（他の利用者・第三者を示す）"
+            return "third_party", f"お名前の前に「{m.group(1)}」とあり、他の方を指している"
         if FAMILY_BEFORE.search(before):
-            return "family", f"前の続柄「{FAMILY_BEFORE.search(before).group(1)}」"
+            return "family", f"お名前の前に続柄「{FAMILY_BEFORE.search(before).group(1)}」がある"
         if PROF_AFTER.match(after):
-            return "professional", f"後ろの敬称・職名「{PROF_AFTER.match(after).group().strip()}」"
+            return "professional", f"お名前の後に「{PROF_AFTER.match(after).group().strip()}」とある"
         if STAFF_BEFORE.search(before):
-            return "professional", "前の職名・役割語"
+            return "professional", "お名前の前に職名や役割が書かれている"
         if not honor:
             # Facilities write their own staff without an honorific (担当の深田、介護職員の前川).
-            return "staff", "敬称なし（施設職員の書き方）"
-        return "third_party", f"フォームの宛先・ご本人・差出人と一致しない「{honor.group(1)}」付きの人名"
+            return "staff", "敬称なしで書かれている（施設の職員を書くときの書き方）"
+        return "third_party", f"「{honor.group(1)}」付きのお名前で、宛先・ご本人・差出人のどなたとも違う"
 
-    def find(self, doc: CheckDoc) -> Iterable[Finding]:
+    def detect(self, doc: CheckDoc) -> list[PersonMention]:
+        """The person stage: every named person and their role. The runner stores the result in
+        doc.persons before any rule runs; the health rule and others read it from there."""
         raw: list[tuple[int, int, str, str | None]] = []
         for s, e, role, why in self._context_mentions(doc):
             raw.append((s, e, why, role))
@@ -306,14 +288,19 @@ class PersonRule(Rule):
                 raw.append((s, e, why, None))
         mentions = self._merge(doc, raw)
         self._propagate(mentions)
-        doc.persons = mentions
-        for m in mentions:
+        return mentions
+
+    def find(self, doc: CheckDoc) -> Iterable[Finding]:
+        for m in doc.persons:
             sev = {"third_party": Severity.HIGH, "unknown": Severity.MEDIUM}.get(m.role, Severity.LOW)
+            who = ROLE_WHO[m.role]
             if m.role == "third_party":
-                msg = "他の利用者・第三者のお名前の可能性があります（個人情報の漏えい）。"
+                msg = f"{who}のお名前と思われます。このご家族に伝えてよい名前ではありません。"
             else:
-                msg = f"人名が含まれています（{_ROLE_JA.get(m.role, m.role)}）。"
-            yield self.finding(doc, m.start, m.end, msg, f"{m.reason}。", suggestions=["〇〇"], severity=sev,
+                msg = f"お名前が含まれています（{who}と思われます）。"
+            explanation = f"{who}と判断した理由：{m.reason}。{ROLE_ADVICE[m.role]}"
+            yield self.finding(doc, m.start, m.end, msg, explanation,
+                               suggestions=ROLE_SUGGESTIONS.get(m.role, ()), severity=sev,
                                third_party=m.third_party, role=m.role)
 
     def _merge(self, doc: CheckDoc, raw: list[tuple[int, int, str, str | None]]) -> list[PersonMention]:
@@ -339,23 +326,60 @@ class PersonRule(Rule):
             s, e = min(g[0] for g in group), max(g[1] for g in group)
             why = "、".join(dict.fromkeys(g[2] for g in group))
             role, reason = self._classify(doc, s, e)
-            out.append(PersonMention(s, e, doc.text[s:e], role, f"{why}; {reason}"))
+            out.append(PersonMention(s, e, doc.text[s:e], role, f"{why}。{reason}"))
         return out
 
     @staticmethod
     def _propagate(mentions: list[PersonMention]) -> None:
         """Once a name is a third party, a shorter mention of it (上村ミチ → 上村) is one too, and a
-        mention that is a known person's name part is that person."""
-        third = [m.text.replace(" ", "").replace("\u3000", "") for m in mentions if m.role == "third_party"]
-        known = [m.text.replace(" ", "").replace("\u3000", "") for m in mentions
-                 if m.role in ("recipient", "subject", "sender")]
+        mention that is a known person's name part is that person. Set lookups: linear in mentions."""
+        def flat(m: PersonMention) -> str:
+            return m.text.replace(" ", "").replace("\u3000", "")
+
+        third_prefixes: set[str] = set()
         for m in mentions:
-            flat = m.text.replace(" ", "").replace("\u3000", "")
-            if m.role in ("staff", "professional") and any(flat != t and len(flat) >= 2 and t.startswith(flat) for t in third):
-                m.role, m.reason = "third_party", m.reason + "; 同じ手紙で第三者と判定された名前の一部"
-            if m.role == "third_party" and any(len(flat) >= 2 and flat in k for k in known):
-                m.role, m.reason = "unknown", m.reason + "; 宛先・ご本人の名前の一部と一致"
+            if m.role == "third_party":
+                f = flat(m)
+                third_prefixes.update(f[:k] for k in range(2, len(f)))
+        known_parts: set[str] = set()
+        for m in mentions:
+            if m.role in ("recipient", "subject", "sender"):
+                f = flat(m)[:24]
+                known_parts.update(f[i:j] for i in range(len(f)) for j in range(i + 2, len(f) + 1))
+        for m in mentions:
+            f = flat(m)
+            if m.role in ("staff", "professional") and f in third_prefixes:
+                m.role, m.reason = "third_party", m.reason + "、同じ手紙で他の方と判断されたお名前の一部"
+            if m.role == "third_party" and f in known_parts:
+                m.role, m.reason = "unknown", m.reason + "、宛先・ご本人のお名前の一部と一致"
+
+
+_PERSON_RULE: PersonRule | None = None
+
+
+def detect_persons(doc: CheckDoc) -> list[PersonMention]:
+    """The person stage, run by CheckRunner once per check before the rules."""
+    global _PERSON_RULE
+    if _PERSON_RULE is None:
+        _PERSON_RULE = PersonRule()
+    return _PERSON_RULE.detect(doc)
 
 
 _ROLE_JA = {"recipient": "宛先", "subject": "ご本人", "sender": "差出人", "staff": "職員", "family": "ご家族",
             "professional": "職員・専門職", "third_party": "第三者", "unknown": "役割不明"}
+ROLE_WHO = {"recipient": "宛先のご家族", "subject": "利用者様ご本人", "sender": "差出人の職員",
+            "staff": "施設の職員", "family": "利用者様のご家族", "professional": "医師・職員などの専門職",
+            "third_party": "他の利用者様、またはこの手紙と関係のない方", "unknown": "どなたか分からない方"}
+ROLE_ADVICE = {
+    "recipient": "宛名やお呼びかけとして書く分には問題ありません。",
+    "subject": "ご本人のお名前です。宛先のご家族以外に渡らないことを確認してください。",
+    "sender": "差出人として書く分には問題ありません。",
+    "staff": "職員の名前であれば問題ありません。職員でない場合は、書いてよいお名前か確認してください。",
+    "family": "ご家族のお名前です。書く必要があるか確認してください。",
+    "professional": "役割のある方のお名前です。書く必要があるか確認してください。",
+    "third_party": "他の方のお名前や様子を知らせると個人情報の漏えいになります。お名前を消すか、"
+                   "「他のご利用者様」のように書き換えてください。",
+    "unknown": "どなたのお名前か確認し、このご家族に伝えてよいか判断してください。",
+}
+ROLE_SUGGESTIONS = {"third_party": ("他のご利用者様",), "unknown": ("〇〇",), "family": ("〇〇",),
+                    "professional": ("〇〇",), "staff": ("〇〇",)}

@@ -13,7 +13,7 @@ from desktop_app.config import resources_dir
 from desktop_app.core.checks.rules.base import CheckDoc, Rule
 from desktop_app.core.intervals import DisjointIntervals
 from desktop_app.core.letters import Finding, Severity
-from desktop_app.core.textutil import fold_width
+from desktop_app.core.textutil import MAX_SENTENCE, fold_width
 
 _CONNECTIVE = re.compile(r"^(?:また|なお|さらに|しかし|ただし|その上で|そのうえで|このたびは?|今回は?|今後は?|これからは|以後|今後とも)[、，]?\s*")
 _TIME_LEAD = re.compile(r"^(?:今後は?|これからは|以後は?|今回は?)[、，]?\s*")
@@ -57,7 +57,8 @@ def extend_start(text: str, start: int, mode: str) -> int:
     if not mode:
         return start
     sent = start
-    while sent > 0 and text[sent - 1] not in "。！？!?\n「":
+    floor = max(0, start - MAX_SENTENCE)  # bounded: a line without 。 must not make this quadratic
+    while sent > floor and text[sent - 1] not in "。！？!?\n「":
         sent -= 1
     if mode == "sentence":
         new = sent
@@ -85,7 +86,8 @@ def phrase_matches(phrase: Phrase, text: str) -> list[tuple[int, int]]:
             e -= 1
         if phrase.unless_inside:
             sent_end = e
-            while sent_end < len(text) and text[sent_end] not in "。\n":
+            ceiling = min(len(text), e + MAX_SENTENCE)
+            while sent_end < ceiling and text[sent_end] not in "。\n":
                 sent_end += 1
             if phrase.unless_inside.search(text[s:sent_end]):
                 continue
@@ -112,7 +114,7 @@ class RiskPhraseRule(Rule):
                     continue
                 spans.add(s, e)
                 yield Finding(start=s, end=e, text=doc.text[s:e], category=p.category, severity=p.severity,
-                              message=p.message, explanation=f"{p.explanation}（規則 {p.id}）",
+                              message=p.message, explanation=p.explanation,
                               suggestions=p.suggestions, rule_id=p.id)
 
 

@@ -1,0 +1,424 @@
+"""Risky wording found on GiNZA's dependency parse: promises, admissions of fault, vague answers.
+
+The rule looks at what a word governs, not at the characters around it: an absolute adverb
+(必ず, 決して …) is a promise only when the predicate it depends on is an outcome said by the
+writer, not an instruction to the reader (必ずご記入ください) or a procedure (必ずご連絡いたします).
+A fault noun (過失, 責任 …) is an admission only as the predicate or its complement with the
+facility or its staff as owner. The highlight covers the whole clause (from its subject or the
+adverb to the end of the predicate), and a suggestion replaces that clause with a sentence that
+reads well in its place, or none is offered where no safe rewrite exists.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from desktop_app.config import resources_dir
+from desktop_app.core.checks.analysis import Analysis, Token
+from desktop_app.core.checks.rules.base import CheckDoc, Rule
+from desktop_app.core.letters import Finding, Severity
+
+# Verbs that follow て as helpers of the real predicate (考えてまいります, 対処していきます).
+SUBSIDIARY = {"まいる", "参る", "いく", "行く", "おく", "置く", "いる", "おる", "みる", "しまう", "いただく", "いただける",
+              "くださる", "差し上げる", "もらう", "ある"}
+LEADING = re.compile(r"^(?:(?:また|なお|さらに|しかし|ただし|その上で|そのうえで|つきましては|加えて|あわせて)[、，]"
+                     r"|(?:このたび|今回|今後|これから|以後|今後とも)(?:は[、，]?|[、，]))\s*")
+
+
+@lru_cache(maxsize=4)
+def load_risk_data(path: Path | None = None) -> dict:
+    path = path or resources_dir() / "rules" / "risk_dependency.toml"
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
+@dataclass(frozen=True)
+class Clause:
+    start: int  # code points in the text
+    end: int
+    pred: int  # token index of the final predicate
+
+
+def _words(t: Token) -> set[str]:
+    return {t.text, t.lemma}
+
+
+class DependencyRiskRule(Rule):
+    """Easy promises, admissions of fault or offers of money, and vague answers, read from the
+    dependency parse. What a letter says will be quoted back by an upset family."""
+
+    rule_id = "risk.dependency"
+    category = "risk"
+    needs_nlp = True
+
+    def __init__(self, data: dict | None = None):
+        d = data or load_risk_data()
+        c, li, am = d["commitment"], d["liability"], d["ambiguous"]
+        self.adverbs = sorted(c["adverbs"], key=len, reverse=True)
+        self.negative_adverbs = set(c["negative_adverbs"])
+        self.procedural = set(c["procedural"])
+        self.not_promises = set(c["not_promises"])
+        self.instruction_tail = tuple(c["instruction_tail"])
+        self.effort_tail = tuple(c["effort_tail"])
+        self.promise_verbs = set(c["promise_verbs"])
+        self.fault_nouns = sorted(li["fault_nouns"], key=len, reverse=True)
+        self.owners = sorted(li["owners"], key=len, reverse=True)
+        self.not_fault_after = tuple(li["not_fault_after"])
+        self.pay_verbs = set(li["pay_verbs"])
+        self.always_offer = set(li["always_offer"])
+        self.compensation = tuple(li["compensation"])
+        self.not_offer = tuple(li["not_offer"])
+        self.amb_predicates = set(am["predicates"])
+        self.qualifiers = tuple(am["qualifiers"])
+        self.wishes = tuple(am["wishes"])
+        self.concrete = re.compile(am["concrete_re"])
+
+    # ---- the parse --------------------------------------------------------------------------
+    @staticmethod
+    def _climb(a: Analysis, p: int) -> int:
+        """From a predicate to the helper verb that ends it (考え|て|まいり, 入所|いただけ)."""
+        toks = a.tokens
+        for _ in range(4):
+            t = toks[p]
+            h = t.head
+            if h == p or not (0 <= h < len(toks)) or h < p:
+                break
+            between = toks[p + 1:h]
+            if toks[h].lemma in SUBSIDIARY or toks[h].text in SUBSIDIARY:
+                if all(x.pos in ("AUX", "SCONJ", "PART") or x.text in ("て", "で") for x in between):
+                    p = h
+                    continue
+            break
+        return p
+
+    @staticmethod
+    def _chain_end(a: Analysis, p: int) -> int:
+        """Index of the last token of the predicate p with its auxiliaries (いたし, ます, ん …)."""
+        toks = a.tokens
+        j = p
+        while j + 1 < len(toks):
+            t = toks[j + 1]
+            if t.pos == "PUNCT" or t.text in ("ので", "から", "が", "けれど", "けれども", "し", "ば", "、", "。"):
+                if not (t.text == "し" and t.pos == "AUX"):
+                    break
+            if t.pos in ("AUX", "PART") or t.dep in ("aux", "cop", "fixed") or (
+                    t.lemma in SUBSIDIARY and t.head in (p, j)):
+                j += 1
+                continue
+            if t.text in ("て", "で") and j + 2 < len(toks) and toks[j + 2].lemma in SUBSIDIARY:
+                j += 2
+                continue
+            break
+        return j
+
+    def _sentence_tokens(self, doc: CheckDoc, i: int) -> tuple[int, int]:
+        """Token index range [lo, hi) of the sentence holding token i."""
+        a = doc.analysis
+        s, e = doc.sentence(a.tokens[i].start)
+        lo = hi = i
+        while lo > 0 and a.tokens[lo - 1].start >= s:
+            lo -= 1
+        while hi < len(a.tokens) and a.tokens[hi].start < e:
+            hi += 1
+        return lo, hi
+
+    def _tokens_at(self, doc: CheckDoc, s: int, e: int) -> list[int]:
+        a = doc.analysis
+        i = a.token_at(s)
+        out = []
+        while i is not None and i < len(a.tokens) and a.tokens[i].start < e:
+            out.append(i)
+            i += 1
+        return out
+
+    def _head_outside(self, a: Analysis, idxs: list[int]) -> int | None:
+        """The token that a multi-token word (二|度|と) depends on, outside the word."""
+        inside = set(idxs)
+        for i in reversed(idxs):
+            h = a.tokens[i].head
+            if h not in inside and 0 <= h < len(a.tokens):
+                return h
+        return None
+
+    def _find_words(self, doc: CheckDoc, words: list[str]) -> Iterable[tuple[int, int, str]]:
+        """Occurrences of words that start on a token start and end on a token end."""
+        text = doc.folded
+        alt = re.compile("|".join(re.escape(w) for w in words))
+        for m in alt.finditer(text):
+            if m.start() in doc.token_starts and m.end() in doc.token_ends:
+                yield m.start(), m.end(), m.group()
+
+    def _tail(self, doc: CheckDoc, end: int, n: int = 14) -> str:
+        return doc.folded[end:end + n]
+
+    def _subject_start(self, doc: CheckDoc, p: int, before: int, lo: int) -> int | None:
+        """Start of the subject or topic of predicate p that comes before token `before`."""
+        a = doc.analysis
+        best = None
+        for c in a.children(p):
+            if c >= before or c < lo:
+                continue
+            if a.tokens[c].dep in ("nsubj", "obj", "dislocated", "csubj"):
+                s, _ = a.subtree(c)
+                s = max(s, lo)
+                best = s if best is None else min(best, s)
+        return best
+
+    # ---- commitments ------------------------------------------------------------------------
+    def _commitments(self, doc: CheckDoc) -> Iterable[Finding]:
+        a = doc.analysis
+        text = doc.folded
+        for s, e, word in self._find_words(doc, self.adverbs):
+            idxs = self._tokens_at(doc, s, e)
+            if not idxs:
+                continue
+            if text[e:e + 1] == "し" and text[e:e + 2] == "しも":  # 必ずしも
+                continue
+            if word.startswith("絶対") and text[e:e + 2] in ("安静", "禁止"):
+                continue
+            p = self._head_outside(a, idxs)
+            if p is None or p < idxs[-1]:
+                continue
+            lo, hi = self._sentence_tokens(doc, idxs[0])
+            if p >= hi:
+                continue
+            p = self._climb(a, p)
+            end_i = self._chain_end(a, p)
+            chain = text[a.tokens[p].start:a.tokens[end_i].end]
+            after = self._tail(doc, a.tokens[end_i].end)
+            # a promise verb the predicate hangs on: 起こさないとお約束いたします
+            m = re.match(r"^(?:と|ことを|ことと)(?:固く|ここに)?", after)
+            if m:
+                for k in range(end_i + 1, min(hi, end_i + 5)):
+                    if _words(a.tokens[k]) & self.promise_verbs:
+                        end_i = self._chain_end(a, self._climb(a, k))
+                        chain = text[a.tokens[p].start:a.tokens[end_i].end]
+                        after = self._tail(doc, a.tokens[end_i].end)
+                        break
+            pred = a.tokens[p]
+            whole = text[a.tokens[idxs[0]].start:a.tokens[end_i].end] + after
+            if any(w in whole for w in self.instruction_tail):
+                continue
+            if any(w in after[:8] for w in self.effort_tail) or re.search(r"よう(?:に)?(?:努め|心が|気を)", whole):
+                continue
+            if _words(pred) & self.procedural and not re.search(r"(?:ない|ません|ず)", chain):
+                continue
+            if word in self.negative_adverbs:
+                if not re.search(r"(?:ない|ません|ず|ぬ)", chain):
+                    continue
+                if _words(pred) & self.not_promises:
+                    continue
+            if not re.search(r"(?:ます|ません|です|ございます|る|ない|ぬ)$", chain):
+                continue
+            start = a.tokens[idxs[0]].start
+            subj = self._subject_start(doc, p, idxs[0], lo)
+            if subj is None and p != self._head_outside(a, idxs):
+                subj = self._subject_start(doc, self._head_outside(a, idxs), idxs[0], lo)
+            if subj is not None:
+                start = self._skip_leading(doc, a.tokens[subj].start, start)
+            end = a.tokens[end_i].end
+            yield self._commitment_finding(doc, start, end, word, pred)
+
+    def _skip_leading(self, doc: CheckDoc, start: int, limit: int) -> int:
+        m = LEADING.match(doc.folded[start:limit])
+        return start + m.end() if m else start
+
+    def _commitment_finding(self, doc: CheckDoc, s: int, e: int, word: str, pred: Token) -> Finding:
+        clause = doc.folded[s:e]
+        if re.search(r"治|回復|良くな|よくな|元どおり|元通り|完治|全快|歩け", clause):
+            sug = ("回復に向けて、できる限りの支援を続けてまいります",)
+            kind = "回復"
+        elif re.search(r"再発|事故|転倒|起こ|起き|繰り返|防|転落|誤嚥|ミス|こと", clause):
+            sug = ("再発防止に努めてまいります",)
+            kind = "再発しないこと"
+        else:
+            sug = ()
+            kind = "結果"
+        explanation = (f"「{word}」と言い切ると、{kind}を施設が保証したことになります。ご家族はこの言葉を後で引用されます。"
+                       "保証できない結果は約束せず、施設が取り組むことを書いてください。")
+        if not sug:
+            explanation += "この文には安全な言い換えを用意できないため、見通しがわかり次第お知らせする、などの書き方に改めてください。"
+        return Finding(start=s, end=e, text=doc.text[s:e], category="risk.commitment", severity=Severity.HIGH,
+                       message=f"「{word}」で結果を約束しています。", explanation=explanation,
+                       suggestions=sug, rule_id="risk.commitment.dependency")
+
+    # ---- liability --------------------------------------------------------------------------
+    def _owner_near(self, doc: CheckDoc, lo: int, hi: int, upto: int) -> str | None:
+        text = doc.folded
+        a = doc.analysis
+        seg = text[a.tokens[lo].start:upto]
+        for w in self.owners:
+            for m in re.finditer(re.escape(w), seg):
+                s = a.tokens[lo].start + m.start()
+                if s in doc.token_starts:
+                    # 市 alone only as 本市/市の/市が (not 市役所 …); 私 as 私ども/私の
+                    nxt = seg[m.end():m.end() + 1]
+                    if w in ("市", "施設", "私") and nxt not in ("の", "が", "は", "に", "側", "と", "で"):
+                        continue
+                    return w
+        return None
+
+    def _liability(self, doc: CheckDoc) -> Iterable[Finding]:
+        a = doc.analysis
+        text = doc.folded
+        for s, e, word in self._find_words(doc, self.fault_nouns):
+            tail = text[e:e + 10]
+            if tail.startswith(self.not_fault_after):
+                continue
+            idxs = self._tokens_at(doc, s, e)
+            if not idxs:
+                continue
+            lo, hi = self._sentence_tokens(doc, idxs[0])
+            noun = idxs[-1]
+            # the fault noun is the predicate (…の過失です), its complement (…に責任がございます), or a
+            # cause (…不注意が原因でございます)
+            p = a.tokens[noun].head
+            if not re.match(r"^(?:で(?:ござい|あり|す|した)|です|であ|だ|に(?:よる|より)|によって|が原因|が(?:ござい|あり)|は(?:ござい|あり)|を認め|と認め)", tail):
+                continue
+            if re.match(r"^(?:が|は)(?:ございません|ありません)", tail):
+                continue
+            owner = self._owner_near(doc, lo, hi, s)
+            if owner is None:
+                continue
+            p = self._climb(a, p if lo <= p < hi else noun)
+            # the end of the sentence's main predicate, when the fault clause ends it
+            root = p
+            while lo <= a.tokens[root].head < hi and a.tokens[root].head != root and a.tokens[root].head > root:
+                root = a.tokens[root].head
+            end_i = self._chain_end(a, self._climb(a, root))
+            if not re.search(r"(?:ます|ました|です|でした|ございます|ございました|ある|あった|だ)$",
+                             text[a.tokens[noun].start:a.tokens[end_i].end]):
+                # stop at the fault clause itself (…が原因であり、申し訳…)
+                end_i = self._chain_end(a, noun)
+            start = self._clause_start(doc, lo, noun)
+            end = a.tokens[end_i].end
+            yield Finding(
+                start=start, end=end, text=doc.text[start:end], category="risk.liability", severity=Severity.HIGH,
+                message="過失や責任を認める書き方になっています。",
+                explanation=(f"「{owner}」の「{word}」と書くと、施設が法的な責任を認めたと受け取られます。"
+                             "事故がそのまま過失とは限らず、責任の判断は施設として決める人が行います。"
+                             "起きた事実へのお詫び（ご心配をおかけしたこと等）にとどめ、原因は調査のうえ改めてご報告ください。"),
+                suggestions=("ご心配をおかけしましたことを、深くお詫び申し上げます",),
+                rule_id="risk.liability.dependency")
+        yield from self._payments(doc)
+
+    def _clause_start(self, doc: CheckDoc, lo: int, upto: int) -> int:
+        """Start of the clause: the sentence start, after leading connectives and time words."""
+        a = doc.analysis
+        start = a.tokens[lo].start
+        while True:
+            m = LEADING.match(doc.folded[start:a.tokens[upto].start])
+            if not m or m.end() == 0:
+                break
+            start += m.end()
+        return start
+
+    def _payments(self, doc: CheckDoc) -> Iterable[Finding]:
+        a = doc.analysis
+        text = doc.folded
+        for i, t in enumerate(a.tokens):
+            if not (_words(t) & self.pay_verbs or t.text.endswith("負担")):
+                continue
+            if t.text.endswith("負担") and t.text not in self.pay_verbs and not t.text.startswith("全額"):
+                continue
+            end_i = self._chain_end(a, self._climb(a, i))
+            chain = text[t.start:a.tokens[end_i].end]
+            if not re.search(r"(?:いたします|させていただきます|します|申し上げます|いたしたく)$", chain):
+                continue
+            lo, hi = self._sentence_tokens(doc, i)
+            before = text[a.tokens[lo].start:t.start]
+            if text[max(0, t.start - 1):t.start] == "ご" or any(w in chain for w in self.not_offer) or any(
+                    w in before[-6:] for w in ("ご家族", "ご本人", "お客様")):
+                continue
+            owner = self._owner_near(doc, lo, hi, t.start)
+            always = bool(_words(t) & self.always_offer)
+            comp = any(w in before for w in self.compensation) or t.text.startswith("全額")
+            if not (always or comp or (owner and re.search(r"支払|返金|お返し", t.text + t.lemma))):
+                continue
+            if not always and not comp and owner is None:
+                continue
+            start = self._clause_start(doc, lo, i)
+            end = a.tokens[end_i].end
+            yield Finding(
+                start=start, end=end, text=doc.text[start:end], category="risk.liability", severity=Severity.HIGH,
+                message="費用の負担や弁償を申し出ています。",
+                explanation=("決まっていないお金の約束は、後で争いになります。負担するかどうかと、その範囲は施設として"
+                             "判断したうえで、別にご説明するのが原則です。"),
+                suggestions=("費用の取り扱いについては、確認のうえ改めてご説明いたします",),
+                rule_id="risk.liability.payment.dependency")
+
+    # ---- vague answers ----------------------------------------------------------------------
+    def _ambiguous(self, doc: CheckDoc) -> Iterable[Finding]:
+        a = doc.analysis
+        text = doc.folded
+        seen: set[int] = set()
+        for i, t in enumerate(a.tokens):
+            if not (_words(t) & self.amb_predicates):
+                continue
+            p = self._climb(a, i)
+            if p in seen:
+                continue
+            end_i = self._chain_end(a, p)
+            chain = text[t.start:a.tokens[end_i].end]
+            # the writer's answer (いたします, まいります, させていただきます), not the resident's attitude
+            if not re.search(r"(?:いたします|まいります|させていただきます|いたしたく|します|おきます|存じます)$", chain):
+                continue
+            if re.search(r"(?:され|られ|なさ)", chain):
+                continue
+            lo, hi = self._sentence_tokens(doc, i)
+            sent = text[a.tokens[lo].start:a.tokens[hi - 1].end]
+            if self.concrete.search(sent):
+                continue
+            # qualifiers attached to this predicate (前向きに, できる限り, 〜の方向で, ご希望に沿えるよう)
+            q_start = None
+            for k in range(lo, i):
+                tk = a.tokens[k]
+                w = text[tk.start:tk.start + 6]
+                attached = self._attached(a, k, i)
+                if not attached:
+                    continue
+                if w.startswith(self.qualifiers) or (tk.text in ("方向", "線") and text[tk.end:tk.end + 1] == "で"):
+                    s_k, _ = a.subtree(k)
+                    q_start = a.tokens[max(s_k, lo)].start if q_start is None else min(q_start, a.tokens[max(s_k, lo)].start)
+                if any(w.startswith(x) or tk.text == x for x in self.wishes) and re.match(
+                        r"^(?:に|へ)(?:沿|添|お?応え)", text[tk.end:tk.end + 4]):
+                    s_k = k - 1 if k > lo and a.tokens[k - 1].text in ("ご", "お") else k
+                    q_start = a.tokens[s_k].start if q_start is None else min(q_start, a.tokens[s_k].start)
+            vague_itself = bool(_words(t) & {"善処"}) or re.match(r"^考えておき", chain)
+            if q_start is None and not vague_itself:
+                continue
+            start = q_start if q_start is not None else t.start
+            seen.add(p)
+            end = a.tokens[end_i].end
+            yield Finding(
+                start=start, end=end, text=doc.text[start:end], category="risk.ambiguous", severity=Severity.MEDIUM,
+                message="はっきりしない返事です。ご家族には「引き受けてもらえた」と受け取られやすい表現です。",
+                explanation=("何を、いつまでにするのかが書かれていません。できることは内容と時期を、"
+                             "できないことは理由と代わりの案を書いてください。"),
+                suggestions=("〇月〇日までに検討し、結果をご連絡いたします",),
+                rule_id="risk.ambiguous.dependency")
+
+    @staticmethod
+    def _attached(a: Analysis, k: int, p: int) -> bool:
+        """Token k lies under predicate p in the parse (at most three steps up)."""
+        j = k
+        for _ in range(4):
+            if j == p:
+                return True
+            h = a.tokens[j].head
+            if h == j or not (0 <= h < len(a.tokens)):
+                return False
+            j = h
+        return j == p
+
+    def find(self, doc: CheckDoc) -> Iterable[Finding]:
+        if not doc.analysis.tokens or not doc.analysis.has_parse:
+            return
+        yield from self._commitments(doc)
+        yield from self._liability(doc)
+        yield from self._ambiguous(doc)
