@@ -24,6 +24,8 @@ COMMENT_PHONE = "080-2291-6634"
 INSERTED_PHONE = "070-5532-1198"
 DELETED_PHONE = "090-6612-3470"
 SPLIT_PHONE = ("090-44", "71-2209")  # one number in two runs with different formatting
+THIRD_PARTY = "佐々木 美代子"  # another resident, table row 3, column 2, with a diagnosis
+DIAGNOSIS = "アルツハイマー型認知症"
 AUTHOR = "三浦 恵子"
 COMPANY = "有限会社みうら介護"
 
@@ -68,7 +70,7 @@ def build_letter_docx(path: Path) -> Path:
     table.cell(1, 1).text = "面会のご予約"
     table.cell(1, 2).text = TABLE_PHONE
     table.cell(2, 0).text = "12月10日"
-    table.cell(2, 1).text = "衣類の入れ替え"
+    table.cell(2, 1).text = f"同室の{THIRD_PARTY}様（{DIAGNOSIS}）と衣類の入れ替え"
     table.cell(2, 2).text = "窓口"
     anchor = doc.add_paragraph("送付先は右の枠のとおりです。")
     anchor._p.append(parse_xml(_textbox(TEXTBOX_ADDRESS)))
@@ -104,3 +106,30 @@ def _set_company(path: Path, company: str) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for info, data in items:
             z.writestr(info.filename, app if info.filename == "docProps/app.xml" else data)
+
+
+def _png_1px() -> bytes:
+    """A 1×1 PNG (a picture the app cannot read text from)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff"))
+            + chunk(b"IEND", b""))
+
+
+def build_docx_with_picture_and_field(path: Path) -> Path:
+    """A letter with a photo and an AUTHOR field: things the masker must name before saving."""
+    import io
+
+    doc = Document()
+    doc.add_paragraph("ご家族様")
+    doc.add_paragraph("行事の写真をお送りします。")
+    doc.add_picture(io.BytesIO(_png_1px()))
+    p = doc.add_paragraph("作成：")
+    p._p.append(parse_xml(f'<w:fldSimple {W} w:instr=" AUTHOR "><w:r><w:t>{AUTHOR}</w:t></w:r></w:fldSimple>'))
+    doc.save(str(path))
+    return path
