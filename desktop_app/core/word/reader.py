@@ -36,7 +36,7 @@ def w(tag: str) -> str:
     return f"{{{W_NS}}}{tag}"
 
 
-# Limits (documented in the README): a letter is a few hundred kilobytes of XML.
+# Limits: a letter is a few hundred kilobytes of XML; a bigger package is refused with a message.
 MAX_XML_TOTAL = 20 * 1024 * 1024  # uncompressed XML parts together
 MAX_ZIP_TOTAL = 200 * 1024 * 1024  # every entry together, pictures included (masking copies them)
 MAX_ENTRIES = 5000
