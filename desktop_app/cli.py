@@ -42,20 +42,29 @@ def _load_json(path: str, what: str) -> dict:
 
 
 def _read_letter(path: str) -> str:
+    return _read_input(path)[0]
+
+
+def _read_word(path: str):
+    """A .docx read with every part a reader can see (WordDocument), or UsageError with the reason."""
+    from desktop_app.core.word import DocxError, read_docx
+
+    try:
+        return read_docx(Path(path))
+    except DocxError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _read_input(path: str):
+    """(text, WordDocument or None): a .docx gives its full checkable text and the map to locations."""
     from desktop_app.core.fileio import ReadError, read_text_file
 
     p = Path(path)
     if p.suffix.lower() == ".docx":
-        try:
-            from docx import Document
-
-            return "\n".join(par.text for par in Document(str(p)).paragraphs)
-        except FileNotFoundError as exc:
-            raise UsageError(f"{path}: file not found / ファイルが見つかりません") from exc
-        except Exception as exc:
-            raise UsageError(f"{path}: not a readable .docx file ({exc}) / Wordファイルとして読めません") from exc
+        doc = _read_word(path)
+        return doc.text, doc
     try:
-        return read_text_file(p)
+        return read_text_file(p), None
     except ReadError as exc:
         raise UsageError(str(exc)) from exc
 
@@ -140,14 +149,17 @@ def cmd_render(args) -> int:
     return EXIT_OK
 
 
-def _format_findings(name: str, text: str, findings) -> str:
+def _format_findings(name: str, text: str, findings, doc=None) -> str:
     from desktop_app.core.letters import category_label
 
     out = [f"== {name}: {len(findings)} finding(s)"]
+    if doc is not None:
+        out += [f"   注意: {w}" for w in doc.warnings]
     for f in findings:
         line = text.count("\n", 0, f.start) + 1
         sug = f" → {f.suggestions[0]}" if f.suggestions and f.suggestions[0] else ""
-        out.append(f"{line:4d}:{f.start}-{f.end} [{f.severity.value}] {f.category} ({category_label(f.category)}) "
+        where = f" ［{doc.locate(f.start, f.end)}］" if doc is not None else ""
+        out.append(f"{line:4d}:{f.start}-{f.end}{where} [{f.severity.value}] {f.category} ({category_label(f.category)}) "
                    f"「{f.text}」 {f.message}{sug}")
         out.append(f"        理由: {f.explanation}")
     return "\n".join(out)
@@ -161,20 +173,25 @@ def cmd_check(args) -> int:
     context = _load_json(args.context, "context") if args.context else {}
     if "facility" not in context:
         context["facility"] = _facility_from_settings()
-    letters = [(f, _read_letter(f)) for f in args.files]  # read all first: input errors exit 2 early
+    letters = [(f, *_read_input(f)) for f in args.files]  # read all first: input errors exit 2 early
     runner = _runner(not args.no_model)
     any_high = False
     results = []
-    for name, text in letters:
+    for name, text, doc in letters:
         findings = runner.check(text, context)
         any_high |= any(f.severity.value == "high" for f in findings)
-        results.append((name, text, findings))
+        results.append((name, text, doc, findings))
     if args.format == "json":
-        for name, _, findings in results:
-            print(json.dumps({"file": name, "findings": [f.to_dict() for f in findings]}, ensure_ascii=False))
+        for name, _, doc, findings in results:
+            rec: dict = {"file": name, "findings": [f.to_dict() for f in findings]}
+            if doc is not None:  # a Word file: where each finding is, and what could not be checked
+                for d, f in zip(rec["findings"], findings, strict=True):
+                    d["location"] = doc.locate(f.start, f.end)
+                rec["warnings"] = doc.warnings
+            print(json.dumps(rec, ensure_ascii=False))
     else:
-        for name, text, findings in results:
-            print(_format_findings(name, text, findings))
+        for name, text, doc, findings in results:
+            print(_format_findings(name, text, findings, doc))
     return EXIT_FINDINGS if any_high else EXIT_OK
 
 
@@ -218,7 +235,7 @@ def cmd_export(args) -> int:
     if args.accept_findings is not None:
         raise UsageError("--accept-findings no longer bypasses the check: a reviewer accepts high findings with "
                          "`letters approve ID --accept REASON` / 重大な指摘は確認者が承認時に了承します")
-    text = _read_letter(args.file)
+    text, word_doc = _read_input(args.file)
     if not text.strip():
         raise UsageError(f"{args.file}: the letter is empty / 本文が空です")
     context = _load_json(args.context, "context") if args.context else {}
@@ -234,6 +251,8 @@ def cmd_export(args) -> int:
             print(f"  [{f.category}] 「{f.text}」 {f.message}", file=sys.stderr)
         return EXIT_FINDINGS
     author = (context.get("facility") or {}).get("name") or settings.facility.name or "施設"
+    if word_doc is not None:  # a Word letter: keep its own layout, tables and headers (see `mask`)
+        return _write_word_copy(word_doc, [], Path(args.out))
     try:
         out = export_docx(text, Path(args.out), author=author, font=settings.docx_font, header_text=DRAFT_HEADER)
     except WriteError as exc:
@@ -246,6 +265,42 @@ def cmd_export(args) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
     return EXIT_OK
+
+
+def _write_word_copy(doc, edits, out: Path) -> int:
+    """Name what cannot be reproduced before saving, save atomically, then list what was changed."""
+    from desktop_app.core.fileio import WriteError
+    from desktop_app.core.word import mask_docx
+
+    for warning in doc.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    try:
+        report = mask_docx(doc, edits, out)
+    except WriteError as exc:
+        raise UsageError(str(exc)) from exc
+    print(f"wrote {out}")
+    for line in report.summary():
+        print(f"  {line}")
+    for e in report.not_applied:
+        print(f"  未処理：「{e.original}」（{doc.locate(e.start, e.end)}）は書き換えられませんでした", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_mask(args) -> int:
+    """A masked copy of a Word letter that keeps its formatting: personal data → 〇〇 (and suggestions)."""
+    from desktop_app.core.word import edits_for_findings
+
+    if Path(args.file).suffix.lower() != ".docx":
+        raise UsageError(f"{args.file}: mask works on Word files (.docx) / Wordファイル（.docx）を指定してください")
+    doc = _read_word(args.file)
+    context = _load_json(args.context, "context") if args.context else {}
+    if "facility" not in context:
+        context["facility"] = _facility_from_settings()
+    findings = _runner(not args.no_model).check(doc.text, context)
+    edits = edits_for_findings(findings, apply_suggestions=args.apply_suggestions)
+    for e in edits:
+        print(f"  {doc.locate(e.start, e.end)}: 「{e.original}」 → 「{e.replacement}」", file=sys.stderr)
+    return _write_word_copy(doc, edits, Path(args.out))
 
 
 def cmd_self_check(args) -> int:
@@ -336,6 +391,13 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--pdf", action="store_true", help="also convert to PDF with LibreOffice")
     e.add_argument("--no-model", action="store_true", help=argparse.SUPPRESS)
     e.set_defaults(func=cmd_export)
+    m = sub.add_parser("mask", help="masked copy of a Word letter, layout kept / Wordの伏せ字コピー")
+    m.add_argument("file", help="IN.docx")
+    m.add_argument("--out", required=True, help="OUT.docx")
+    m.add_argument("--context", help="CONTEXT.json")
+    m.add_argument("--apply-suggestions", action="store_true", help="also replace wording findings with their suggestion")
+    m.add_argument("--no-model", action="store_true", help="patterns only, without GiNZA (fast, less accurate)")
+    m.set_defaults(func=cmd_mask)
     s = sub.add_parser("self-check", help="load the model, render, check and export once / 動作確認")
     s.set_defaults(func=cmd_self_check)
     from desktop_app import cli_workflow

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
+import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,12 +35,53 @@ def _explain(exc: OSError, path: Path) -> WriteError:
     return WriteError("os_error", path, f"「{path}」を保存できませんでした（{exc.strerror or exc}）。")
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call write(tmp) on a temporary file beside `path`, then replace `path` with it.
+_umask_lock = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process umask (os.umask can only be read by setting it, hence the lock)."""
+    with _umask_lock:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def _fsync_dir(folder: Path) -> None:
+    if sys.platform == "win32":
+        return  # directories cannot be opened for fsync on Windows; NTFS journals the rename
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def refuse_read_only(path: Path) -> None:
+    """A target the user (or an administrator) marked read-only is never silently replaced."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return
+    if not st.st_mode & stat.S_IWUSR:
+        raise WriteError("read_only_file", path,
+                         f"「{path.name}」は読み取り専用のファイルなので上書きしません。"
+                         "別の名前で保存するか、ファイルの読み取り専用を解除してください。")
+
+
+def atomic_write(path: Path, write: Callable[[Path], None], *, mode: int | None = None) -> None:
+    """Call write(tmp) on a temporary file beside `path`, fsync it, then replace `path` with it.
 
     The previous file stays intact when anything fails; WriteError explains why in Japanese.
+    A read-only target is refused. The new file gets `mode`, or the mode the user's umask gives a
+    new file (mkstemp alone would leave 0600, hiding the letter from colleagues on a shared folder).
     """
     path = Path(path)
+    refuse_read_only(path)
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
@@ -46,7 +90,12 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        with open(tmp, "rb+") as f:  # the data must be on disk before the rename makes it the file
+            os.fsync(f.fileno())
+        if sys.platform != "win32":
+            os.chmod(tmp, mode if mode is not None else 0o666 & ~current_umask())
         os.replace(tmp, path)
+        _fsync_dir(path.parent)
     except OSError as exc:
         raise _explain(exc, path) from exc
     finally:
@@ -57,7 +106,9 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
                 pass
 
 
-def atomic_write_text(path: Path, text: str) -> None:
+def atomic_write_text(path: Path, text: str, *, mode: int | None = 0o600) -> None:
+    """Text files (settings and the like) stay private (0600) unless `mode` says otherwise."""
+
     def write(tmp: Path) -> None:
         with open(tmp, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
@@ -65,7 +116,7 @@ def atomic_write_text(path: Path, text: str) -> None:
             os.fsync(f.fileno())
 
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, write)
+    atomic_write(path, write, mode=mode)
 
 
 class ReadError(Exception):

@@ -14,9 +14,12 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from desktop_app.core import japanese
+from desktop_app.core.letter_roles import LAYOUTS, MARK, StructuredText, role_marker, tidy_structured
 
 FIELD_TYPES = ("text", "multiline", "date", "choice", "person", "number")
 KINDS = ("formal", "notice", "reply", "condolence", "card", "urgent", "brief", "respectful")
+# ビジネス文書 (number and date top right, sender block under the 宛名) or 手紙 (後付け at the end)
+DEFAULT_LAYOUT = {"notice": "business"}
 PERSON_ROLES = ("recipient", "subject", "sender")
 
 
@@ -65,6 +68,7 @@ class TemplateInfo:
     schema_path: Path
     source: str  # bundled | user | shared
     sample: dict = field(default_factory=dict)
+    layout: str = "letter"  # business | letter (templates/*.toml `layout`, default from the kind)
 
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -113,12 +117,16 @@ def parse_schema(path: Path, source: str) -> TemplateInfo:
         fields.append(FieldSpec(name=f["name"], label=f["label"], type=ftype, required=bool(f.get("required", False)),
                                 default=f.get("default"), help=f.get("help", ""), choices=list(f.get("choices", [])),
                                 role=role))
+    layout = raw.get("layout", DEFAULT_LAYOUT.get(kind, "letter"))
+    if layout not in LAYOUTS:
+        raise TemplateError(path, f"layout「{layout}」は使えません（{', '.join(LAYOUTS)}）")
     j2 = path.with_suffix(".j2")
     if not j2.exists():
         raise TemplateError(path, f"本文のテンプレート {j2.name} が見つかりません")
     return TemplateInfo(id=tid, title=raw["title"].strip(), kind=kind, letter_type=raw.get("letter_type", tid),
                         description=raw.get("description", ""), fields=fields, path=j2, schema_path=path,
-                        source=source, sample=raw.get("sample", {}) if isinstance(raw.get("sample"), dict) else {})
+                        source=source, sample=raw.get("sample", {}) if isinstance(raw.get("sample"), dict) else {},
+                        layout=layout)
 
 
 def make_environment(loader: jinja2.BaseLoader | None = None) -> SandboxedEnvironment:
@@ -129,6 +137,7 @@ def make_environment(loader: jinja2.BaseLoader | None = None) -> SandboxedEnviro
         "tougo": japanese.opening, "ketsugo": japanese.closing, "sama": japanese.sama,
         "given_name": japanese.given_name, "surname": japanese.surname, "yen": japanese.yen,
     })
+    env.globals["role"] = role_marker  # {{ role("sender") }} on its own line: see core/letter_roles.py
     return env
 
 
@@ -257,11 +266,21 @@ class TemplateLibrary:
         return values
 
     def render(self, template_id: str, data: dict | None = None, facility: dict | None = None) -> str:
+        return tidy_structured(self._render_raw(template_id, data, facility)).text
+
+    def render_structured(self, template_id: str, data: dict | None = None,
+                          facility: dict | None = None) -> StructuredText:
+        """The letter and the role of each line (from the template's `role()` markers), for the Word layout."""
+        return tidy_structured(self._render_raw(template_id, data, facility))
+
+    def _render_raw(self, template_id: str, data: dict | None = None, facility: dict | None = None) -> str:
         info = self.get(template_id)
         values = self.prepare(info, data or {})
+        # the role marker character cannot come from the user's data
+        values = {k: v.replace(MARK, "") if isinstance(v, str) else v for k, v in values.items()}
         template = self._compile(info)
         fac = {"name": "", "address": "", "phone": "", "fax": "", "email": "", "director": ""}
-        fac.update({k: v for k, v in (facility or {}).items() if isinstance(v, str)})
+        fac.update({k: v.replace(MARK, "") for k, v in (facility or {}).items() if isinstance(v, str)})
         try:
             text = template.render(**values, facility=fac, kind=info.kind, title=info.title)
         except SecurityError as exc:
@@ -275,7 +294,7 @@ class TemplateLibrary:
                                 _template_line(exc, info.path)) from exc
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise TemplateError(info.path, f"値を変換できませんでした（{exc}）", _template_line(exc, info.path)) from exc
-        return tidy(text)
+        return text
 
     def check_context(self, template_id: str, data: dict, facility: dict | None = None) -> dict:
         """The check's context from the form: who the letter goes to, is about, and is signed by."""

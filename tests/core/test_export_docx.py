@@ -137,3 +137,208 @@ def test_condolence_without_closing_still_right_aligns_date_and_sender(facility)
     assert tail[0].text == "令和8年11月22日" and all(b.align == "right" for b in tail)
     assert not any(b.text.startswith(("拝啓", "敬具")) for b in blocks)
     assert blocks[1].text.startswith("キヨ様のご逝去") and blocks[1].indent
+
+
+# ---- layout by line role, for every bundled template -------------------------------------------------
+import json  # noqa: E402
+import stat  # noqa: E402
+
+from desktop_app.core.export_docx import (  # noqa: E402
+    font_replacements,
+    infer_roles,
+    subprocess_env,
+    write_lo_profile,
+)
+from desktop_app.core.letter_roles import reanchor_roles  # noqa: E402
+from tests.conftest import SAMPLES  # noqa: E402
+
+BUNDLED = sorted(p.stem for p in config.templates_dir().glob("*.toml"))
+
+
+def _facility_for(tid):
+    return json.loads((SAMPLES / ("facility_city.json" if tid == "city_office_reply" else "facility.json"))
+                      .read_text(encoding="utf-8"))
+
+
+def _export_template(tmp_path, tid, data=None, **kw):
+    lib = TemplateLibrary(config.templates_dir())
+    st = lib.render_structured(tid, data or sample(tid), _facility_for(tid))
+    out = export_docx(st.text, tmp_path / f"{tid}.docx", author="施設", roles=st.roles,
+                      layout=lib.get(tid).layout, **kw)
+    paras = [p for p in Document(str(out)).paragraphs]
+    lines = st.text.rstrip("\n").split("\n")
+    assert [p.text for p in paras] == [ln.strip() for ln in lines]  # one paragraph per line, nothing lost
+    return lib.get(tid), paras, st.roles
+
+
+@pytest.mark.parametrize("tid", BUNDLED)
+def test_every_template_is_laid_out_by_role(tmp_path, tid):
+    info, paras, roles = _export_template(tmp_path, tid)
+    by_role: dict[str, list] = {}
+    for p, r in zip(paras, roles, strict=True):
+        by_role.setdefault(r, []).append(p)
+    right, centre = WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.CENTER
+    assert by_role["sender"] and all(p.alignment == right for p in by_role["sender"])
+    assert [p.alignment for p in by_role["date"]] == [right]
+    assert all(p.alignment == WD_ALIGN_PARAGRAPH.LEFT for p in by_role["recipient"])
+    for p in by_role["body"]:  # 字下げ by role, whatever the first character
+        assert p.paragraph_format.first_line_indent is not None and p.paragraph_format.first_line_indent.pt == 11
+    for r in ("opening", "heading", "items", "recipient", "sender", "date"):
+        assert all(p.paragraph_format.first_line_indent is None for p in by_role.get(r, []))
+    date_at = roles.index("date")
+    if info.layout == "business":  # number and date top right, sender block under the 宛名, 件名 centred
+        assert date_at < roles.index("recipient") < roles.index("sender") < roles.index("title")
+        assert all(p.alignment == centre for p in by_role["title"] + by_role["ki"])
+        assert all(p.alignment == right for p in by_role["ijo"])
+    else:  # 手紙: 後付け (date, sender) at the end, right-aligned
+        assert date_at > max(i for i, r in enumerate(roles) if r in ("body", "closing"))
+        assert date_at < roles.index("sender")
+
+
+def test_city_office_sender_block_is_right_aligned_together(tmp_path):
+    _, paras, _ = _export_template(tmp_path, "city_office_reply")
+    align = {p.text: p.alignment for p in paras if p.text}
+    right = WD_ALIGN_PARAGRAPH.RIGHT
+    assert align["八王子市 福祉部 高齢者いきいき課"] == right and align["介護保険課"] == right
+    assert align["八高福第2214号"] == right and align["令和8年11月22日"] == right
+    assert align["住宅改修費の支給申請について（回答）"] == WD_ALIGN_PARAGRAPH.CENTER
+    assert align["担当　介護保険課　藤本 直樹"] == right
+
+
+def test_body_lines_starting_with_a_digit_keep_their_indent(tmp_path):
+    data = dict(sample("monthly_report"), daily_life="12月1日から、朝の体操に参加されています。\n2回目の散歩も楽しまれました。")
+    _, paras, roles = _export_template(tmp_path, "monthly_report", data)
+    for text in ("12月1日から、朝の体操に参加されています。", "2回目の散歩も楽しまれました。"):
+        p = next(p for p in paras if p.text == text)
+        assert p.paragraph_format.first_line_indent.pt == 11
+
+
+def test_inferred_roles_for_a_plain_text_letter():
+    text = ("市福第12号\n令和8年11月22日\n\n森田 光男 様\n\n北区役所 福祉部\n高齢福祉課\n\nお問い合わせについて（回答）\n\n"
+            "拝啓　晩秋の候、ますますご清祥のこととお喜び申し上げます。\n11月の第2週に、申請書をお送りします。\n"
+            "1．申請書の書き方\n敬具\n\n記\n\n1．回答\n以上\n")
+    roles = dict(zip(text.split("\n"), infer_roles(text), strict=False))
+    assert roles["北区役所 福祉部"] == roles["高齢福祉課"] == "sender"
+    assert roles["お問い合わせについて（回答）"] == "title"
+    assert roles["市福第12号"] == "docnum" and roles["令和8年11月22日"] == "date"
+    assert roles["11月の第2週に、申請書をお送りします。"] == "body"
+    assert roles["1．申請書の書き方"] == "heading" and roles["1．回答"] == "items"
+
+
+def test_roles_follow_the_users_edits():
+    old = "山田 花子 様\n\n近況のお知らせ\n\n拝啓　時候のご挨拶。\n本文その一。\n敬具\n\n令和8年11月22日\nさくらの里\n相談員　木下 彩\n"
+    roles = ["recipient", "", "title", "", "opening", "body", "closing", "", "date", "sender", "sender"]
+    new = ("山田 花子 様\n\n近況のお知らせ\n\n拝啓　時候のご挨拶。\n本文その一を書き直しました。\n追加した一文です。\n敬具\n\n"
+           "令和8年11月22日\nさくらの里\n介護主任　木下 彩\n電話 042-000-0000\n")
+    got = dict(zip(new.rstrip("\n").split("\n"), reanchor_roles(old, roles, new), strict=True))
+    assert got["本文その一を書き直しました。"] == "body" and got["追加した一文です。"] == "body"
+    assert got["介護主任　木下 彩"] == "sender" and got["電話 042-000-0000"] == "sender"
+    assert got["敬具"] == "closing" and got["令和8年11月22日"] == "date" and got["山田 花子 様"] == "recipient"
+
+
+def test_render_keeps_plain_text_and_structured_roles_match_it(library, facility):
+    for tid in BUNDLED:
+        st = library.render_structured(tid, sample(tid), _facility_for(tid))
+        assert st.text == library.render(tid, sample(tid), _facility_for(tid))
+        assert "\ue000" not in st.text and len(st.roles) == len(st.lines())
+
+
+def test_draft_header_on_every_page(tmp_path):
+    _export_template(tmp_path, "monthly_report", header_text="下書き（未承認）")
+    doc = Document(str(tmp_path / "monthly_report.docx"))
+    for sec in doc.sections:
+        assert sec.header.paragraphs[0].text == "下書き（未承認）"
+        assert not sec.different_first_page_header_footer  # the same header on page 1 and after
+
+
+def test_font_table_names_mincho_fallbacks(tmp_path, letter):
+    out = export_docx(letter, tmp_path / "f.docx", author="施設")
+    import zipfile
+
+    fonts = zipfile.ZipFile(out).read("word/fontTable.xml").decode()
+    entry = re.search(r'<w:font w:name="MS 明朝">.*?</w:font>', fonts, re.S).group(0)
+    alt = re.search(r'w:altName w:val="([^"]+)"', entry).group(1).split(",")
+    assert alt.index("游明朝") < alt.index("Hiragino Mincho ProN")
+    assert 'w:family w:val="roman"' in entry
+
+
+def test_pdf_font_replacement_maps_word_faces_to_an_installed_mincho(tmp_path):
+    repl = font_replacements({"Noto Serif CJK JP", "Noto Sans CJK JP", "DejaVu Sans"})
+    assert repl["MS 明朝"] == repl["游明朝"] == "Noto Serif CJK JP"
+    assert repl["MS ゴシック"] == "Noto Sans CJK JP"
+    assert font_replacements({"IPAex明朝"})["MS 明朝"] == "IPAex明朝"
+    write_lo_profile(tmp_path, repl)
+    xcu = (tmp_path / "user" / "registrymodifications.xcu").read_text(encoding="utf-8")
+    assert "<value>MS 明朝</value>" in xcu and "<value>Noto Serif CJK JP</value>" in xcu
+
+
+def test_frozen_app_gives_libreoffice_the_users_library_path():
+    env = {"LD_LIBRARY_PATH": "/opt/app/_internal:/usr/lib/x", "LD_LIBRARY_PATH_ORIG": "/usr/lib/x",
+           "QT_PLUGIN_PATH": "/opt/app/_internal/PySide6/plugins", "HOME": "/home/u"}
+    out = subprocess_env(env, frozen=True, bundle="/opt/app/_internal")
+    assert out["LD_LIBRARY_PATH"] == "/usr/lib/x" and "LD_LIBRARY_PATH_ORIG" not in out
+    assert "QT_PLUGIN_PATH" not in out and out["HOME"] == "/home/u"
+    out = subprocess_env({"LD_LIBRARY_PATH": "/opt/app/_internal"}, frozen=True, bundle="/opt/app/_internal")
+    assert "LD_LIBRARY_PATH" not in out
+    assert subprocess_env(env, frozen=False) == env
+
+
+def test_libreoffice_profile_is_a_file_uri(tmp_path, letter, monkeypatch):
+    from desktop_app.core import export_docx as ex
+
+    out = export_docx(letter, tmp_path / "u.docx", author="施設")
+    seen = {}
+
+    def fake_run(cmd, **kw):
+        seen["cmd"], seen["env"] = cmd, kw.get("env")
+        (tmp_path / "u.pdf").write_bytes(b"%PDF")
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    monkeypatch.setattr(ex, "find_soffice", lambda: "soffice")
+    monkeypatch.setattr(ex.subprocess, "run", fake_run)
+    monkeypatch.setattr(ex, "installed_families", lambda: {"Noto Serif CJK JP"})
+    ex.convert_to_pdf(out)
+    arg = next(a for a in seen["cmd"] if a.startswith("-env:UserInstallation="))
+    assert arg.startswith("-env:UserInstallation=file:///") and seen["env"] is not None
+
+
+@pytest.mark.parametrize("umask,mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_exported_file_follows_the_umask(tmp_path, letter, umask, mode):
+    old = os.umask(umask)
+    try:
+        out = export_docx(letter, tmp_path / "m.docx", author="施設")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == mode
+
+
+def test_export_is_fsynced_before_the_rename(tmp_path, letter, monkeypatch):
+    calls = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr("desktop_app.core.fileio.os.fsync", lambda fd: (calls.append("fsync"), real_fsync(fd)))
+    monkeypatch.setattr("desktop_app.core.fileio.os.replace", lambda a, b: (calls.append("replace"), real_replace(a, b)))
+    export_docx(letter, tmp_path / "s.docx", author="施設")
+    assert calls.index("fsync") < calls.index("replace")
+
+
+def test_read_only_target_is_not_overwritten(tmp_path, letter):
+    target = tmp_path / "承認済み.docx"
+    target.write_bytes(b"approved copy")
+    os.chmod(target, 0o444)
+    with pytest.raises(WriteError) as exc:
+        export_docx(letter, target, author="施設")
+    assert exc.value.reason == "read_only_file" and "読み取り専用" in str(exc.value)
+    assert target.read_bytes() == b"approved copy"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not shutil.which("soffice") or not shutil.which("pdffonts"), reason="LibreOffice/poppler not installed")
+def test_pdf_uses_a_mincho_face(tmp_path):
+    from desktop_app.core.export_docx import convert_to_pdf
+
+    _export_template(tmp_path, "city_office_reply")
+    pdf = convert_to_pdf(tmp_path / "city_office_reply.docx")
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+    names = [ln.split()[0] for ln in fonts.splitlines()[2:] if ln.strip()]
+    assert names and all(re.search(r"Serif|Mincho|明朝", n, re.I) for n in names), fonts
+    assert not any("Sans" in n or "Gothic" in n for n in names), fonts

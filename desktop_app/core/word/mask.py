@@ -1,0 +1,282 @@
+"""Mask a Word letter in place: a new .docx with the same formatting, tables and layout, where only the
+runs that hold a finding change (to 〇〇 or to the applied suggestion).
+
+Beside the findings it also: accepts tracked changes (deleted text leaves the file), drops comments,
+clears author, last modifier, company and manager, and replaces any copy of a masked string left in
+another part (old-reader copies of text boxes, content-control data, alt text). What it cannot check or
+reproduce (pictures, embedded objects, field codes) is in `WordDocument.warnings`, to be shown before
+saving, and again in the report.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from desktop_app.core.fileio import atomic_write
+from desktop_app.core.word.reader import (
+    APP_NS,
+    CP_NS,
+    DC_NS,
+    W_NS,
+    WordDocument,
+    _parser,
+    read_docx_bytes,
+    w,
+)
+
+MASK = "〇〇"
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+COMMENT_PARTS = ("word/comments.xml", "word/commentsExtended.xml", "word/commentsIds.xml",
+                 "word/commentsExtensible.xml", "word/people.xml")
+COMMENT_REL_TYPES = ("/comments", "/commentsExtended", "/commentsIds", "/commentsExtensible", "/people",
+                     "/thumbnail")  # the thumbnail is a picture of page 1: it would show what was masked
+CHANGE_MARKS = ("rPrChange", "pPrChange", "sectPrChange", "tblPrChange", "trPrChange", "tcPrChange",
+                "tblGridChange", "numberingChange", "cellIns", "cellDel", "cellMerge",
+                "moveFromRangeStart", "moveFromRangeEnd", "moveToRangeStart", "moveToRangeEnd")
+
+
+@dataclass(frozen=True)
+class Edit:
+    start: int  # offsets in WordDocument.text
+    end: int
+    replacement: str = MASK
+    original: str = ""
+
+
+@dataclass
+class MaskReport:
+    path: Path
+    masked: int = 0  # edits applied to runs
+    not_applied: list[Edit] = field(default_factory=list)  # edits over text that has no run (labels)
+    leftovers_replaced: int = 0  # copies of masked strings replaced elsewhere in the package
+    tracked_changes_accepted: int = 0
+    comments_removed: int = 0
+    properties_cleared: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> list[str]:
+        out = [f"伏せ字・修正：{self.masked}か所"]
+        if self.leftovers_replaced:
+            out.append(f"他の部品に残っていた同じ文字列：{self.leftovers_replaced}か所を置き換え")
+        if self.tracked_changes_accepted:
+            out.append(f"変更履歴：{self.tracked_changes_accepted}件を反映（削除された文字はファイルから消しました）")
+        if self.comments_removed:
+            out.append(f"コメント：{self.comments_removed}件を削除")
+        if self.properties_cleared:
+            out.append("文書のプロパティ：" + "・".join(self.properties_cleared) + "を消去")
+        out += [f"注意：{x}" for x in self.warnings]
+        return out
+
+
+def edits_for_findings(findings, *, apply_suggestions: bool = False, categories: tuple[str, ...] = ("pii.",)
+                       ) -> list[Edit]:
+    """Personal data becomes 〇〇; with apply_suggestions, wording findings take their first suggestion."""
+    out = []
+    for f in findings:
+        if f.category.startswith(categories):
+            out.append(Edit(f.start, f.end, MASK, f.text))
+        elif apply_suggestions and f.suggestions and f.suggestions[0]:
+            out.append(Edit(f.start, f.end, f.suggestions[0], f.text))
+    return out
+
+
+def _apply_edits(doc: WordDocument, edits: list[Edit], report: MaskReport) -> None:
+    """Change the w:t elements under each edit: the first run gets the replacement, the rest lose their part."""
+    per_elem: dict[etree._Element, list[tuple[int, int, str]]] = defaultdict(list)
+    taken: list[tuple[int, int]] = []
+    for e in sorted(edits, key=lambda e: (e.start, -e.end)):
+        if e.end <= e.start or any(s < e.end and e.start < t for s, t in taken):
+            continue  # overlapping edits: the first (longest at a position) wins
+        seg = doc.segment_at(e.start)
+        if seg is None:
+            report.not_applied.append(e)
+            continue
+        placed = False
+        for p in seg.pieces:
+            lo, hi = max(e.start, p.start), min(e.end, p.start + p.length)
+            if lo >= hi:
+                continue
+            if p.elem is None:
+                continue
+            per_elem[p.elem].append((lo - p.start, hi - p.start, "" if placed else e.replacement))
+            placed = True
+        if placed:
+            taken.append((e.start, e.end))
+            report.masked += 1
+        else:
+            report.not_applied.append(e)
+    for elem, spans in per_elem.items():
+        text = elem.text or ""
+        for lo, hi, rep in sorted(spans, reverse=True):
+            text = text[:lo] + rep + text[hi:]
+        elem.text = text
+        if elem.tag == w("t"):
+            elem.set(XML_SPACE, "preserve")
+
+
+def _unwrap(el: etree._Element) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    i = parent.index(el)
+    for child in list(el):
+        parent.insert(i, child)
+        i += 1
+    parent.remove(el)
+
+
+def _accept_changes(root: etree._Element) -> int:
+    n = 0
+    for tr in list(root.iter(w("tr"))):  # a row deleted with tracking on
+        trpr = tr.find(w("trPr"))
+        if trpr is not None and trpr.find(w("del")) is not None and tr.getparent() is not None:
+            tr.getparent().remove(tr)
+            n += 1
+    for el in list(root.iter(w("del"), w("moveFrom"))):
+        if el.getparent() is not None:
+            el.getparent().remove(el)
+            n += 1
+    for el in list(root.iter(w("ins"), w("moveTo"))):
+        _unwrap(el)
+        n += 1
+    for el in list(root.iter(*(w(t) for t in CHANGE_MARKS))):
+        if el.getparent() is not None:
+            el.getparent().remove(el)
+    return n
+
+
+def _drop_comment_marks(root: etree._Element) -> None:
+    for el in list(root.iter(w("commentRangeStart"), w("commentRangeEnd"))):
+        el.getparent().remove(el)
+    for ref in list(root.iter(w("commentReference"))):
+        run = ref.getparent()
+        if run is not None and run.tag == w("r") and run.getparent() is not None:
+            run.getparent().remove(run)
+        elif run is not None:
+            run.remove(ref)
+
+
+def _replace_everywhere(root: etree._Element, strings: list[str]) -> int:
+    """Any copy of a masked string still in the part (text, tails, attributes) becomes 〇〇."""
+    n = 0
+    for el in root.iter():
+        if isinstance(el.tag, str):
+            for key, value in el.attrib.items():
+                new = value
+                for s in strings:
+                    new = new.replace(s, MASK)
+                if new != value:
+                    el.set(key, new)
+                    n += 1
+        for attr in ("text", "tail"):
+            value = getattr(el, attr)
+            if value:
+                new = value
+                for s in strings:
+                    new = new.replace(s, MASK)
+                if new != value:
+                    setattr(el, attr, new)
+                    n += 1
+    return n
+
+
+def _serialize(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def build_masked(doc: WordDocument, edits: list[Edit], report: MaskReport) -> dict[str, bytes]:
+    """The masked package as {part name: bytes}, in the original order. `doc` is changed in place."""
+    _apply_edits(doc, edits, report)
+    masked_strings = sorted({e.original for e in edits if len(e.original) >= 2 and e.replacement == MASK},
+                            key=len, reverse=True)
+    out: dict[str, bytes] = {}
+    comments_root = doc.parts.get("word/comments.xml")
+    if comments_root is not None:
+        report.comments_removed = len(comments_root.findall(w("comment")))
+    for name, blob in doc.raw.items():
+        if name in COMMENT_PARTS or name.startswith("docProps/thumbnail"):
+            continue
+        root = doc.parts.get(name)
+        is_xml = name.endswith((".xml", ".rels"))
+        if root is None and is_xml and blob:
+            try:
+                root = etree.fromstring(blob, _parser())
+            except etree.XMLSyntaxError:
+                root = None
+        if root is None:
+            out[name] = blob
+            continue
+        if name.startswith("word/") and root.tag != "{http://schemas.openxmlformats.org/package/2006/relationships}Relationships":
+            report.tracked_changes_accepted += _accept_changes(root)
+            _drop_comment_marks(root)
+            if name == "word/settings.xml":  # the template path often names the user's account folder
+                for el in list(root.iter(w("attachedTemplate"), w("trackRevisions"))):
+                    el.getparent().remove(el)
+        if name.endswith(".rels"):
+            for rel in list(root):
+                if (rel.get("Type") or "").endswith(COMMENT_REL_TYPES):
+                    root.remove(rel)
+        if name == "[Content_Types].xml":
+            for ov in list(root):
+                part_name = (ov.get("PartName") or "").lstrip("/")
+                if part_name in COMMENT_PARTS or part_name.startswith("docProps/thumbnail"):
+                    root.remove(ov)
+        if name == "docProps/core.xml":
+            for ns, tag, label in ((DC_NS, "creator", "作成者"), (CP_NS, "lastModifiedBy", "最終更新者")):
+                el = root.find(f"{{{ns}}}{tag}")
+                if el is not None and (el.text or "").strip():
+                    el.text = ""
+                    report.properties_cleared.append(label)
+        if name == "docProps/app.xml":
+            for tag, label in (("Company", "会社名"), ("Manager", "管理者")):
+                el = root.find(f"{{{APP_NS}}}{tag}")
+                if el is not None and (el.text or "").strip():
+                    el.text = ""
+                    report.properties_cleared.append(label)
+        if masked_strings:
+            report.leftovers_replaced += _replace_everywhere(root, masked_strings)
+        out[name] = _serialize(root)
+    return out
+
+
+def write_package(entries: list[zipfile.ZipInfo], blobs: dict[str, bytes], out_path: Path) -> None:
+    def write(tmp: Path) -> None:
+        with zipfile.ZipFile(tmp, "w") as zout:
+            for info in entries:
+                if info.filename not in blobs:
+                    continue
+                zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+                zi.compress_type = info.compress_type if info.compress_type in (zipfile.ZIP_STORED,
+                                                                              zipfile.ZIP_DEFLATED) else zipfile.ZIP_DEFLATED
+                zi.external_attr = info.external_attr
+                zout.writestr(zi, blobs[info.filename])
+
+    atomic_write(Path(out_path), write)
+
+
+def mask_docx(source: WordDocument | bytes, edits: list[Edit], out_path: Path | str) -> MaskReport:
+    """Write the masked copy to out_path (atomically). `source` is the document the edits' offsets refer to.
+
+    The source is parsed again from its bytes, so the WordDocument the check ran on is left untouched.
+    """
+    from desktop_app.core.fileio import WriteError
+
+    out = Path(out_path)
+    if out.suffix.lower() != ".docx":
+        raise WriteError("bad_name", out, f"Word形式で保存するには、ファイル名を「.docx」で終えてください：{out.name}")
+    if not out.parent.exists():
+        raise WriteError("no_folder", out, f"保存先のフォルダーが見つかりません：{out.parent}")
+    data = source.source if isinstance(source, WordDocument) else source
+    fresh = read_docx_bytes(data, out.name)
+    report = MaskReport(path=out, warnings=list(fresh.warnings))
+    blobs = build_masked(fresh, edits, report)
+    write_package(fresh.entries, blobs, out)
+    return report
+
+
+__all__ = ["MASK", "Edit", "MaskReport", "build_masked", "edits_for_findings", "mask_docx", "W_NS"]

@@ -1,0 +1,153 @@
+"""Masking a Word letter in place: only the finding runs change; nothing personal is left in any part."""
+
+import os
+import re
+import shutil
+import subprocess
+import time
+import zipfile
+
+import pytest
+from lxml import etree
+
+from desktop_app.core.fileio import WriteError
+from desktop_app.core.word import Edit, edits_for_findings, mask_docx, read_docx
+from desktop_app.core.word.reader import W_NS
+from tests.core import docx_fixtures as fx
+
+PERSONAL = [fx.TABLE_PHONE, fx.HEADER_PHONE, fx.FOOTER_EMAIL, fx.TEXTBOX_ADDRESS, fx.COMMENT_PHONE,
+            fx.INSERTED_PHONE, fx.DELETED_PHONE, "".join(fx.SPLIT_PHONE), fx.AUTHOR, fx.COMPANY]
+
+
+@pytest.fixture
+def source(tmp_path):
+    return fx.build_letter_docx(tmp_path / "元の手紙.docx")
+
+
+@pytest.fixture
+def masked(tmp_path, source, pattern_runner):
+    doc = read_docx(source)
+    findings = pattern_runner.check(doc.text, {})
+    report = mask_docx(doc, edits_for_findings(findings), tmp_path / "伏せ字.docx")
+    return report
+
+
+def _parts(path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def _structure(xml: bytes, drop=("t", "r", "rPr", "b", "bCs", "ins", "del", "delText", "commentRangeStart",
+                                  "commentRangeEnd", "commentReference", "rStyle", "AlternateContent")) -> list[str]:
+    """Tag paths of the paragraph-and-above skeleton (tables, rows, cells, paragraphs, properties)."""
+    root = etree.fromstring(xml)
+    out = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        local = etree.QName(el).localname
+        if local in drop or any(etree.QName(a).localname in ("r", "ins", "del") for a in el.iterancestors()):
+            continue
+        out.append(local)
+    return out
+
+
+def test_no_masked_string_is_left_in_any_part(masked):
+    for name, data in _parts(masked.path).items():
+        text = data.decode("utf-8", "replace")
+        for s in PERSONAL:
+            assert s not in text, f"{s} left in {name}"
+        assert fx.SPLIT_PHONE[1] not in text  # the second run of the split number is gone too
+
+
+def test_table_header_footer_and_styles_are_kept(source, masked):
+    before, after = _parts(source), _parts(masked.path)
+    assert after["word/styles.xml"] == before["word/styles.xml"]
+    assert _structure(after["word/document.xml"]) == _structure(before["word/document.xml"])
+    for part in ("word/header1.xml", "word/footer1.xml"):
+        assert _structure(after[part]) == _structure(before[part])
+    doc = read_docx(masked.path)
+    cells = {s.location: doc.text[s.start:s.end] for s in doc.segments if s.kind == "table"}
+    assert cells["表1の2行3列"] == "〇〇" and cells["表1の2行2列"] == "面会のご予約"
+    headers = [doc.text[s.start:s.end] for s in doc.segments if s.kind == "header"]
+    assert headers == ["担当直通 〇〇"]
+
+
+def test_number_split_across_runs_is_masked_and_formatting_kept(masked):
+    root = etree.fromstring(_parts(masked.path)["word/document.xml"])
+    p = next(p for p in root.iter(f"{{{W_NS}}}p") if "日中の連絡先は" in "".join(p.itertext()))
+    runs = p.findall(f"{{{W_NS}}}r")
+    assert "".join(p.itertext()) == "日中の連絡先は 〇〇 です。"
+    bold = [r for r in runs if r.find(f"{{{W_NS}}}rPr/{{{W_NS}}}b") is not None]
+    assert len(bold) == 1 and "".join(bold[0].itertext()) == "〇〇"
+
+
+def test_tracked_changes_accepted_comments_dropped_author_cleared(masked):
+    parts = _parts(masked.path)
+    doc_xml = parts["word/document.xml"].decode()
+    assert "<w:ins " not in doc_xml and "<w:del " not in doc_xml and "w:delText" not in doc_xml
+    assert "commentReference" not in doc_xml and "word/comments.xml" not in parts
+    assert "comments" not in parts["word/_rels/document.xml.rels"].decode()
+    assert "comments" not in parts["[Content_Types].xml"].decode()
+    assert "docProps/thumbnail.jpeg" not in parts
+    assert masked.tracked_changes_accepted >= 2 and masked.comments_removed == 1
+    assert set(masked.properties_cleared) >= {"作成者", "最終更新者", "会社名"}
+    doc = read_docx(masked.path)
+    line = next(ln for ln in doc.text.splitlines() if ln.startswith("緊急時は"))
+    assert line == "緊急時は 〇〇 までご連絡ください。"  # the insertion stays, the deletion is gone
+
+
+def test_applied_suggestion_replaces_only_its_words(tmp_path, source):
+    doc = read_docx(source)
+    start = doc.text.index("担当まで")
+    report = mask_docx(doc, [Edit(start, start + 2, "生活相談員", "担当")], tmp_path / "s.docx")
+    assert report.masked == 1
+    text = read_docx(tmp_path / "s.docx").text
+    assert "お問い合わせは生活相談員までお願いいたします。" in text
+
+
+def test_source_document_is_left_untouched(tmp_path, source, pattern_runner):
+    doc = read_docx(source)
+    text_before = doc.text
+    mask_docx(doc, edits_for_findings(pattern_runner.check(doc.text, {})), tmp_path / "m.docx")
+    assert doc.text == text_before and fx.TABLE_PHONE in "".join(doc.parts["word/document.xml"].itertext())
+
+
+def test_what_cannot_be_reproduced_is_named(tmp_path):
+    src = fx.build_docx_with_picture_and_field(tmp_path / "写真.docx")
+    doc = read_docx(src)
+    assert any("画像が1枚" in w for w in doc.warnings)
+    assert any("フィールドコード" in w for w in doc.warnings)
+    report = mask_docx(doc, [], tmp_path / "out.docx")
+    assert report.warnings == doc.warnings and any("注意：画像" in s for s in report.summary())
+
+
+def test_read_only_target_is_refused(tmp_path, source):
+    target = tmp_path / "既存.docx"
+    target.write_bytes(b"old")
+    os.chmod(target, 0o444)
+    with pytest.raises(WriteError) as exc:
+        mask_docx(read_docx(source), [], target)
+    assert exc.value.reason == "read_only_file" and "読み取り専用" in str(exc.value)
+    assert target.read_bytes() == b"old"
+
+
+def test_masking_takes_under_a_second(tmp_path, source, pattern_runner):
+    doc = read_docx(source)
+    edits = edits_for_findings(pattern_runner.check(doc.text, {}))
+    t0 = time.perf_counter()
+    mask_docx(doc, edits, tmp_path / "fast.docx")
+    assert time.perf_counter() - t0 < 1.0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice not installed")
+def test_masked_copy_opens_in_libreoffice(tmp_path, masked):
+    profile = (tmp_path / "lo").resolve().as_uri()
+    proc = subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "txt:Text",
+                           "--outdir", str(tmp_path), str(masked.path)], capture_output=True, text=True, timeout=180)
+    out = tmp_path / "伏せ字.txt"
+    assert proc.returncode == 0 and out.exists(), proc.stderr
+    text = out.read_text(encoding="utf-8-sig")
+    assert "日中の連絡先は 〇〇 です。" in text and "面会のご予約" in text
+    assert not re.search(r"\d{3}-\d{4}-\d{4}", text)
