@@ -10,13 +10,14 @@ from desktop_app.core.checks.rules.health import HealthRule
 from desktop_app.core.checks.rules.identifiers import BankAccountRule, IdNumberRule
 from desktop_app.core.checks.rules.person import PersonRule
 from desktop_app.core.checks.rules.phrases import RiskPhraseRule
+from desktop_app.core.checks.rules.style import style_rules
 
 
 def default_rules() -> list[Rule]:
     return [
         EmailRule(), PhoneNumberRule(), IdNumberRule(), BankAccountRule(), AddressRule(), BirthdateRule(),
         AgeRule(), PersonRule(), HealthRule(), RiskPhraseRule(), SalutationPairRule(), SeasonGreetingRule(),
-        CondolenceRule(),
+        CondolenceRule(), *style_rules(),
     ]
 
 
