@@ -323,7 +323,7 @@ class TemplateLibrary:
     def check_context(self, template_id: str, data: dict, facility: dict | None = None) -> dict:
         """The check's context from the form: who the letter goes to, is about, and is signed by."""
         info = self.get(template_id)
-        ctx: dict[str, Any] = {"facility": dict(facility or {}), "kind": info.letter_type, "type": info.letter_type}
+        ctx: dict[str, Any] = {"facility": dict(facility or {}), "kind": info.letter_type}
         for f in info.fields:
             if f.type == "person" and f.role and str(data.get(f.name) or "").strip():
                 ctx[f.role] = {"name": str(data[f.name]).strip()}
