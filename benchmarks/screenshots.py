@@ -1,4 +1,5 @@
-"""Saves PNGs of the main window with a sample letter and its findings (run offscreen by `make screenshot`)."""
+"""Saves PNGs of the main window with a sample letter and its findings, at 1280x800 and 1024x700 too
+(run offscreen by `make screenshot`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
+SIZES = [(1280, 800), (1024, 700)]
 sys.path.insert(0, str(ROOT))
 
 
@@ -56,6 +58,18 @@ def main(out_dir: str = "screenshots") -> None:
         w.panel.select_finding(high[0])
         pump(0.5)
         w.grab().save(str(out / "03_finding_selected.png"))
+    # the sizes staff screens have: the form must fit without a horizontal scrollbar, dates uncut
+    for width, height in SIZES:
+        w.resize(width, height)
+        pump(1)
+        w.grab().save(str(out / f"04_window_{width}x{height}.png"))
+        group = next(iter(w.panel.group_rows()), None)
+        if group is not None:
+            group.setExpanded(True)
+            w.panel.tree.setCurrentItem(group.child(group.childCount() - 1))
+            pump(0.5)
+            w.grab().save(str(out / f"05_grouped_findings_{width}x{height}.png"))
+            group.setExpanded(False)
     w._closing_ok = True
     w.close()
     print("\n".join(str(p) for p in sorted(out.glob("*.png"))))

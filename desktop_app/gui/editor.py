@@ -22,6 +22,20 @@ CATEGORY_COLORS = {
 }
 LEGEND = [("pii.person", "人名"), ("pii", "連絡先・番号など"), ("pii.health", "健康情報"),
           ("risk", "危険な表現"), ("style", "手紙の作法")]
+LEGEND_STYLES = ["濃い色・波線＝重大", "下線＝注意", "薄い色＝確認", "点線＝確認済み"]
+
+
+def legend_html() -> str:
+    """The colour legend as rich text. Each item is kept on one line (nowrap) and items are joined by
+    ordinary spaces, so a narrow panel wraps between items, never inside 「危険な表現」."""
+    def item(inner: str) -> str:
+        return f'<span style="white-space:nowrap;">{inner}</span>'
+
+    colours = " &nbsp; ".join(
+        item(f'<span style="background:{color_for(code).name()};">&nbsp;&nbsp;&nbsp;</span>&nbsp;{label}')
+        for code, label in LEGEND)
+    styles = " &nbsp; ".join(item(s) for s in LEGEND_STYLES)
+    return f"{colours}<br><small>{styles}</small>"
 
 
 def color_for(category: str) -> QColor:

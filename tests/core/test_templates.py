@@ -116,7 +116,7 @@ def test_a_template_that_never_prints_the_facility_name_needs_none(tmp_path):
 
 def test_season_and_salutations():
     assert (japanese.opening("reply"), japanese.closing("reply")) == ("拝復", "敬具")
-    assert japanese.sama("山田 花子") == "山田 花子 様" and japanese.sama("ご家族様各位") == "ご家族様各位"
+    assert japanese.sama("山田 花子") == "山田 花子 様" and japanese.sama("ご家族各位") == "ご家族各位"
     assert japanese.yen(15400) == "15,400円"
 
 
