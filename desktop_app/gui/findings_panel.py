@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.letters import Finding, category_label
-from desktop_app.gui.editor import color_for, legend_html
+from desktop_app.gui.editor import LegendWidget, color_for
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
 ROLE_LABELS = {"recipient": "宛先", "subject": "ご本人", "sender": "差出人"}
@@ -73,9 +73,7 @@ class FindingsPanel(QWidget):
             b.clicked.connect(lambda _=False, s=sig: self.current() and s.emit(self.current()))
             buttons.addWidget(b)
         layout.addLayout(buttons)
-        legend = QLabel(legend_html())
-        legend.setWordWrap(True)
-        legend.setObjectName("legend")
+        legend = LegendWidget()
         layout.addWidget(legend)
         self.findings: list[Finding] = []
         self.reviewed: dict = {}
@@ -123,9 +121,9 @@ class FindingsPanel(QWidget):
         texts = list(dict.fromkeys(f.text[:20] for f in group))
         shown = "・".join(f"「{t}」" for t in texts[:3]) + ("…" if len(texts) > 3 else "")
         role = dict(first.meta).get("role") if first.category == "pii.person" else None
-        who = f"（{ROLE_LABELS[role]}）" if role in ROLE_LABELS else ""
+        who = f"{ROLE_LABELS[role]}：" if role in ROLE_LABELS else ""
         mark = "✔ " if all(f.key in self.reviewed for f in group) else ""
-        return f"{mark}[{first.severity.label_ja}] {shown}{who} ×{len(group)}"
+        return f"{mark}[{first.severity.label_ja}] ×{len(group)} {who}{shown}"
 
     def _occurrence_label(self, f: Finding, index: int, text: str | None) -> str:
         mark = "✔ " if f.key in self.reviewed else ""

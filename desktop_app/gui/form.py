@@ -89,7 +89,7 @@ class TemplateForm(QWidget):
                 w.setToolTip(f.help)
             self.widgets[f.name] = w
             label = QLabel(f"{f.label}{' *' if f.required else ''}")
-            label.setWordWrap(True)
+            label.setMinimumWidth(1)  # one line, whole; cut only in a pane narrower than any staff screen gives
             label.setBuddy(w)
             self.layout_.addRow(label, w)
 

@@ -39,7 +39,7 @@ def test_repeated_mentions_of_one_person_are_one_row_with_a_count(qtbot):
     panel.set_findings(_findings(), {}, True, text=LETTER)
     rows = panel.group_rows()
     assert len(rows) == 1
-    assert "×3" in rows[0].text(0) and "ご本人" in rows[0].text(0) and "「キヨ」" in rows[0].text(0)
+    assert rows[0].text(0).startswith("[確認] ×3 ご本人：") and "「キヨ」" in rows[0].text(0)
     assert rows[0].childCount() == 3
     assert rows[0].child(0).text(0).startswith("3行目：")
     top = panel.tree.topLevelItem(0)
@@ -80,15 +80,24 @@ def test_same_phrase_twice_is_one_row(qtbot):
     assert len(panel.group_rows()) == 1 and "×2" in panel.group_rows()[0].text(0)
 
 
-def test_legend_items_never_break_inside(qtbot):
-    from desktop_app.gui.editor import LEGEND, LEGEND_STYLES, legend_html
+@pytest.mark.parametrize("width", [220, 300, 420])
+def test_legend_wraps_between_items_never_inside(qtbot, width):
+    from desktop_app.gui.editor import LEGEND, LEGEND_STYLES, LegendWidget
 
-    html = legend_html()
-    for _, label in LEGEND:
-        before = html[:html.index(label)]
-        assert before.rfind('white-space:nowrap') > before.rfind("</span></span>"), label
-    for label in LEGEND_STYLES:
-        assert f'<span style="white-space:nowrap;">{label}</span>' in html
+    legend = LegendWidget()
+    qtbot.addWidget(legend)
+    legend.resize(width, legend.heightForWidth(width))
+    legend.show()
+    qtbot.wait(50)
+    assert len(legend.items) == len(LEGEND) + len(LEGEND_STYLES)
+    rows = set()
+    for item in legend.items:
+        assert item.geometry().right() <= width, item.text()
+        assert item.width() >= item.sizeHint().width()  # the whole item, on one line
+        assert item.height() < 2 * item.fontMetrics().height() + 4
+        rows.add(item.y())
+    assert len(rows) >= 2  # it did wrap
+    assert legend.heightForWidth(width) >= max(i.geometry().bottom() for i in legend.items)
 
 
 @pytest.fixture
