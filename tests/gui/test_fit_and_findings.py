@@ -144,3 +144,27 @@ def test_form_fits_its_pane_without_horizontal_scrollbar_and_dates_uncut(qtbot, 
         assert d.geometry().right() <= scroll.viewport().width()
     for w in window.form.widgets.values():
         assert w.geometry().right() <= scroll.viewport().width(), w.objectName()
+
+
+def test_guide_opens_with_its_pictures_and_is_linked_from_the_readme(qtbot):
+    import re
+
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QTextDocument
+
+    from desktop_app import config
+    from desktop_app.gui.help import guide_path, show_guide
+
+    text = guide_path().read_text(encoding="utf-8")
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert len(pictures) >= 3
+    dialog = show_guide()
+    qtbot.addWidget(dialog)
+    shown = dialog.browser.toPlainText()
+    assert "重大" in shown and "手紙を作成" in shown
+    for pic in pictures:
+        assert (guide_path().parent / pic).is_file(), pic
+        image = dialog.browser.document().resource(QTextDocument.ImageResource, QUrl(pic))
+        assert image is not None and not image.isNull(), pic
+    readme = (config.bundle_root() / "README.md").read_text(encoding="utf-8")
+    assert "(docs/guide_ja.md)" in readme
