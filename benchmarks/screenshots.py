@@ -1,4 +1,5 @@
-"""Saves PNGs of the main window with a sample letter and its findings (run offscreen by `make screenshot`)."""
+"""Saves PNGs of the main window with a sample letter and its findings, at 1280x800 and 1024x700 too
+(run offscreen by `make screenshot`)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,22 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
+SIZES = [(1280, 800), (1024, 700)]
 sys.path.insert(0, str(ROOT))
 
 
-def main(out_dir: str = "screenshots") -> None:
+def save(widget, path: Path, small: bool = False) -> None:
+    """PNG of the widget; `small` stores 256 colours (for the guide in docs/, kept in git)."""
+    image = widget.grab().toImage()
+    if small:
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QImage
+
+        image = image.convertToFormat(QImage.Format_Indexed8, Qt.ThresholdDither)
+    image.save(str(path))
+
+
+def main(out_dir: str = "screenshots", guide_dir: str | None = None) -> None:
     os.environ.setdefault("DESKTOP_APP_DATA_DIR", tempfile.mkdtemp(prefix="careletter-shot-"))
     from PySide6.QtWidgets import QApplication
 
@@ -45,6 +58,17 @@ def main(out_dir: str = "screenshots") -> None:
             w.form.set_value(k, str(v))
     w.generate()
     pump(60, lambda: w.model_ready)
+    w._request_check(immediate=True)  # the first check may have run on patterns only, before the model
+    pump(3)
+    guide = Path(guide_dir) if guide_dir else None
+    if guide:
+        guide.mkdir(parents=True, exist_ok=True)
+        size = w.size()
+        w.resize(1024, 700)
+        pump(1)
+        save(w, guide / "guide_letter.png", small=True)
+        w.resize(size)
+        pump(0.5)
     text = w.editor.toPlainText()
     pos = text.index("【今後の取り組み】")
     w.editor.replace_range(pos, pos, "同室の小野寺様（要介護3）も驚かれていました。今後、二度とこのようなことは起こしません。"
@@ -56,10 +80,28 @@ def main(out_dir: str = "screenshots") -> None:
         w.panel.select_finding(high[0])
         pump(0.5)
         w.grab().save(str(out / "03_finding_selected.png"))
+    # the sizes staff screens have: the form must fit without a horizontal scrollbar, dates uncut
+    for width, height in SIZES:
+        w.resize(width, height)
+        pump(1)
+        w.grab().save(str(out / f"04_window_{width}x{height}.png"))
+        if guide and width == 1024 and high:
+            w.panel.select_finding(high[0])
+            pump(0.5)
+            save(w, guide / "guide_high_finding.png", small=True)
+        group = next(iter(w.panel.group_rows()), None)
+        if group is not None:
+            group.setExpanded(True)
+            w.panel.tree.setCurrentItem(group.child(group.childCount() - 1))
+            pump(0.5)
+            w.grab().save(str(out / f"05_grouped_findings_{width}x{height}.png"))
+            if guide and width == 1024:
+                save(w, guide / "guide_grouped.png", small=True)
+            group.setExpanded(False)
     w._closing_ok = True
     w.close()
     print("\n".join(str(p) for p in sorted(out.glob("*.png"))))
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:2])
+    main(*sys.argv[1:3])  # OUT_DIR [GUIDE_DIR: also the guide's pictures, e.g. docs/images]

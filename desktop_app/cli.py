@@ -127,7 +127,7 @@ def cmd_templates(args) -> int:
 
 def cmd_render(args) -> int:
     from desktop_app.core.fileio import WriteError, atomic_write_text
-    from desktop_app.core.templates import MissingFieldsError, TemplateError
+    from desktop_app.core.templates import FacilityNameMissing, MissingFieldsError, TemplateError
 
     lib = _library()
     data = _load_json(args.data, "field data") if args.data else {}
@@ -136,8 +136,18 @@ def cmd_render(args) -> int:
         text = lib.render(args.template, data, facility)
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from exc
+    except FacilityNameMissing as exc:
+        raise UsageError(f"{args.template}: the facility name is empty: set it in the app's settings or pass "
+                         f"--facility FACILITY.json / {exc}") from exc
     except (MissingFieldsError, TemplateError) as exc:
         raise UsageError(f"{args.template}: {exc}") from exc
+    if args.context_out:
+        context = lib.check_context(args.template, data, facility)
+        try:
+            atomic_write_text(Path(args.context_out), json.dumps(context, ensure_ascii=False, indent=2) + "\n")
+        except WriteError as exc:
+            raise UsageError(str(exc)) from exc
+        print(f"wrote {args.context_out}", file=sys.stderr)
     if args.out:
         try:
             atomic_write_text(Path(args.out), text)
@@ -173,6 +183,8 @@ def cmd_check(args) -> int:
     context = _load_json(args.context, "context") if args.context else {}
     if "facility" not in context:
         context["facility"] = _facility_from_settings()
+    if args.kind:
+        context["kind"] = args.kind
     letters = [(f, *_read_input(f)) for f in args.files]  # read all first: input errors exit 2 early
     runner = _runner(not args.no_model)
     any_high = False
@@ -219,7 +231,10 @@ def _check_jsonl(args) -> int:
         runner.engine.warm([r["text"] for r in records])
     any_high = False
     for rec in records:
-        findings = runner.check(rec["text"], rec.get("context") or {})
+        context = dict(rec["context"]) if isinstance(rec.get("context"), dict) else {}
+        if isinstance(rec.get("type"), str) and not context.get("kind"):
+            context["kind"] = rec["type"]  # the record's type is the letter's kind
+        findings = runner.check(rec["text"], context)
         any_high |= any(f.severity.value == "high" for f in findings)
         print(json.dumps({"id": rec.get("id"), "findings": [f.to_dict() for f in findings]}, ensure_ascii=False))
     return EXIT_FINDINGS if any_high else EXIT_OK
@@ -237,7 +252,7 @@ def cmd_export(args) -> int:
                          "`letters approve ID --accept REASON` / 重大な指摘は確認者が承認時に了承します")
     text, word_doc = _read_input(args.file)
     if not text.strip():
-        raise UsageError(f"{args.file}: the letter is empty / 本文が空です")
+        raise UsageError(f"{args.file}: the letter is empty; nothing to export / 手紙の本文が空のため書き出しません")
     context = _load_json(args.context, "context") if args.context else {}
     settings = config.Settings.load()
     if "facility" not in context:
@@ -375,10 +390,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--data", help="FIELDS.json")
     r.add_argument("--facility", help="FACILITY.json (default: the facility profile in settings)")
     r.add_argument("--out", help="write to FILE instead of standard output")
+    r.add_argument("--context-out", metavar="FILE",
+                   help="also write the check's context (facility, recipient, subject, sender, kind) for check --context")
     r.set_defaults(func=cmd_render)
     c = sub.add_parser("check", help="check letters / 手紙のチェック")
     c.add_argument("files", nargs="*")
-    c.add_argument("--context", help="CONTEXT.json: facility, recipient, subject, sender")
+    c.add_argument("--context", help="CONTEXT.json: facility, recipient, subject, sender, kind (e.g. from render --context-out)")
+    c.add_argument("--kind", help="the letter's kind, e.g. incident_report, complaint_reply (overrides the context's)")
     c.add_argument("--format", choices=("text", "json"), default="text")
     c.add_argument("--jsonl", help="LETTERS.jsonl: one {id, text, context} per line; prints one JSON line each")
     c.add_argument("--no-model", action="store_true", help="patterns only, without GiNZA (fast, less accurate)")

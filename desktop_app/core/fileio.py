@@ -124,7 +124,8 @@ class ReadError(Exception):
 
 
 def read_text_file(path: Path) -> str:
-    """Read a letter saved by staff: UTF-8 (with or without BOM) or Shift_JIS/CP932."""
+    """Read a letter saved by staff: UTF-8 (with or without BOM), UTF-16 (Notepad's 「Unicode」) or
+    Shift_JIS/CP932."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -132,9 +133,16 @@ def read_text_file(path: Path) -> str:
         raise ReadError(f"{path}: file not found / ファイルが見つかりません") from exc
     except OSError as exc:
         raise ReadError(f"{path}: cannot read ({exc.strerror}) / 読み込めません") from exc
-    for enc in ("utf-8-sig", "cp932"):
+    encodings = ["utf-8-sig", "cp932"]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ["utf-16"]  # Windows Notepad's 「Unicode」 (UTF-16 with a byte-order mark)
+    elif b"\x00" in data and len(data) % 2 == 0:
+        # UTF-16 without a mark: text has no NUL bytes otherwise; ASCII puts them on the odd bytes in LE
+        odd = data[1::2].count(0)
+        encodings = ["utf-16-le", "utf-16-be"] if odd >= data[0::2].count(0) else ["utf-16-be", "utf-16-le"]
+    for enc in encodings:
         try:
             return data.decode(enc)
         except UnicodeDecodeError:
             continue
-    raise ReadError(f"{path}: not UTF-8 or Shift_JIS text / 文字コードを判別できません")
+    raise ReadError(f"{path}: not UTF-8, UTF-16 or Shift_JIS text / 文字コードを判別できません")

@@ -9,9 +9,27 @@ import re
 ERAS = [("令和", dt.date(2019, 5, 1)), ("平成", dt.date(1989, 1, 8)), ("昭和", dt.date(1926, 12, 25)),
         ("大正", dt.date(1912, 7, 30)), ("明治", dt.date(1873, 1, 1))]
 
-# One standard 時候の挨拶 per month (the template default; the check accepts more).
-SEASON_BY_MONTH = {1: "新春", 2: "余寒", 3: "早春", 4: "陽春", 5: "新緑", 6: "梅雨", 7: "盛夏", 8: "残暑",
-                   9: "初秋", 10: "秋冷", 11: "晩秋", 12: "師走"}
+# The 時候の挨拶 a template writes, month by month: (first day, word). Where custom changes within a
+# month the later word takes over: 立春 (Feb 4) ends the 寒, spring warms by late March, the rainy
+# season starts around June 10, 立秋 (Aug 7) turns 盛夏 into 残暑, autumn deepens after 秋分 and
+# 霜降, late November looks toward the cold, and late December is the year's end. The check accepts
+# more words than these (resources/rules/etiquette.toml).
+SEASON_TABLE: dict[int, list[tuple[int, str]]] = {
+    1: [(1, "新春"), (11, "厳寒")],
+    2: [(1, "厳寒"), (4, "余寒")],
+    3: [(1, "早春"), (21, "春暖")],
+    4: [(1, "陽春"), (21, "晩春")],
+    5: [(1, "新緑"), (16, "薫風")],
+    6: [(1, "初夏"), (11, "梅雨")],
+    7: [(1, "盛夏"), (23, "大暑")],
+    8: [(1, "盛夏"), (7, "残暑")],
+    9: [(1, "初秋"), (23, "秋涼")],
+    10: [(1, "秋冷"), (21, "錦秋")],
+    11: [(1, "晩秋"), (21, "向寒")],
+    12: [(1, "初冬"), (11, "師走"), (21, "歳末")],
+}
+
+WEEKDAYS = "月火水木金土日"
 
 # 頭語 and 結語 by kind of letter.
 SALUTATIONS = {"formal": ("拝啓", "敬具"), "notice": ("拝啓", "敬具"), "reply": ("拝復", "敬具"),
@@ -43,9 +61,44 @@ def wareki(value, with_day: bool = True) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
+def season_word(value) -> str:
+    """The 時候 word for a date: 晩秋 on 11 November, 向寒 on 22 November."""
+    d = to_date(value)
+    word = SEASON_TABLE[d.month][0][1]
+    for first_day, w in SEASON_TABLE[d.month]:
+        if d.day >= first_day:
+            word = w
+    return word
+
+
 def season_greeting(value) -> str:
-    """晩秋の候 for a November letter."""
-    return f"{SEASON_BY_MONTH[to_date(value).month]}の候"
+    """晩秋の候 for an early-November letter, 向寒の候 for a late-November one."""
+    return f"{season_word(value)}の候"
+
+
+# The word on the 15th, for callers that only know the month.
+SEASON_BY_MONTH = {m: season_word(dt.date(2000, m, 15)) for m in SEASON_TABLE}
+
+
+def weekday(value) -> str:
+    """The 曜日 as one kanji: 2026-12-20 -> 日."""
+    return WEEKDAYS[to_date(value).weekday()]
+
+
+def youbi(value) -> str:
+    """The 曜日 in full-width parentheses, to write after a date: （日）."""
+    return f"（{weekday(value)}）"
+
+
+def wareki_youbi(value) -> str:
+    """令和8年12月20日（日）: for every date a family must act on."""
+    return wareki(value) + youbi(value)
+
+
+def month_day_youbi(value) -> str:
+    """12月20日（日）: a date in the current year, written without the year."""
+    d = to_date(value)
+    return f"{d.month}月{d.day}日{youbi(d)}"
 
 
 def opening(kind: str) -> str:

@@ -43,6 +43,10 @@ CATEGORY_LABELS_JA: dict[str, str] = {
     "style.season_after_zenryaku": "前略の後の時候",
     "style.imikotoba": "忌み言葉",
     "style.condolence_opening": "お悔やみ状の書き出し",
+    "style.weekday": "曜日の誤り",
+    "style.double_keigo": "二重敬語",
+    "style.kakui": "「各位」の重複敬称",
+    "style.apology_greeting": "お詫び・回答状の前文",
     "info.truncated": "長文",
 }
 
@@ -137,7 +141,10 @@ class CheckContext:
                 date = dt.date.fromisoformat(raw["date"])
             except ValueError:
                 date = None
-        letter_type = raw.get("type") if isinstance(raw.get("type"), str) else None
+        # the letter's kind (incident_report, complaint_reply …): "kind" in a context file, "type" in a
+        # --jsonl record and in older context files
+        letter_type = next((raw[k].strip() for k in ("kind", "type") if isinstance(raw.get(k), str) and raw[k].strip()),
+                           None)
         return cls(facility=facility, recipient=_name(raw.get("recipient")), subject=_name(raw.get("subject")),
                    sender=_name(raw.get("sender")), letter_type=letter_type, letter_date=date)
 
@@ -153,6 +160,11 @@ class CheckContext:
         if self.letter_date:
             out["date"] = self.letter_date.isoformat()
         return out
+
+    @property
+    def kind(self) -> str | None:
+        """The letter's kind: the template's letter_type (incident_report, complaint_reply, …)."""
+        return self.letter_type
 
     def people(self) -> list[tuple[str, str]]:
         """(role, name) of the people the letter is legitimately about."""

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.meta
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from desktop_app.core import japanese
@@ -39,6 +40,22 @@ class MissingFieldsError(Exception):
         self.fields = fields
         names = "、".join(f"{f.label}（{f.name}）" for f in fields)
         super().__init__(f"必須項目が入力されていません: {names}")
+
+
+FACILITY_NAME_FIELD_NAME = "facility.name"
+_FACILITY_NAME_RE = re.compile(r"facility\s*(?:\.\s*name\b|\[\s*['\"]name['\"]\s*\])")
+FACILITY_NAME_MESSAGE = "施設名が設定されていません。「設定」で施設の名前を入力してから手紙を作成してください。"
+
+
+class FacilityNameMissing(MissingFieldsError):
+    """The template signs with the facility's name and the profile has none: a letter with a blank
+    sender line must not be generated. Listed with any missing form fields."""
+
+    def __init__(self, fields: list[FieldSpec] | None = None):
+        facility_field = FieldSpec(name=FACILITY_NAME_FIELD_NAME, label="施設名（「設定」の施設の情報）")
+        super().__init__([*(fields or []), facility_field])
+        others = "、".join(f"{f.label}（{f.name}）" for f in fields or [])
+        self.args = (FACILITY_NAME_MESSAGE + (f" ほかに必須項目が入力されていません: {others}" if others else ""),)
 
 
 @dataclass
@@ -136,6 +153,7 @@ def make_environment(loader: jinja2.BaseLoader | None = None) -> SandboxedEnviro
         "wareki": japanese.wareki, "jikou": japanese.season_greeting, "season": japanese.season_greeting,
         "tougo": japanese.opening, "ketsugo": japanese.closing, "sama": japanese.sama,
         "given_name": japanese.given_name, "surname": japanese.surname, "yen": japanese.yen,
+        "youbi": japanese.youbi, "wareki_youbi": japanese.wareki_youbi, "md_youbi": japanese.month_day_youbi,
     })
     env.globals["role"] = role_marker  # {{ role("sender") }} on its own line: see core/letter_roles.py
     return env
@@ -275,12 +293,19 @@ class TemplateLibrary:
 
     def _render_raw(self, template_id: str, data: dict | None = None, facility: dict | None = None) -> str:
         info = self.get(template_id)
-        values = self.prepare(info, data or {})
-        # the role marker character cannot come from the user's data
-        values = {k: v.replace(MARK, "") if isinstance(v, str) else v for k, v in values.items()}
         template = self._compile(info)
         fac = {"name": "", "address": "", "phone": "", "fax": "", "email": "", "director": ""}
-        fac.update({k: v.replace(MARK, "") for k, v in (facility or {}).items() if isinstance(v, str)})
+        # the role marker character cannot come from the user's data
+        fac.update({k: v.strip().replace(MARK, "") for k, v in (facility or {}).items() if isinstance(v, str)})
+        try:
+            values = self.prepare(info, data or {})
+        except MissingFieldsError as exc:
+            if not fac["name"] and self._uses_facility_name(info):
+                raise FacilityNameMissing(exc.fields) from None
+            raise
+        if not fac["name"] and self._uses_facility_name(info):
+            raise FacilityNameMissing()
+        values = {k: v.replace(MARK, "") if isinstance(v, str) else v for k, v in values.items()}
         try:
             text = template.render(**values, facility=fac, kind=info.kind, title=info.title)
         except SecurityError as exc:
@@ -296,10 +321,28 @@ class TemplateLibrary:
             raise TemplateError(info.path, f"値を変換できませんでした（{exc}）", _template_line(exc, info.path)) from exc
         return text
 
+    def _uses_facility_name(self, info: TemplateInfo) -> bool:
+        """Whether the letter prints the facility's name, in its own source or a partial it includes."""
+        env = self._env(info)
+        todo, seen = [info.path.name], {info.path.name}
+        while todo:
+            try:
+                source = env.loader.get_source(env, todo.pop())[0]  # type: ignore[union-attr]
+                if _FACILITY_NAME_RE.search(source):
+                    return True
+                refs = jinja2.meta.find_referenced_templates(env.parse(source))
+            except jinja2.TemplateError:
+                continue
+            for ref in refs:
+                if isinstance(ref, str) and ref not in seen:
+                    seen.add(ref)
+                    todo.append(ref)
+        return False
+
     def check_context(self, template_id: str, data: dict, facility: dict | None = None) -> dict:
         """The check's context from the form: who the letter goes to, is about, and is signed by."""
         info = self.get(template_id)
-        ctx: dict[str, Any] = {"facility": dict(facility or {}), "type": info.letter_type}
+        ctx: dict[str, Any] = {"facility": dict(facility or {}), "kind": info.letter_type}
         for f in info.fields:
             if f.type == "person" and f.role and str(data.get(f.name) or "").strip():
                 ctx[f.role] = {"name": str(data[f.name]).strip()}

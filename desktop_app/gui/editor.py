@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import QPlainTextEdit, QToolTip
+from PySide6.QtWidgets import QLabel, QLayout, QLayoutItem, QPlainTextEdit, QSizePolicy, QToolTip, QWidget
 
 from desktop_app.core.letters import Finding, category_label
 from desktop_app.core.textutil import utf16_offsets
@@ -22,12 +22,91 @@ CATEGORY_COLORS = {
 }
 LEGEND = [("pii.person", "人名"), ("pii", "連絡先・番号など"), ("pii.health", "健康情報"),
           ("risk", "危険な表現"), ("style", "手紙の作法")]
+LEGEND_STYLES = ["濃い色・波線＝重大", "下線＝注意", "薄い色＝確認", "点線＝確認済み"]
 
 
 def color_for(category: str) -> QColor:
     if category in CATEGORY_COLORS:
         return QColor(CATEGORY_COLORS[category])
     return QColor(CATEGORY_COLORS.get(category.split(".")[0], "#9d9d9d"))
+
+
+class FlowLayout(QLayout):
+    """Lays its items out left to right and wraps to a new line between items, never inside one."""
+
+    def __init__(self, parent=None, spacing: int = 8):
+        super().__init__(parent)
+        self._items: list[QLayoutItem] = []
+        self._spacing = spacing
+        self.setContentsMargins(0, 0, 0, 0)
+
+    def addItem(self, item: QLayoutItem) -> None:  # noqa: N802 (Qt override)
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 (Qt override)
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 (Qt override)
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self) -> Qt.Orientation:  # noqa: N802 (Qt override)
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt override)
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt override)
+        return self._place(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:  # noqa: N802 (Qt override)
+        super().setGeometry(rect)
+        self._place(rect, move=True)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return self.minimumSize()
+
+    def minimumSize(self) -> QSize:  # noqa: N802 (Qt override)
+        size = QSize()
+        for item in self._items:
+            size = size.expandedTo(item.minimumSize())
+        return size
+
+    def _place(self, rect: QRect, move: bool) -> int:
+        x, y, line_height = rect.x(), rect.y(), 0
+        for item in self._items:
+            hint = item.sizeHint()
+            if x > rect.x() and x + hint.width() > rect.right() + 1:
+                x, y, line_height = rect.x(), y + line_height + self._spacing // 2, 0
+            if move:
+                item.setGeometry(QRect(QPoint(x, y), hint))
+            x += hint.width() + self._spacing
+            line_height = max(line_height, hint.height())
+        return y + line_height - rect.y()
+
+
+class LegendWidget(QWidget):
+    """What the colours and underlines mean. A narrow panel wraps it between items, never inside one."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("legend")
+        flow = FlowLayout(self)
+        self.items: list[QLabel] = []
+        for code, label in LEGEND:
+            item = QLabel(f'<span style="background:{color_for(code).name()};">&nbsp;&nbsp;&nbsp;</span>&nbsp;{label}')
+            item.setObjectName(f"legend_{code}")
+            self.items.append(item)
+            flow.addWidget(item)
+        for text in LEGEND_STYLES:
+            item = QLabel(f"<small>{text}</small>")
+            self.items.append(item)
+            flow.addWidget(item)
+        policy = QSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
 
 
 def char_format(finding: Finding, reviewed: bool = False) -> QTextCharFormat:

@@ -1,4 +1,5 @@
-"""Findings grouped by category with counts; actions on the selected finding."""
+"""Findings grouped by category, and within a category repeated mentions of one person or phrase
+grouped into one row with a count (each occurrence still listed under it); actions on the selection."""
 
 from __future__ import annotations
 
@@ -15,9 +16,27 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.letters import Finding, category_label
-from desktop_app.gui.editor import LEGEND, color_for
+from desktop_app.gui.editor import LegendWidget, color_for
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
+ROLE_LABELS = {"recipient": "宛先", "subject": "ご本人", "sender": "差出人"}
+
+
+def group_key(f: Finding) -> tuple:
+    """Mentions that are one row: the same person of the letter (宛先・ご本人・差出人, however written),
+    or the same text with the same severity."""
+    role = dict(f.meta).get("role")
+    if f.category == "pii.person" and role in ROLE_LABELS:
+        return (f.severity.value, "role", role)
+    return (f.severity.value, "text", "".join(f.text.split()))
+
+
+def group_findings(findings: list[Finding]) -> list[list[Finding]]:
+    """Findings of one category grouped by group_key, most severe first, then in the order of the text."""
+    groups: dict[tuple, list[Finding]] = {}
+    for f in sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity.value], f.start)):
+        groups.setdefault(group_key(f), []).append(f)
+    return list(groups.values())
 
 
 class FindingsPanel(QWidget):
@@ -54,16 +73,13 @@ class FindingsPanel(QWidget):
             b.clicked.connect(lambda _=False, s=sig: self.current() and s.emit(self.current()))
             buttons.addWidget(b)
         layout.addLayout(buttons)
-        legend = QLabel("　".join(
-            f'<span style="background:{color_for(code).name()};">&nbsp;&nbsp;&nbsp;</span> {label}'
-            for code, label in LEGEND) + "<br><small>濃い色・波線＝重大、下線＝注意、薄い色＝確認、点線＝確認済み</small>")
-        legend.setWordWrap(True)
-        legend.setObjectName("legend")
+        legend = LegendWidget()
         layout.addWidget(legend)
         self.findings: list[Finding] = []
         self.reviewed: dict = {}
 
-    def set_findings(self, findings: list[Finding], reviewed: dict, model_ready: bool) -> None:
+    def set_findings(self, findings: list[Finding], reviewed: dict, model_ready: bool, text: str | None = None) -> None:
+        """Show the findings. With the letter's text, occurrences are labelled by line and context."""
         self.findings = findings
         self.reviewed = reviewed
         self.tree.clear()
@@ -72,19 +88,22 @@ class FindingsPanel(QWidget):
             groups.setdefault(f.category, []).append(f)
         order = sorted(groups, key=lambda c: (min(SEVERITY_ORDER[f.severity.value] for f in groups[c]), c))
         for cat in order:
-            items = sorted(groups[cat], key=lambda f: (SEVERITY_ORDER[f.severity.value], f.start))
-            top = QTreeWidgetItem([f"{category_label(cat)}（{len(items)}）"])
+            top = QTreeWidgetItem([f"{category_label(cat)}（{len(groups[cat])}）"])
             top.setForeground(0, QBrush(color_for(cat).darker(150)))
             top.setFlags(top.flags() & ~Qt.ItemIsSelectable)
             self.tree.addTopLevelItem(top)
-            for f in items:
-                mark = "✔ " if f.key in reviewed else ""
-                child = QTreeWidgetItem([f"{mark}[{f.severity.label_ja}] 「{f.text[:30]}」"])
-                child.setData(0, Qt.UserRole, f)
-                child.setToolTip(0, f"{f.message}\n{f.explanation}")
-                if f.severity.value == "high" and f.key not in reviewed:
-                    child.setForeground(0, QBrush(QColor("#b00000")))
-                top.addChild(child)
+            for group in group_findings(groups[cat]):
+                if len(group) == 1:
+                    top.addChild(self._finding_item(group[0], self._label(group[0])))
+                    continue
+                first = group[0]
+                row = QTreeWidgetItem([self._group_label(group)])
+                row.setData(0, Qt.UserRole, first)
+                row.setToolTip(0, f"{first.message}\n{first.explanation}\n（{len(group)}か所。開くと一つずつ確認できます）")
+                self._color(row, group)
+                top.addChild(row)
+                for i, f in enumerate(group, 1):
+                    row.addChild(self._finding_item(f, self._occurrence_label(f, i, text)))
             top.setExpanded(True)
         high = sum(f.severity.value == "high" and f.key not in reviewed for f in findings)
         status = "" if model_ready else "（日本語解析モデルの準備中：パターンによる検出のみ）"
@@ -93,11 +112,61 @@ class FindingsPanel(QWidget):
         for b in (self.apply_btn, self.mask_btn, self.review_btn):
             b.setEnabled(False)
 
+    def _label(self, f: Finding) -> str:
+        mark = "✔ " if f.key in self.reviewed else ""
+        return f"{mark}[{f.severity.label_ja}] 「{f.text[:30]}」"
+
+    def _group_label(self, group: list[Finding]) -> str:
+        first = group[0]
+        texts = list(dict.fromkeys(f.text[:20] for f in group))
+        shown = "・".join(f"「{t}」" for t in texts[:3]) + ("…" if len(texts) > 3 else "")
+        role = dict(first.meta).get("role") if first.category == "pii.person" else None
+        who = f"{ROLE_LABELS[role]}：" if role in ROLE_LABELS else ""
+        mark = "✔ " if all(f.key in self.reviewed for f in group) else ""
+        return f"{mark}[{first.severity.label_ja}] ×{len(group)} {who}{shown}"
+
+    def _occurrence_label(self, f: Finding, index: int, text: str | None) -> str:
+        mark = "✔ " if f.key in self.reviewed else ""
+        if text is None or f.end > len(text):
+            return f"{mark}{index}か所目「{f.text[:30]}」"
+        line = text.count("\n", 0, f.start) + 1
+        line_start = text.rfind("\n", 0, f.start) + 1
+        line_end = text.find("\n", f.end)
+        line_end = len(text) if line_end < 0 else line_end
+        before = text[max(line_start, f.start - 8):f.start]
+        after = text[f.end:min(line_end, f.end + 8)]
+        return f"{mark}{line}行目：…{before}【{f.text[:30]}】{after}…"
+
+    def _finding_item(self, f: Finding, label: str) -> QTreeWidgetItem:
+        item = QTreeWidgetItem([label])
+        item.setData(0, Qt.UserRole, f)
+        item.setToolTip(0, f"{f.message}\n{f.explanation}")
+        self._color(item, [f])
+        return item
+
+    def _color(self, item: QTreeWidgetItem, group: list[Finding]) -> None:
+        if any(f.severity.value == "high" and f.key not in self.reviewed for f in group):
+            item.setForeground(0, QBrush(QColor("#b00000")))
+
     def all_items(self) -> list[QTreeWidgetItem]:
+        """One item per finding (an occurrence under a group row, or a row of its own)."""
         out = []
         for i in range(self.tree.topLevelItemCount()):
             top = self.tree.topLevelItem(i)
-            out.extend(top.child(j) for j in range(top.childCount()))
+            for j in range(top.childCount()):
+                row = top.child(j)
+                if row.childCount():
+                    out.extend(row.child(k) for k in range(row.childCount()))
+                else:
+                    out.append(row)
+        return out
+
+    def group_rows(self) -> list[QTreeWidgetItem]:
+        """The rows that stand for several mentions."""
+        out = []
+        for i in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(i)
+            out.extend(top.child(j) for j in range(top.childCount()) if top.child(j).childCount())
         return out
 
     def current(self) -> Finding | None:
@@ -107,6 +176,8 @@ class FindingsPanel(QWidget):
     def select_finding(self, finding: Finding) -> None:
         for item in self.all_items():
             if item.data(0, Qt.UserRole) == finding:
+                if item.parent() and item.parent().parent():
+                    item.parent().setExpanded(True)
                 self.tree.setCurrentItem(item)
                 return
 

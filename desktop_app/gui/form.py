@@ -1,10 +1,11 @@
-"""The template's form, built from its field schema."""
+"""The template's form, built from its field schema. It fits a narrow pane: each label stands above
+its field, fields take the pane's width, and a date is never cut."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import QDate, QSize, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -12,6 +13,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +32,10 @@ class TemplateForm(QWidget):
         self.setObjectName("templateForm")
         outer = QVBoxLayout(self)
         self.layout_ = QFormLayout()
+        # labels above fields: a pane of ~300 px has no room for 「お応えできないことと理由・代わりの案」 beside
+        # a field, and a label column that wide pushed the fields out of view (a horizontal scrollbar)
+        self.layout_.setRowWrapPolicy(QFormLayout.WrapAllRows)
+        self.layout_.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
         outer.addLayout(self.layout_)
         outer.addStretch(1)  # keep the rows at the top instead of spreading them over the pane
         self.widgets: dict[str, QWidget] = {}
@@ -53,6 +61,7 @@ class TemplateForm(QWidget):
                 w = QDateEdit()
                 w.setCalendarPopup(True)
                 w.setDisplayFormat("yyyy年M月d日")
+                w.setMinimumWidth(date_edit_min_width(w))
                 try:
                     d = dt.date.today() if value in (None, "", "today") else to_date(value)
                 except ValueError:
@@ -62,6 +71,8 @@ class TemplateForm(QWidget):
             elif f.type == "choice":
                 w = QComboBox()
                 w.setEditable(True)
+                w.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+                w.setMinimumContentsLength(8)
                 w.addItems(f.choices)
                 if value:
                     w.setCurrentText(str(value))
@@ -71,11 +82,16 @@ class TemplateForm(QWidget):
                 if f.type == "person":
                     w.setPlaceholderText("姓 名（例：山田 花子）")
                 w.textChanged.connect(self.changed)
+            w.setSizePolicy(QSizePolicy.Ignored if f.type != "date" else QSizePolicy.Expanding,
+                            w.sizePolicy().verticalPolicy())
             w.setObjectName(f"field_{f.name}")
             if f.help:
                 w.setToolTip(f.help)
             self.widgets[f.name] = w
-            self.layout_.addRow(f"{f.label}{' *' if f.required else ''}", w)
+            label = QLabel(f"{f.label}{' *' if f.required else ''}")
+            label.setMinimumWidth(1)  # one line, whole; cut only in a pane narrower than any staff screen gives
+            label.setBuddy(w)
+            self.layout_.addRow(label, w)
 
     def values(self) -> dict:
         out = {}
@@ -101,3 +117,13 @@ class TemplateForm(QWidget):
             w.setDate(QDate(d.year, d.month, d.day))
         else:
             w.setText(value)
+
+
+def date_edit_min_width(w: QDateEdit) -> int:
+    """Wide enough for the longest date in the display format (2026年12月28日) and the popup button."""
+    content = w.fontMetrics().horizontalAdvance("8888年88月88日") + 8
+    opt = QStyleOptionSpinBox()
+    opt.initFrom(w)
+    opt.subControls = QStyle.SC_SpinBoxFrame | QStyle.SC_SpinBoxEditField | QStyle.SC_SpinBoxUp
+    size = w.style().sizeFromContents(QStyle.CT_SpinBox, opt, QSize(content, w.sizeHint().height()), w)
+    return max(size.width(), content + 24)

@@ -262,7 +262,7 @@ class MainWindow(QMainWindow):
         self.findings = list(findings)
         keys = set(self.draft.reviewed)
         self.editor.set_findings(self.findings, keys)
-        self.panel.set_findings(self.findings, self.draft.reviewed, self.model_ready)
+        self.panel.set_findings(self.findings, self.draft.reviewed, self.model_ready, self.editor.toPlainText())
 
     def _on_model_loaded(self, ok: bool, message: str, seconds: float) -> None:
         self.model_ready = ok

@@ -25,7 +25,7 @@ def letter(facility):
 
 def test_layout_aligns_letter_parts(letter):
     blocks = {b.text: b for b in layout(letter) if b.text}
-    assert blocks["ご家族様各位"].align == "left"
+    assert blocks["ご家族各位"].align == "left"
     assert blocks["クリスマス会のご案内"].align == "center"
     assert blocks["敬具"].align == "right" and blocks["以上"].align == "right"
     assert blocks["記"].align == "center"

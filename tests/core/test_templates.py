@@ -59,10 +59,64 @@ def test_wareki(value, expected):
     assert japanese.wareki(value) == expected
 
 
+@pytest.mark.parametrize("date,greeting", [
+    ("2027-01-05", "新春の候"), ("2027-01-20", "厳寒の候"), ("2027-02-02", "厳寒の候"), ("2027-02-10", "余寒の候"),
+    ("2027-03-05", "早春の候"), ("2027-03-31", "春暖の候"), ("2027-04-10", "陽春の候"), ("2027-04-28", "晩春の候"),
+    ("2027-05-08", "新緑の候"), ("2027-05-25", "薫風の候"), ("2027-06-03", "初夏の候"), ("2027-06-20", "梅雨の候"),
+    ("2027-07-10", "盛夏の候"), ("2027-07-28", "大暑の候"), ("2027-08-03", "盛夏の候"), ("2027-08-20", "残暑の候"),
+    ("2026-09-10", "初秋の候"), ("2026-09-28", "秋涼の候"), ("2026-10-10", "秋冷の候"), ("2026-10-25", "錦秋の候"),
+    ("2026-11-05", "晩秋の候"), ("2026-11-22", "向寒の候"), ("2026-12-05", "初冬の候"), ("2026-12-15", "師走の候"),
+    ("2026-12-26", "歳末の候"),
+])
+def test_season_greeting_by_month_with_late_month_variants(date, greeting):
+    assert japanese.season_greeting(date) == greeting
+
+
+def test_every_day_of_the_year_gets_a_greeting_the_check_accepts():
+    from desktop_app.core.checks.rules.etiquette import load_etiquette
+
+    months = load_etiquette()["season"]
+    day = dt.date(2028, 1, 1)  # a leap year: 29 February too
+    while day.year == 2028:
+        word = japanese.season_word(day)
+        assert day.month in months[word], f"{day}: {word} is for months {months[word]}"
+        day += dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("2026-12-20", "（日）"), ("2026-12-21", "（月）"), ("2027-01-01", "（金）"), (dt.date(2019, 5, 1), "（水）"),
+])
+def test_youbi_filter(library, value, expected):
+    assert japanese.youbi(value) == expected
+    env_text = library._env(library.get("thanks")).from_string("{{ d|wareki_youbi }}").render(d=value)
+    assert env_text == japanese.wareki(value) + expected
+
+
+def test_event_notice_dates_the_family_acts_on_carry_the_weekday(library, facility):
+    text = library.render("event_notice", sample("event_notice"), facility)
+    assert "令和8年12月20日（日）" in text and "令和8年12月10日（木）までに" in text
+
+
+def test_no_letter_without_a_facility_name(library):
+    from desktop_app.core.templates import FacilityNameMissing
+
+    with pytest.raises(FacilityNameMissing) as exc:
+        library.render("thanks", sample("thanks"), {"name": "", "phone": "03-1234-5678"})
+    assert "施設名が設定されていません" in str(exc.value)
+    with pytest.raises(FacilityNameMissing) as exc:  # listed with the missing form fields
+        library.render("thanks", {}, {})
+    assert {"recipient_name", "facility.name"} <= {f.name for f in exc.value.fields}
+
+
+def test_a_template_that_never_prints_the_facility_name_needs_none(tmp_path):
+    _write(tmp_path / "user", "memo", 'title = "メモ"\n[[fields]]\nname = "who"\nlabel = "宛先"\n', "{{ who }} 様\n")
+    lib = TemplateLibrary(config.templates_dir(), user=tmp_path / "user")
+    assert lib.render("memo", {"who": "山田"}, {}) == "山田 様\n"
+
+
 def test_season_and_salutations():
-    assert japanese.season_greeting("2026-11-22") == "晩秋の候"
     assert (japanese.opening("reply"), japanese.closing("reply")) == ("拝復", "敬具")
-    assert japanese.sama("山田 花子") == "山田 花子 様" and japanese.sama("ご家族様各位") == "ご家族様各位"
+    assert japanese.sama("山田 花子") == "山田 花子 様" and japanese.sama("ご家族各位") == "ご家族各位"
     assert japanese.yen(15400) == "15,400円"
 
 
@@ -145,4 +199,4 @@ def test_shared_folder_is_between_user_and_bundled(tmp_path):
 def test_check_context_comes_from_person_fields(library):
     ctx = library.check_context("incident_report", sample("incident_report"), {"name": "施設"})
     assert ctx["recipient"]["name"] == "長谷川 誠一" and ctx["subject"]["name"] == "長谷川 キヨ"
-    assert ctx["sender"]["name"] == "石原 和子" and ctx["type"] == "incident_report" and ctx["date"] == "2026-11-22"
+    assert ctx["sender"]["name"] == "石原 和子" and ctx["kind"] == "incident_report" and ctx["date"] == "2026-11-22"

@@ -13,13 +13,14 @@ from desktop_app.core.checks.rules.identifiers import BankAccountRule, IdNumberR
 from desktop_app.core.checks.rules.person import PersonRule
 from desktop_app.core.checks.rules.phrases import RiskPhraseRule
 from desktop_app.core.checks.rules.risk import DependencyRiskRule
+from desktop_app.core.checks.rules.style import style_rules
 
 
 def default_rules() -> list[Rule]:
     return [
         EmailRule(), PhoneNumberRule(), IdNumberRule(), BankAccountRule(), AddressRule(), BirthdateRule(),
-        AgeRule(), PersonRule(), HealthRule(), DependencyRiskRule(), RiskPhraseRule(), SalutationPairRule(), SeasonGreetingRule(),
-        CondolenceRule(),
+        AgeRule(), PersonRule(), HealthRule(), DependencyRiskRule(), RiskPhraseRule(), SalutationPairRule(),
+        SeasonGreetingRule(), CondolenceRule(), *style_rules(),
     ]
 
 

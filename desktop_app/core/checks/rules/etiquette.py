@@ -12,6 +12,7 @@ from pathlib import Path
 
 from desktop_app.config import resources_dir
 from desktop_app.core.checks.rules.base import CheckDoc, Rule
+from desktop_app.core.japanese import season_word
 from desktop_app.core.letters import Finding, Severity
 
 ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925, "大正": 1911, "明治": 1867}
@@ -112,7 +113,8 @@ class SeasonGreetingRule(Rule):
                                    category="style.condolence_opening")
                 continue
             if date and date.month not in seasons[word]:
-                fits = [w for w, months in seasons.items() if months == [date.month]][:2]
+                best = season_word(date)
+                fits = [best] + [w for w, months in seasons.items() if months == [date.month] and w != best][:1]
                 yield self.finding(doc, m.start(), m.end(),
                                    f"「{m.group()}」は{date.month}月の手紙に合いません。",
                                    f"時候の挨拶「{word}」は{'・'.join(str(x) for x in seasons[word])}月のもの。手紙の日付は{date.year}年{date.month}月{date.day}日。",
