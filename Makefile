@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 endif
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint screenshot bench self-check clean
+.PHONY: run test lint screenshot bench self-check dist dist-check clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,26 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/check_quality.py
 	$(BIN)/python benchmarks/check_speed.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/gui_latency.py
+
+# ---- the frozen app (PyInstaller): dist/CareLetter/ and an archive that keeps its symlinks -------------------
+BUILD_STAMP := $(VENV)/.installed-build
+VERSION = $(shell $(BIN)/python -c "import desktop_app; print(desktop_app.__version__)")
+ARCHIVE = dist/CareLetter-$(VERSION)-$(shell uname -s | tr A-Z a-z)-$(shell uname -m).tar.gz
+
+$(BUILD_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,build]'
+	@touch $(BUILD_STAMP)
+
+dist: $(BUILD_STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python packaging/make_icons.py build/icons
+	$(BIN)/pyinstaller --noconfirm build.spec
+	rm -f dist/CareLetter-*.tar.gz
+	tar -C dist -czf $(ARCHIVE) CareLetter
+	@du -sh dist/CareLetter $(ARCHIVE)
+
+# the frozen program's own check (model, templates, check, export), with a throw-away data folder
+dist-check:
+	DESKTOP_APP_DATA_DIR=$$(mktemp -d) dist/CareLetter/careletter-cli self-check
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

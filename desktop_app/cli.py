@@ -107,7 +107,11 @@ def _runner(load_model: bool = True):
         try:
             engine.load()
         except ModelUnavailable as exc:
-            print(f"warning: {exc}; checking with patterns only / パターンのみで確認します", file=sys.stderr)
+            print(f"warning: {exc}\n"
+                  "warning: the Japanese model did not load: only pattern checks run, and names can be missed. "
+                  "Export still refuses high findings. Reinstall the app or run `self-check`.\n"
+                  "警告: 日本語解析モデルを読み込めませんでした。パターンによる確認のみで、お名前などの見落としが増えます。"
+                  "重大な指摘がある手紙は引き続き書き出せません。", file=sys.stderr)
     return CheckRunner(engine)
 
 

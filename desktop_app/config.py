@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 import os
 import sys
@@ -17,9 +18,18 @@ DATA_DIR_ENV = "DESKTOP_APP_DATA_DIR"
 
 
 def bundle_root() -> Path:
-    """Folder holding templates/ and resources/: the PyInstaller bundle, or the source checkout."""
+    """Folder holding templates/ and resources/.
+
+    - frozen (PyInstaller): the bundle's data folder, ``sys._MEIPASS``;
+    - installed from the wheel: the ``desktop_app`` package itself, which carries them (setup.py maps the
+      top-level folders into it), found through importlib.resources;
+    - the source checkout (and an editable install): the repository root, where they stay at the top level.
+    """
     if getattr(sys, "frozen", False) and hasattr(sys, "_MEIPASS"):
         return Path(sys._MEIPASS)  # type: ignore[attr-defined]
+    package = importlib.resources.files("desktop_app")
+    if isinstance(package, Path) and (package / "templates").is_dir():
+        return package
     return Path(__file__).resolve().parent.parent
 
 

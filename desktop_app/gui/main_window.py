@@ -270,8 +270,29 @@ class MainWindow(QMainWindow):
             self.status_model.setText(f"日本語解析モデル：準備完了（{seconds:.1f}秒）")
         else:
             self.status_model.setText("日本語解析モデルを読み込めませんでした（パターンのみで確認中）")
-            self.statusBar().showMessage(message, 20000)
+            self.status_model.setStyleSheet("color: #b00000; font-weight: bold;")
+            self._show_model_failure(message)
         self._request_check(immediate=True)
+
+    MODEL_FAILURE_TEXT = (
+        "⚠ 日本語解析モデルを読み込めませんでした。チェックはパターン（敬称・番号・言い回しなど）による確認のみで行われ、"
+        "お名前などの見落としが増えます。送る前に必ず目でも確認してください。"
+        "重大な指摘が残る手紙は、これまでどおり書き出せません。\n"
+        "アプリを入れ直すか、管理者にご連絡ください。"
+    )
+
+    def _show_model_failure(self, message: str) -> None:
+        """The model could not load: a banner above the letter that stays, not a status line that fades."""
+        if getattr(self, "model_banner", None) is None:
+            self.model_banner = QLabel()
+            self.model_banner.setWordWrap(True)
+            self.model_banner.setTextInteractionFlags(Qt.TextSelectableByMouse)
+            self.model_banner.setStyleSheet(
+                "background: #fff0f0; color: #8b0000; border: 1px solid #b00000; padding: 6px; font-weight: bold;")
+            self.editor.parentWidget().layout().insertWidget(0, self.model_banner)
+        cause = message if len(message) <= 300 else message[:300] + "…"
+        self.model_banner.setText(f"{self.MODEL_FAILURE_TEXT}\n原因（管理者向け）：{cause}")
+        self.model_banner.show()
 
     def unresolved_high(self) -> list[Finding]:
         return [f for f in self.findings if f.severity.value == "high" and f.key not in self.draft.reviewed]
