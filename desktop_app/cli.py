@@ -54,8 +54,9 @@ def _parse_json(text: str, where: str, what: str):
         raise UsageError(f"{where}: {what} is not valid JSON (line {exc.lineno}: {exc.msg}) / JSONの形式が正しくありません") from exc
     except RecursionError as exc:
         raise UsageError(f"{where}: {what} is nested too deeply / JSONの入れ子が深すぎます") from exc
-    except ValueError as exc:  # e.g. an integer of more than 4300 digits
-        raise UsageError(f"{where}: {what} has a value that cannot be read ({exc}) / 読めない値があります") from exc
+    except ValueError as exc:  # an integer of more than 4300 digits
+        why = "a number with too many digits" if "digits" in str(exc) else str(exc)
+        raise UsageError(f"{where}: {what} has a value that cannot be read ({why}) / 読めない値があります") from exc
     _check_json_values(data, where, what)
     return data
 

@@ -27,6 +27,7 @@ import contextlib
 import contextvars
 import math
 import re
+import string
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -161,7 +162,6 @@ def _check_power(base: Any, exp: Any) -> None:
 
 
 _PRINTF_SPEC = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?[diouxXeEfFgGcrsa%]")
-_FORMAT_FIELD = re.compile(r"\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}")
 
 
 def _numbers(spec: str) -> list[int]:
@@ -186,12 +186,14 @@ def check_printf(fmt: Any, args: Any) -> None:
 def check_format_string(fmt: str) -> None:
     """``"{:>100000000}".format(x)``: widths inside replacement fields, and no nested ``{:{w}}`` widths."""
     lim = _limits()
-    for m in _FORMAT_FIELD.finditer(fmt.replace("{{", "").replace("}}", "")):
-        field_text = m.group(0)[1:-1]
-        if "{" in field_text:
+    try:
+        fields = [spec for _, name, spec, _ in string.Formatter().parse(fmt) if name is not None]
+    except ValueError:
+        return  # malformed: str.format itself will say so
+    for spec in fields:
+        if "{" in (spec or ""):
             raise RenderLimitError("入れ子の書式指定（{:{幅}}）は使えません")
-        spec = field_text.split(":", 1)[1] if ":" in field_text else ""
-        if any(n > lim.max_width for n in _numbers(spec)):
+        if any(n > lim.max_width for n in _numbers(spec or "")):
             raise RenderLimitError(f"書式の幅が大きすぎます（{lim.max_width:,}まで）")
 
 
