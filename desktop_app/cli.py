@@ -4,19 +4,36 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 from desktop_app import __version__, config
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+# The exit status is a contract scripts rely on (README, "Exit codes"): a crash must never read as a finding.
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REFUSED, EXIT_INTERNAL = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130
+EXIT_CODES_HELP = """exit codes / 終了コード:
+  0  clean: nothing to report / 問題なし
+  1  findings: the check found high-severity findings / 重大な指摘あり
+  2  bad input or usage: unreadable or invalid file, JSON, template or option / 入力・指定の誤り
+  3  refused by the workflow / 手順上お受けできない操作
+  4  internal error (one line; the traceback with --debug) / 内部エラー
+"""
+DEBUG_ENV = "DESKTOP_APP_DEBUG"
 DRAFT_HEADER = "下書き（未承認）"
 
 
 class UsageError(Exception):
-    pass
+    """Bad input or usage: exit 2 with the message."""
+
+
+class WorkflowRefused(Exception):
+    """The workflow refuses the operation (for example an export the review does not allow): exit 3."""
 
 
 def _stdout_utf8() -> None:
@@ -27,15 +44,53 @@ def _stdout_utf8() -> None:
             pass
 
 
+MAX_JSON_DEPTH = 64  # context and field data are two or three levels deep
+
+
+def _parse_json(text: str, where: str, what: str):
+    """json.loads with every way it can fail on hostile input turned into a UsageError naming the place."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{where}: {what} is not valid JSON (line {exc.lineno}: {exc.msg}) / JSONの形式が正しくありません") from exc
+    except RecursionError as exc:
+        raise UsageError(f"{where}: {what} is nested too deeply / JSONの入れ子が深すぎます") from exc
+    except ValueError as exc:  # an integer of more than 4300 digits
+        why = "a number with too many digits" if "digits" in str(exc) else str(exc)
+        raise UsageError(f"{where}: {what} has a value that cannot be read ({why}) / 読めない値があります") from exc
+    _check_json_values(data, where, what)
+    return data
+
+
+def _check_json_values(data, where: str, what: str) -> None:
+    """Depth, and no lone surrogates (\\ud800 parses, but cannot be printed, saved or checked)."""
+    stack = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise UsageError(f"{where}: {what} is nested too deeply (more than {MAX_JSON_DEPTH}) / JSONの入れ子が深すぎます")
+        if isinstance(value, dict):
+            stack.extend((k, depth + 1) for k in value)
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise UsageError(f"{where}: {what} contains an invalid character (lone surrogate "
+                                 f"\\u{ord(value[exc.start]):04x}) / 不正な文字が含まれています") from exc
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise UsageError(f"{where}: {what} has a number out of range / 数値が範囲外です")
+
+
 def _load_json(path: str, what: str) -> dict:
     from desktop_app.core.fileio import ReadError, read_text_file
 
     try:
-        data = json.loads(read_text_file(Path(path)))
+        data = _parse_json(read_text_file(Path(path)), path, what)
     except ReadError as exc:
         raise UsageError(str(exc)) from exc
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{path}: {what} is not valid JSON (line {exc.lineno}: {exc.msg}) / JSONの形式が正しくありません") from exc
     if not isinstance(data, dict):
         raise UsageError(f"{path}: {what} must be a JSON object / JSONオブジェクトで指定してください")
     return data
@@ -69,10 +124,24 @@ def _read_input(path: str):
         raise UsageError(str(exc)) from exc
 
 
+_warned_settings = False
+
+
+def _settings() -> config.Settings:
+    """Settings, with what was wrong in settings.json said once on standard error."""
+    global _warned_settings
+    settings = config.Settings.load()
+    if not _warned_settings:
+        for problem in settings.problems:
+            print(f"warning: {problem}", file=sys.stderr)
+        _warned_settings = True
+    return settings
+
+
 def _library():
     from desktop_app.core.templates import TemplateLibrary
 
-    settings = config.Settings.load()
+    settings = _settings()
     shared = Path(settings.user_templates_dir) if settings.user_templates_dir else None
     return TemplateLibrary(config.templates_dir(), user=config.user_templates_dir(), shared=shared)
 
@@ -81,7 +150,7 @@ def _facility_from_settings() -> dict:
     """The facility profile: the workflow database's (shared by every PC) when there is one, else 設定."""
     from desktop_app.core.db import DB_FILE, DatabaseUnavailable, open_database, resolve_url
 
-    settings = config.Settings.load()
+    settings = _settings()
     url = resolve_url(None, config.data_dir(), settings.database_url)
     if url.startswith("sqlite") and not (config.data_dir() / DB_FILE).exists() and DB_FILE in url:
         return settings.facility.to_context()
@@ -143,7 +212,7 @@ def cmd_render(args) -> int:
     except FacilityNameMissing as exc:
         raise UsageError(f"{args.template}: the facility name is empty: set it in the app's settings or pass "
                          f"--facility FACILITY.json / {exc}") from exc
-    except (MissingFieldsError, TemplateError) as exc:
+    except (MissingFieldsError, TemplateError) as exc:  # a template file is input too: exit 2, naming it
         raise UsageError(f"{args.template}: {exc}") from exc
     if args.context_out:
         context = lib.check_context(args.template, data, facility)
@@ -222,12 +291,13 @@ def _check_jsonl(args) -> int:
     for n, line in enumerate(raw.splitlines(), 1):
         if not line.strip():
             continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"{args.jsonl}:{n}: not JSON ({exc.msg}) / JSONの形式が正しくありません") from exc
+        rec = _parse_json(line, f"{args.jsonl}:{n}", "the line")
         if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
             raise UsageError(f"{args.jsonl}:{n}: each line needs an object with \"text\" / text がありません")
+        if rec.get("context") is not None and not isinstance(rec["context"], dict):
+            raise UsageError(f"{args.jsonl}:{n}: \"context\" must be a JSON object / context はオブジェクトで指定してください")
+        if rec.get("id") is not None and not isinstance(rec["id"], (str, int)):
+            raise UsageError(f"{args.jsonl}:{n}: \"id\" must be a string or a number / id は文字列か数値で指定してください")
         records.append(rec)
     runner = _runner(not args.no_model)
     # one batched model pass over every paragraph of every letter, then the rules letter by letter
@@ -382,10 +452,13 @@ def cmd_gui(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="desktop-app", description="介護施設のお手紙作成・チェック（Care letter writer）")
+    p = argparse.ArgumentParser(prog="desktop-app", description="介護施設のお手紙作成・チェック（Care letter writer）",
+                                epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"desktop-app {__version__}")
     p.add_argument("--db", metavar="URL", help="workflow database: sqlite:///PATH or postgresql+psycopg://… "
                    "(default: CARELETTER_DB, then 設定, then the SQLite file in the user data folder)")
+    p.add_argument("--debug", action="store_true",
+                   help=f"show the full traceback of an internal error (or set {DEBUG_ENV}=1)")
     sub = p.add_subparsers(dest="command")
     t = sub.add_parser("templates", help="list templates and their fields / テンプレート一覧")
     t.set_defaults(func=cmd_templates)
@@ -428,26 +501,49 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _one_line(text: str, limit: int = 500) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[:limit] + "…"
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command and map every outcome to the documented exit codes (EXIT_CODES_HELP)."""
     _stdout_utf8()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help/--version
-        return int(exc.code or 0)
-    if not getattr(args, "func", None):
-        return cmd_gui(args)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    debug = args.debug or os.environ.get(DEBUG_ENV, "") not in ("", "0")
     try:
+        if not getattr(args, "func", None):
+            return cmd_gui(args)
         if args.func.__module__ == "desktop_app.cli_workflow":
             from desktop_app import cli_workflow
 
             return cli_workflow.run(args.func, args)
         return args.func(args)
     except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
+    except WorkflowRefused as exc:
+        print(f"refused: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_REFUSED
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `desktop-app check … | head`: the reader left; not an error of ours
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter's final flush quiet
+        except OSError:
+            pass
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - the contract: one line and exit 4, never a traceback with exit 1
+        if debug:
+            traceback.print_exc()
+        what = "out of memory" if isinstance(exc, MemoryError) else f"{type(exc).__name__}: {exc}"
+        print(f"internal error: {_one_line(what)} (run with --debug for details) / 内部エラーが発生しました",
+              file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import tomllib
 import traceback
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,12 +18,22 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from desktop_app.core import japanese
 from desktop_app.core.letter_roles import LAYOUTS, MARK, StructuredText, role_marker, tidy_structured
+from desktop_app.core.template_sandbox import (
+    DEFAULT_LIMITS,
+    BoundedSandbox,
+    RenderBudget,
+    RenderLimitError,
+    RenderLimits,
+    render_bounded,
+)
 
 FIELD_TYPES = ("text", "multiline", "date", "choice", "person", "number")
 KINDS = ("formal", "notice", "reply", "condolence", "card", "urgent", "brief", "respectful")
 # ビジネス文書 (number and date top right, sender block under the 宛名) or 手紙 (後付け at the end)
 DEFAULT_LAYOUT = {"notice": "business"}
 PERSON_ROLES = ("recipient", "subject", "sender")
+MAX_TEMPLATE_BYTES = 512_000  # a .j2 or .toml file; bundled ones are a few KB
+MAX_NUMBER = 10**15  # a number field: yen amounts and counts, never more
 
 
 class TemplateError(Exception):
@@ -99,38 +111,90 @@ def _toml_line(exc: Exception) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def parse_schema(path: Path, source: str) -> TemplateInfo:
+def _read_template_file(path: Path, what: str) -> str:
+    """A template or schema file, refused before reading when it is far larger than any letter template."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        size = path.stat().st_size
+        if size > MAX_TEMPLATE_BYTES:
+            raise TemplateError(path, f"{what}が大きすぎます（{size:,} バイト、上限 {MAX_TEMPLATE_BYTES:,} バイト）")
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateError(path, f"{what}を読み込めません（{exc}）") from exc
+
+
+def _key_line(text: str, key: str, nth: int = 1) -> int | None:
+    """Line of the nth `key = ...` in a TOML file (tomllib gives no positions for wrong values)."""
+    count = 0
+    for n, line in enumerate(text.splitlines(), 1):
+        if re.match(rf"\s*{re.escape(key)}\s*=", line):
+            count += 1
+            if count == nth:
+                return n
+    return None
+
+
+def _table_line(text: str, nth: int) -> int | None:
+    """Line of the nth [[fields]] table."""
+    count = 0
+    for n, line in enumerate(text.splitlines(), 1):
+        if re.match(r"\s*\[\[\s*fields\s*\]\]", line):
+            count += 1
+            if count == nth:
+                return n
+    return None
+
+
+_SCALAR = (str, int, float, bool, dt.date, dt.time, dt.datetime)
+
+
+def parse_schema(path: Path, source: str) -> TemplateInfo:
+    text = _read_template_file(path, "設定ファイル")
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise TemplateError(path, f"設定ファイルの書式が正しくありません（{exc}）", _toml_line(exc)) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TemplateError(path, f"設定ファイルを読み込めません（{exc}）") from exc
+    except RecursionError as exc:
+        raise TemplateError(path, "設定ファイルの入れ子が深すぎます") from exc
     tid = path.stem
     for key in ("title",):
         if not isinstance(raw.get(key), str) or not raw[key].strip():
-            raise TemplateError(path, f"「{key}」がありません")
+            raise TemplateError(path, f"「{key}」がありません（文字で書いてください）", _key_line(text, key))
+    for key in ("kind", "letter_type", "description"):
+        if key in raw and not isinstance(raw[key], str):
+            raise TemplateError(path, f"「{key}」は文字（\"…\"）で書いてください", _key_line(text, key))
     kind = raw.get("kind", "formal")
     if kind not in KINDS:
-        raise TemplateError(path, f"kind「{kind}」は使えません（{', '.join(KINDS)}）")
+        raise TemplateError(path, f"kind「{kind}」は使えません（{', '.join(KINDS)}）", _key_line(text, "kind"))
+    raw_fields = raw.get("fields", [])
+    if not isinstance(raw_fields, list):
+        raise TemplateError(path, "fields は [[fields]] の表で書いてください", _key_line(text, "fields"))
     fields = []
     names = set()
-    for i, f in enumerate(raw.get("fields", []), 1):
+    for i, f in enumerate(raw_fields, 1):
+        line = _table_line(text, i) or _key_line(text, "fields")
         if not isinstance(f, dict) or not isinstance(f.get("name"), str) or not isinstance(f.get("label"), str):
-            raise TemplateError(path, f"{i}番目の項目（fields）に name と label が必要です")
+            raise TemplateError(path, f"{i}番目の項目（fields）に name と label が必要です", line)
+        for key, types, what in (("type", str, "文字"), ("help", str, "文字"), ("role", str, "文字"),
+                                 ("required", bool, "true か false"), ("choices", list, "文字のリスト"),
+                                 ("default", _SCALAR, "文字か数値")):
+            if key in f and not isinstance(f[key], types):
+                raise TemplateError(path, f"項目「{f['name']}」の {key} は{what}で書いてください", line)
+        if "choices" in f and not all(isinstance(c, str) for c in f["choices"]):
+            raise TemplateError(path, f"項目「{f['name']}」の choices は文字のリストで書いてください", line)
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", f["name"]):
-            raise TemplateError(path, f"項目名「{f['name']}」は半角英数字と _ で書いてください")
+            raise TemplateError(path, f"項目名「{f['name']}」は半角英数字と _ で書いてください", line)
         if f["name"] in names:
-            raise TemplateError(path, f"項目名「{f['name']}」が重複しています")
+            raise TemplateError(path, f"項目名「{f['name']}」が重複しています", line)
         names.add(f["name"])
         ftype = f.get("type", "text")
         if ftype not in FIELD_TYPES:
-            raise TemplateError(path, f"項目「{f['name']}」の type「{ftype}」は使えません（{', '.join(FIELD_TYPES)}）")
+            raise TemplateError(path, f"項目「{f['name']}」の type「{ftype}」は使えません（{', '.join(FIELD_TYPES)}）",
+                                line)
         if ftype == "choice" and not f.get("choices"):
-            raise TemplateError(path, f"項目「{f['name']}」は choice なので choices が必要です")
+            raise TemplateError(path, f"項目「{f['name']}」は choice なので choices が必要です", line)
         role = f.get("role")
         if role is not None and role not in PERSON_ROLES:
-            raise TemplateError(path, f"項目「{f['name']}」の role「{role}」は使えません")
+            raise TemplateError(path, f"項目「{f['name']}」の role「{role}」は使えません", line)
         fields.append(FieldSpec(name=f["name"], label=f["label"], type=ftype, required=bool(f.get("required", False)),
                                 default=f.get("default"), help=f.get("help", ""), choices=list(f.get("choices", [])),
                                 role=role))
@@ -147,7 +211,8 @@ def parse_schema(path: Path, source: str) -> TemplateInfo:
 
 
 def make_environment(loader: jinja2.BaseLoader | None = None) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(loader=loader, undefined=jinja2.StrictUndefined, autoescape=False,
+    # BoundedSandbox wraps every filter added below (or later) in its limits
+    env = BoundedSandbox(loader=loader, undefined=jinja2.StrictUndefined, autoescape=False,
                                keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
     env.filters.update({
         "wareki": japanese.wareki, "jikou": japanese.season_greeting, "season": japanese.season_greeting,
@@ -217,6 +282,9 @@ class TemplateLibrary:
                 except TemplateError as exc:
                     errors.append(exc)
                     continue
+                except Exception as exc:  # one broken file must never stop the others from loading
+                    errors.append(TemplateError(schema, f"読み込めませんでした（{type(exc).__name__}: {exc}）"))
+                    continue
                 templates[info.id] = info
         self.templates = dict(sorted(templates.items(), key=lambda kv: kv[0]))
         self.errors = errors
@@ -233,16 +301,16 @@ class TemplateLibrary:
         return make_environment(jinja2.FileSystemLoader([str(info.path.parent), str(self.bundled)]))
 
     def _compile(self, info: TemplateInfo) -> jinja2.Template:
-        try:
-            source = info.path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise TemplateError(info.path, f"テンプレートを読み込めません（{exc}）") from exc
+        source = _read_template_file(info.path, "テンプレート")
         env = self._env(info)
         try:
             code = env.compile(source, name=info.path.name, filename=str(info.path))
             return env.template_class.from_code(env, code, env.make_globals(None))
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(info.path, f"テンプレートの書き方に誤りがあります（{exc.message}）", exc.lineno) from exc
+        except (RecursionError, SyntaxError, MemoryError) as exc:
+            raise TemplateError(info.path, f"テンプレートが複雑すぎて読み込めません（{type(exc).__name__}）",
+                                getattr(exc, "lineno", None)) from exc
 
     def get(self, template_id: str) -> TemplateInfo:
         try:
@@ -259,6 +327,8 @@ class TemplateLibrary:
             v = data.get(f.name, f.default)
             if isinstance(v, str):
                 v = v.strip()
+            elif isinstance(v, (list, dict, tuple, set)):
+                raise TemplateError(info.schema_path, f"項目「{f.label}」には一つの値を入力してください（{type(v).__name__} は使えません）")
             if f.type == "date":
                 if v in (None, "", "today") and f.default == "today":
                     v = dt.date.today()
@@ -268,10 +338,9 @@ class TemplateLibrary:
                     except ValueError as exc:
                         raise TemplateError(info.schema_path, f"項目「{f.label}」: {exc}") from exc
             if f.type == "number" and v not in (None, ""):
-                try:
-                    v = int(str(v).replace(",", "")) if re.fullmatch(r"-?[\d,]+", str(v)) else float(v)
-                except ValueError as exc:
-                    raise TemplateError(info.schema_path, f"項目「{f.label}」は数値で入力してください（{v!r}）") from exc
+                v = _to_number(v, f.label, info.schema_path)
+            elif f.type != "date" and isinstance(v, (int, float)) and not isinstance(v, bool):
+                v = str(v)  # a number given for a text field is shown as written
             if f.type == "choice" and v not in (None, "") and v not in f.choices:
                 raise TemplateError(info.schema_path, f"項目「{f.label}」の値「{v}」は選択肢にありません")
             if v in (None, ""):
@@ -283,15 +352,20 @@ class TemplateLibrary:
             raise MissingFieldsError(missing)
         return values
 
-    def render(self, template_id: str, data: dict | None = None, facility: dict | None = None) -> str:
-        return tidy_structured(self._render_raw(template_id, data, facility)).text
+    def render(self, template_id: str, data: dict | None = None, facility: dict | None = None,
+               limits: RenderLimits = DEFAULT_LIMITS, budget: RenderBudget | None = None) -> str:
+        """Fill a template. Rendering is bounded (time, size, loops; see template_sandbox) and every failure,
+        whatever the template does, is a TemplateError naming the file and, where known, the line.
+        Pass a budget to be able to cancel() the render from another thread."""
+        return tidy_structured(self._render_raw(template_id, data, facility, limits, budget)).text
 
-    def render_structured(self, template_id: str, data: dict | None = None,
-                          facility: dict | None = None) -> StructuredText:
+    def render_structured(self, template_id: str, data: dict | None = None, facility: dict | None = None,
+                          limits: RenderLimits = DEFAULT_LIMITS, budget: RenderBudget | None = None) -> StructuredText:
         """The letter and the role of each line (from the template's `role()` markers), for the Word layout."""
-        return tidy_structured(self._render_raw(template_id, data, facility))
+        return tidy_structured(self._render_raw(template_id, data, facility, limits, budget))
 
-    def _render_raw(self, template_id: str, data: dict | None = None, facility: dict | None = None) -> str:
+    def _render_raw(self, template_id: str, data: dict | None, facility: dict | None,
+                    limits: RenderLimits, budget: RenderBudget | None) -> str:
         info = self.get(template_id)
         template = self._compile(info)
         fac = {"name": "", "address": "", "phone": "", "fax": "", "email": "", "director": ""}
@@ -307,7 +381,10 @@ class TemplateLibrary:
             raise FacilityNameMissing()
         values = {k: v.replace(MARK, "") if isinstance(v, str) else v for k, v in values.items()}
         try:
-            text = template.render(**values, facility=fac, kind=info.kind, title=info.title)
+            text = render_bounded(template, {**values, "facility": fac, "kind": info.kind, "title": info.title},
+                                  budget or RenderBudget(limits))
+        except RenderLimitError as exc:
+            raise TemplateError(info.path, f"上限を超えたため中止しました: {exc}", _template_line(exc, info.path)) from exc
         except SecurityError as exc:
             raise TemplateError(info.path, f"テンプレートが許可されていない操作をしようとしました（{exc}）",
                                 _template_line(exc, info.path)) from exc
@@ -317,8 +394,19 @@ class TemplateLibrary:
         except jinja2.TemplateError as exc:
             raise TemplateError(info.path, f"テンプレートの処理中に誤りがありました（{exc}）",
                                 _template_line(exc, info.path)) from exc
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        except ZeroDivisionError as exc:
+            raise TemplateError(info.path, "0で割っています", _template_line(exc, info.path)) from exc
+        except OverflowError as exc:
+            raise TemplateError(info.path, f"数値が大きすぎます（{exc}）", _template_line(exc, info.path)) from exc
+        except RecursionError as exc:
+            raise TemplateError(info.path, "呼び出しの入れ子が深すぎます", _template_line(exc, info.path)) from exc
+        except MemoryError as exc:
+            raise TemplateError(info.path, "メモリが足りなくなりました", _template_line(exc, info.path)) from exc
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
             raise TemplateError(info.path, f"値を変換できませんでした（{exc}）", _template_line(exc, info.path)) from exc
+        except Exception as exc:  # whatever a template does, the caller gets a TemplateError naming the file
+            raise TemplateError(info.path, f"テンプレートの処理中に誤りがありました（{type(exc).__name__}: {exc}）",
+                                _template_line(exc, info.path)) from exc
         return text
 
     def _uses_facility_name(self, info: TemplateInfo) -> bool:
@@ -353,6 +441,26 @@ class TemplateLibrary:
             except ValueError:
                 pass
         return ctx
+
+
+def _to_number(v: Any, label: str, path: Path) -> int | float:
+    """A number field: an int or a finite float within MAX_NUMBER; text may use commas and full-width digits."""
+    bad = TemplateError(path, f"項目「{label}」は数値で入力してください（{str(v)[:40]!r}）")
+    if isinstance(v, bool):
+        raise bad
+    if isinstance(v, str):
+        s = unicodedata.normalize("NFKC", v).replace(",", "").strip()
+        if len(s) > 40:
+            raise bad
+        try:
+            v = int(s) if re.fullmatch(r"[-+]?\d+", s) else float(s)
+        except ValueError as exc:
+            raise bad from exc
+    if not isinstance(v, (int, float)) or (isinstance(v, float) and not math.isfinite(v)):
+        raise bad
+    if abs(v) > MAX_NUMBER:
+        raise TemplateError(path, f"項目「{label}」の数値が大きすぎます（{MAX_NUMBER:,}まで）")
+    return v
 
 
 def tidy(text: str) -> str:

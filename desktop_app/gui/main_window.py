@@ -28,6 +28,7 @@ from desktop_app.gui.check_dispatcher import CheckDispatcher
 from desktop_app.gui.editor import DraftEditor
 from desktop_app.gui.findings_panel import FindingsPanel
 from desktop_app.gui.form import TemplateForm
+from desktop_app.gui.render_worker import RenderWorker
 from desktop_app.gui.settings_dialog import SettingsDialog
 
 AUTOSAVE_MS = 1500
@@ -43,6 +44,7 @@ class MainWindow(QMainWindow):
         self.library = library
         self.store = store
         self.dispatcher = dispatcher
+        self.renderer = RenderWorker(library, parent=self)  # letters are rendered off the GUI thread
         self.draft = Draft(template_id="")
         self.findings: list[Finding] = []
         self.revision = 0
@@ -223,8 +225,13 @@ class MainWindow(QMainWindow):
                                           "本文に手で加えた変更があります。フォームから作り直すと、その変更は失われます。\n"
                                           "作り直しますか？（「元に戻す」で戻すこともできます）"):
             return False
+        if self.renderer.busy:  # Ctrl+G again while the last one is still rendering
+            return False
         try:
-            text = self.library.render(tid, self.form.values(), self.settings.facility.to_context())
+            text = self.renderer.render_and_wait(tid, self.form.values(), self.settings.facility.to_context())
+        except KeyError as exc:  # the template file was removed meanwhile
+            prompts.error(self, "テンプレートの誤り", str(exc.args[0]))
+            return False
         except MissingFieldsError as exc:
             prompts.error(self, "入力が足りません", "次の項目を入力してください：\n" + "\n".join(f"・{f.label}" for f in exc.fields))
             return False
@@ -459,5 +466,6 @@ class MainWindow(QMainWindow):
             pass
         self._template_watch.stop()
         self._autosave_timer.stop()
+        self.renderer.shutdown()
         self.dispatcher.shutdown()
         event.accept()
