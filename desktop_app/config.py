@@ -78,9 +78,9 @@ class Settings:
     user_templates_dir: str = ""  # an extra (shared) template folder
     editor_font_size: int = field(default=13, metadata={"min": 6, "max": 72})
     docx_font: str = field(default="mincho", metadata={"choices": ("mincho", "gothic")})
+    database_url: str = ""  # empty: the SQLite file in the data folder; a facility's PostgreSQL URL otherwise
     # what was wrong in settings.json when it was loaded (English / Japanese, one line each); not saved
     problems: ClassVar[list[str]] = []
-    database_url: str = ""  # empty: the SQLite file in the data folder; a facility's PostgreSQL URL otherwise
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
@@ -99,7 +99,6 @@ class Settings:
             raw = {}
         s = _from_schema(cls, raw, "", problems)
         s.problems = [f"{path.name}: {p}" if not p.startswith(path.name) else p for p in problems]
-    database_url: str = ""  # empty: the SQLite file in the data folder; a facility's PostgreSQL URL otherwise
         return s
 
     def save(self, path: Path | None = None) -> None:
