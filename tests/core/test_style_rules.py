@@ -188,3 +188,9 @@ def test_jsonl_type_and_context_kind_are_the_same_kind():
     assert CheckContext.from_dict({"kind": "complaint_reply"}).kind == "complaint_reply"
     assert CheckContext.from_dict({"type": "incident_report"}).kind == "incident_report"
     assert CheckContext.from_dict({"kind": "thanks", "type": "incident_report"}).kind == "thanks"
+
+
+def test_season_alone_is_cut_without_the_thanks_after_it(pattern_runner):
+    text = "拝啓　新涼の候、平素より当施設をご利用いただき、誠にありがとうございます。"
+    hits = found(pattern_runner, text, "style.apology_greeting", {"kind": "incident_report"})
+    assert [h.text for h in hits] == ["新涼の候、"]

@@ -193,8 +193,12 @@ class ApologyGreetingRule(Rule):
                 continue
             what = "時候の挨拶" if season and not greeting else "ご繁栄・ご健康を喜ぶ挨拶" if not season else \
                 "時候の挨拶とご繁栄を喜ぶ挨拶"
+            # a greeting takes its whole sentence; a 時候 alone only itself (「盛夏の候、平素は…」 keeps the thanks)
+            end = sent.end() if greeting else start + season.end()
+            if not greeting:
+                start += season.start()
             yield self.finding(
-                doc, start, sent.end(), f"お詫びやご回答の手紙に{what}は書きません。",
+                doc, start, end, f"お詫びやご回答の手紙に{what}は書きません。",
                 "ご心配やご不満を抱えている方に、季節の話題や「ご清祥のこととお喜び申し上げます」は"
                 "場違いに響きます。頭語のすぐ後に本題に入ります（例：「拝啓　このたびは…」）。",
                 suggestions=[""])
