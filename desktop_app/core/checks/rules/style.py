@@ -33,6 +33,8 @@ _WD = r"\(\s*(?P<wd>[月火水木金土日])(?:曜日?)?\s*(?:[・･、,][^()\n
 _KANJI_DATE = re.compile(
     r"(?:(?P<era>令和|平成|昭和)\s?(?P<ey>\d{1,2}|元)\s?年\s?|(?<!\d)(?P<y>(?:19|20)\d{2})\s?年\s?)?"
     r"(?<!\d)(?P<m>\d{1,2})\s?月\s?(?P<d>\d{1,2})\s?日\s?" + _WD)
+# a second day of the same month after a date: 12月20日（日）～21日（月）, 12月6日（日）・13日（日）
+_MORE_DAYS = re.compile(r"\s?(?:〜|~|-|・|、|,|から|及び|および|と)\s?(?<!\d)(?P<d>\d{1,2})\s?日\s?" + _WD)
 _SLASH_DATE = re.compile(r"(?<![\d/])(?:(?P<y>(?:19|20)\d{2})/)?(?P<m>\d{1,2})/(?P<d>\d{1,2})\s?" + _WD)
 
 
@@ -70,21 +72,29 @@ class WeekdayRule(Rule):
                     continue
                 seen.add(m.start("wd"))
                 year, written = _year_of(m, letter)
-                try:
-                    d = dt.date(year, int(m.group("m")), int(m.group("d")))
-                except (TypeError, ValueError):
-                    continue  # 2月30日 is another problem, not a weekday one
-                right = WEEKDAYS[d.weekday()]
-                if m.group("wd") == right:
-                    continue
-                start, end = m.start("wd"), m.end("wd")
-                assumed = "" if written else f"（年の記載がないため、手紙の日付から{d.year}年として確認しました）"
-                yield self.finding(
-                    doc, start, end,
-                    f"{d.month}月{d.day}日は{right}曜日です（「{m.group('wd')}」と書かれています）。",
-                    f"日付と曜日が合っていません。ご家族が来られる日や期限を取り違えるおそれがあります。"
-                    f"カレンダーで確かめ、曜日を「{right}」に直してください。{assumed}",
-                    suggestions=[right])
+                month = int(m.group("m"))
+                yield from self._check(doc, m, year, month, written)
+                more = _MORE_DAYS.match(doc.folded, m.end()) if regex is _KANJI_DATE else None
+                while more:
+                    seen.add(more.start("wd"))
+                    yield from self._check(doc, more, year, month, written)
+                    more = _MORE_DAYS.match(doc.folded, more.end())
+
+    def _check(self, doc: CheckDoc, m: re.Match, year: int, month: int, written: bool) -> Iterable[Finding]:
+        try:
+            d = dt.date(year, month, int(m.group("d")))
+        except (TypeError, ValueError):
+            return  # 2月30日 is another problem, not a weekday one
+        right = WEEKDAYS[d.weekday()]
+        if m.group("wd") == right:
+            return
+        assumed = "" if written else f"（年の記載がないため、手紙の日付から{d.year}年として確認しました）"
+        yield self.finding(
+            doc, m.start("wd"), m.end("wd"),
+            f"{d.month}月{d.day}日は{right}曜日です（「{m.group('wd')}」と書かれています）。",
+            f"日付と曜日が合っていません。ご家族が来られる日や期限を取り違えるおそれがあります。"
+            f"カレンダーで確かめ、曜日を「{right}」に直してください。{assumed}",
+            suggestions=[right])
 
 
 # ---- 二重敬語 ------------------------------------------------------------------------------------
