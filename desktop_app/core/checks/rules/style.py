@@ -26,6 +26,11 @@ def load_style(path: Path | None = None) -> dict:
         return tomllib.load(f)
 
 
+@lru_cache(maxsize=16)
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
 # ---- 曜日 --------------------------------------------------------------------------------------
 # On width-folded text (（）→(), full-width digits → ASCII). A weekday in parentheses right after a
 # date: 令和8年12月20日（日）, 2026年12月20日(日曜日), 12月20日（日・祝）, 2026/12/20(日), 12/20（日）.
@@ -150,7 +155,7 @@ class KakuiRule(Rule):
     severity = Severity.MEDIUM
 
     def find(self, doc: CheckDoc) -> Iterable[Finding]:
-        regex = re.compile(load_style()["kakui"]["pattern"])
+        regex = _compiled(load_style()["kakui"]["pattern"])
         for m in regex.finditer(doc.folded):
             text = doc.text[m.start():m.end()]
             if m.group("before") == "皆様":
@@ -188,7 +193,7 @@ class ApologyGreetingRule(Rule):
             return
         seasons = sorted((w for w in load_etiquette()["season"] if not w.endswith("の候")), key=len, reverse=True)
         season_re = re.compile(rf"(?:{'|'.join(seasons)})(?:の候|のみぎり|の折|の節)、?|時下[ 　、]?")
-        greeting_re = re.compile(load_style()["apology"]["greeting_pattern"])
+        greeting_re = _compiled(load_style()["apology"]["greeting_pattern"])
         text = doc.text
         # the 前文: from the 頭語 (or the start) to the first paragraph of the matter
         for sent in re.finditer(r"[^。\n]+。?", text):
