@@ -153,6 +153,19 @@ class CheckContext:
         """The letter's kind: the template's letter_type (incident_report, complaint_reply, …)."""
         return self.letter_type
 
+    def to_dict(self) -> dict:
+        """The inverse of from_dict: what is stored with a letter and bound into its approval."""
+        fac = self.facility
+        out: dict[str, Any] = {"facility": {"name": fac.name, "address": fac.address, "phone": fac.phone,
+                                            "fax": fac.fax, "email": fac.email, "staff": list(fac.staff)}}
+        for role in ("recipient", "subject", "sender"):
+            out[role] = {"name": getattr(self, role)}
+        if self.letter_type:
+            out["type"] = self.letter_type
+        if self.letter_date:
+            out["date"] = self.letter_date.isoformat()
+        return out
+
     def people(self) -> list[tuple[str, str]]:
         """(role, name) of the people the letter is legitimately about."""
         out = []
