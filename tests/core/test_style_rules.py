@@ -23,6 +23,8 @@ def found(pattern_runner, text, category, context=None):
     ("お迎えは 2026/12/24（金） の夕方です。", "木"),                   # slashes
     ("餅つき大会　令和9年1月9日（日・祝）", "土"),                     # with 祝 after it
     ("年明けは1月8日（木）から通常どおりです。", "金"),                # a November letter's January is next year's
+    ("帰省は12月26日（土）～27日（月）の予定です。", "日"),           # the second day of a range
+    ("家族会は令和8年12月5日（土）・12日（日）です。", "土"),          # a second day after ・
 ])
 def test_weekday_that_does_not_match_the_date_is_flagged(pattern_runner, text, right):
     hits = found(pattern_runner, text, "style.weekday")
@@ -40,6 +42,8 @@ def test_weekday_that_does_not_match_the_date_is_flagged(pattern_runner, text, r
     "餅つき大会　令和9年1月9日（土・祝）",
     "平成31年4月30日（火）に退職しました。",
     "12月の予定（未定）については、後日お知らせします。",
+    "帰省は12月26日（土）～27日（日）の予定です。",
+    "家族会は令和8年12月5日（土）・12日（土）です。",
 ])
 def test_weekday_that_matches_or_no_weekday_is_not_flagged(pattern_runner, text):
     assert found(pattern_runner, text, "style.weekday") == []
@@ -188,3 +192,9 @@ def test_jsonl_type_and_context_kind_are_the_same_kind():
     assert CheckContext.from_dict({"kind": "complaint_reply"}).kind == "complaint_reply"
     assert CheckContext.from_dict({"type": "incident_report"}).kind == "incident_report"
     assert CheckContext.from_dict({"kind": "thanks", "type": "incident_report"}).kind == "thanks"
+
+
+def test_season_alone_is_cut_without_the_thanks_after_it(pattern_runner):
+    text = "拝啓　新涼の候、平素より当施設をご利用いただき、誠にありがとうございます。"
+    hits = found(pattern_runner, text, "style.apology_greeting", {"kind": "incident_report"})
+    assert [h.text for h in hits] == ["新涼の候、"]

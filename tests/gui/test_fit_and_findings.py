@@ -168,3 +168,18 @@ def test_guide_opens_with_its_pictures_and_is_linked_from_the_readme(qtbot):
         assert image is not None and not image.isNull(), pic
     readme = (config.bundle_root() / "README.md").read_text(encoding="utf-8")
     assert "(docs/guide_ja.md)" in readme
+
+
+@pytest.mark.gui
+@pytest.mark.nlp
+def test_no_letter_is_generated_without_a_facility_name(qtbot, window, monkeypatch):
+    errors = []
+    monkeypatch.setattr(prompts, "error", lambda parent, title, text: errors.append(text))
+    window.settings.facility.name = ""
+    window.template_combo.setCurrentIndex(window.template_combo.findData("thanks"))
+    for k, v in json.loads((SAMPLES / "thanks.json").read_text(encoding="utf-8")).items():
+        if k in window.form.widgets:
+            window.form.set_value(k, str(v))
+    assert not window.generate()
+    assert window.editor.toPlainText() == ""
+    assert errors and "施設名" in errors[0]

@@ -26,6 +26,11 @@ def load_style(path: Path | None = None) -> dict:
         return tomllib.load(f)
 
 
+@lru_cache(maxsize=16)
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
 # ---- 曜日 --------------------------------------------------------------------------------------
 # On width-folded text (（）→(), full-width digits → ASCII). A weekday in parentheses right after a
 # date: 令和8年12月20日（日）, 2026年12月20日(日曜日), 12月20日（日・祝）, 2026/12/20(日), 12/20（日）.
@@ -33,6 +38,8 @@ _WD = r"\(\s*(?P<wd>[月火水木金土日])(?:曜日?)?\s*(?:[・･、,][^()\n
 _KANJI_DATE = re.compile(
     r"(?:(?P<era>令和|平成|昭和)\s?(?P<ey>\d{1,2}|元)\s?年\s?|(?<!\d)(?P<y>(?:19|20)\d{2})\s?年\s?)?"
     r"(?<!\d)(?P<m>\d{1,2})\s?月\s?(?P<d>\d{1,2})\s?日\s?" + _WD)
+# a second day of the same month after a date: 12月20日（日）～21日（月）, 12月6日（日）・13日（日）
+_MORE_DAYS = re.compile(r"\s?(?:〜|~|-|・|、|,|から|及び|および|と)\s?(?<!\d)(?P<d>\d{1,2})\s?日\s?" + _WD)
 _SLASH_DATE = re.compile(r"(?<![\d/])(?:(?P<y>(?:19|20)\d{2})/)?(?P<m>\d{1,2})/(?P<d>\d{1,2})\s?" + _WD)
 
 
@@ -70,21 +77,29 @@ class WeekdayRule(Rule):
                     continue
                 seen.add(m.start("wd"))
                 year, written = _year_of(m, letter)
-                try:
-                    d = dt.date(year, int(m.group("m")), int(m.group("d")))
-                except (TypeError, ValueError):
-                    continue  # 2月30日 is another problem, not a weekday one
-                right = WEEKDAYS[d.weekday()]
-                if m.group("wd") == right:
-                    continue
-                start, end = m.start("wd"), m.end("wd")
-                assumed = "" if written else f"（年の記載がないため、手紙の日付から{d.year}年として確認しました）"
-                yield self.finding(
-                    doc, start, end,
-                    f"{d.month}月{d.day}日は{right}曜日です（「{m.group('wd')}」と書かれています）。",
-                    f"日付と曜日が合っていません。ご家族が来られる日や期限を取り違えるおそれがあります。"
-                    f"カレンダーで確かめ、曜日を「{right}」に直してください。{assumed}",
-                    suggestions=[right])
+                month = int(m.group("m"))
+                yield from self._check(doc, m, year, month, written)
+                more = _MORE_DAYS.match(doc.folded, m.end()) if regex is _KANJI_DATE else None
+                while more:
+                    seen.add(more.start("wd"))
+                    yield from self._check(doc, more, year, month, written)
+                    more = _MORE_DAYS.match(doc.folded, more.end())
+
+    def _check(self, doc: CheckDoc, m: re.Match, year: int, month: int, written: bool) -> Iterable[Finding]:
+        try:
+            d = dt.date(year, month, int(m.group("d")))
+        except (TypeError, ValueError):
+            return  # 2月30日 is another problem, not a weekday one
+        right = WEEKDAYS[d.weekday()]
+        if m.group("wd") == right:
+            return
+        assumed = "" if written else f"（年の記載がないため、手紙の日付から{d.year}年として確認しました）"
+        yield self.finding(
+            doc, m.start("wd"), m.end("wd"),
+            f"{d.month}月{d.day}日は{right}曜日です（「{m.group('wd')}」と書かれています）。",
+            f"日付と曜日が合っていません。ご家族が来られる日や期限を取り違えるおそれがあります。"
+            f"カレンダーで確かめ、曜日を「{right}」に直してください。{assumed}",
+            suggestions=[right])
 
 
 # ---- 二重敬語 ------------------------------------------------------------------------------------
@@ -140,7 +155,7 @@ class KakuiRule(Rule):
     severity = Severity.MEDIUM
 
     def find(self, doc: CheckDoc) -> Iterable[Finding]:
-        regex = re.compile(load_style()["kakui"]["pattern"])
+        regex = _compiled(load_style()["kakui"]["pattern"])
         for m in regex.finditer(doc.folded):
             text = doc.text[m.start():m.end()]
             if m.group("before") == "皆様":
@@ -178,7 +193,7 @@ class ApologyGreetingRule(Rule):
             return
         seasons = sorted((w for w in load_etiquette()["season"] if not w.endswith("の候")), key=len, reverse=True)
         season_re = re.compile(rf"(?:{'|'.join(seasons)})(?:の候|のみぎり|の折|の節)、?|時下[ 　、]?")
-        greeting_re = re.compile(load_style()["apology"]["greeting_pattern"])
+        greeting_re = _compiled(load_style()["apology"]["greeting_pattern"])
         text = doc.text
         # the 前文: from the 頭語 (or the start) to the first paragraph of the matter
         for sent in re.finditer(r"[^。\n]+。?", text):
@@ -193,8 +208,12 @@ class ApologyGreetingRule(Rule):
                 continue
             what = "時候の挨拶" if season and not greeting else "ご繁栄・ご健康を喜ぶ挨拶" if not season else \
                 "時候の挨拶とご繁栄を喜ぶ挨拶"
+            # a greeting takes its whole sentence; a 時候 alone only itself (「盛夏の候、平素は…」 keeps the thanks)
+            end = sent.end() if greeting else start + season.end()
+            if not greeting:
+                start += season.start()
             yield self.finding(
-                doc, start, sent.end(), f"お詫びやご回答の手紙に{what}は書きません。",
+                doc, start, end, f"お詫びやご回答の手紙に{what}は書きません。",
                 "ご心配やご不満を抱えている方に、季節の話題や「ご清祥のこととお喜び申し上げます」は"
                 "場違いに響きます。頭語のすぐ後に本題に入ります（例：「拝啓　このたびは…」）。",
                 suggestions=[""])
