@@ -149,3 +149,12 @@ def test_entity_expansion_is_not_performed():
                b'<w:t>&b;</w:t></w:r></w:p></w:body></w:document>')
     doc = read_docx_bytes(_zip({"word/document.xml": billion}), "e.docx")
     assert "AAAAAAAAAA" not in doc.text
+
+
+def test_a_document_with_too_much_text_is_refused_with_a_message():
+    para = "<w:p><w:r><w:t>" + "あ" * 1000 + "</w:t></w:r></w:p>"
+    xml = ('<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+           + para * 250 + "</w:body></w:document>").encode()
+    with pytest.raises(DocxError) as exc:
+        read_docx_bytes(_zip({"word/document.xml": xml}), "long.docx")
+    assert exc.value.reason == "too_long" and "250," in str(exc.value)

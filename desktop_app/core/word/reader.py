@@ -40,6 +40,7 @@ def w(tag: str) -> str:
 MAX_XML_TOTAL = 20 * 1024 * 1024  # uncompressed XML parts together
 MAX_ZIP_TOTAL = 200 * 1024 * 1024  # every entry together, pictures included (masking copies them)
 MAX_ENTRIES = 5000
+MAX_TEXT_CHARS = 200_000  # a letter is a few thousand characters; the check is bounded per call
 
 MAIN_PART = "word/document.xml"
 PART_LABELS = {"header": "ヘッダー", "footer": "フッター", "footnotes": "脚注", "endnotes": "文末脚注",
@@ -373,6 +374,9 @@ def read_docx_bytes(data: bytes, name: str = "document.docx") -> WordDocument:
     reader = _Reader(parts)
     reader.read(_relationships(raw, parts))
     text = "".join(reader.b.buf)
+    if len(text) > MAX_TEXT_CHARS:
+        raise DocxError("too_long", f"{name}: 文字数が多すぎるため確認できません（{len(text):,}字、上限 {MAX_TEXT_CHARS:,}字）。"
+                        "手紙ごとに分けてください (text over the limit)")
     warnings = _warnings(reader.counts, parts)
     return WordDocument(text=text, segments=reader.b.segments, warnings=warnings, parts=parts, entries=infos,
                         raw=raw, counts=reader.counts, source=data)
