@@ -151,3 +151,19 @@ def test_masked_copy_opens_in_libreoffice(tmp_path, masked):
     text = out.read_text(encoding="utf-8-sig")
     assert "日中の連絡先は 〇〇 です。" in text and "面会のご予約" in text
     assert not re.search(r"\d{3}-\d{4}-\d{4}", text)
+
+
+def test_corrections_made_in_the_window_are_written_into_the_runs(tmp_path, source):
+    from desktop_app.core.word import edits_from_text
+
+    doc = read_docx(source)
+    new = (doc.text.replace("".join(fx.SPLIT_PHONE), "（別途お知らせします）")
+           .replace("お問い合わせは担当まで", "お問い合わせは生活相談員まで")
+           .replace("敬具\n", "敬具\n追伸の一文です。\n", 1))
+    changes = edits_from_text(doc, new)
+    assert [u[:8] for u in changes.unsupported] == ["追加された段落："]
+    mask_docx(doc, changes.edits, tmp_path / "corrected.docx")
+    text = read_docx(tmp_path / "corrected.docx").text
+    assert "日中の連絡先は （別途お知らせします） です。" in text
+    assert "お問い合わせは生活相談員までお願いいたします。" in text
+    assert fx.SPLIT_PHONE[1] not in text

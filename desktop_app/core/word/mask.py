@@ -10,6 +10,7 @@ saving, and again in the report.
 
 from __future__ import annotations
 
+import difflib
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -82,6 +83,59 @@ def edits_for_findings(findings, *, apply_suggestions: bool = False, categories:
             out.append(Edit(f.start, f.end, MASK, f.text))
         elif apply_suggestions and f.suggestions and f.suggestions[0]:
             out.append(Edit(f.start, f.end, f.suggestions[0], f.text))
+    return out
+
+
+@dataclass
+class TextChanges:
+    edits: list[Edit]
+    unsupported: list[str]  # changes the original's layout cannot take (paragraphs added or removed)
+
+
+def edits_from_text(doc: WordDocument, new_text: str) -> TextChanges:
+    """Edits that turn doc.text into new_text, for a Word letter the user corrected in the window.
+
+    Changes inside paragraphs become edits of the runs (formatting kept). Paragraphs added or removed
+    cannot be placed in the original layout: they are listed in `unsupported`, to be shown before saving.
+    """
+    old_lines = doc.text.split("\n")
+    new_lines = new_text.replace("\r\n", "\n").split("\n")
+    starts, pos = [], 0
+    for line in old_lines:
+        starts.append(pos)
+        pos += len(line) + 1
+    edits: list[Edit] = []
+    unsupported: list[str] = []
+    lines = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for op, i1, i2, j1, j2 in lines.get_opcodes():
+        if op == "equal":
+            continue
+        pairs = min(i2 - i1, j2 - j1) if op == "replace" else 0
+        for k in range(pairs):
+            edits += _line_edits(starts[i1 + k], old_lines[i1 + k], new_lines[j1 + k])
+        for line in old_lines[i1 + pairs:i2]:
+            if line.strip():
+                unsupported.append(f"削除された段落：「{line[:30]}」（元のWordの段落は残ります。伏せ字にする部分を選んでください）")
+        for line in new_lines[j1 + pairs:j2]:
+            if line.strip():
+                unsupported.append(f"追加された段落：「{line[:30]}」（元のWordの書式に追加できません）")
+    return TextChanges(edits, unsupported)
+
+
+def _line_edits(offset: int, old: str, new: str) -> list[Edit]:
+    out = []
+    sm = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal":
+            continue
+        if i1 == i2:  # a pure insertion joins the character before it (or after it at the line start)
+            if i1 > 0:
+                i1, j1 = i1 - 1, j1 - 1
+            elif i2 < len(old):
+                i2, j2 = i2 + 1, j2 + 1
+            else:
+                continue  # an empty paragraph filled: no run to put the text in
+        out.append(Edit(offset + i1, offset + i2, new[j1:j2], old[i1:i2]))
     return out
 
 
