@@ -167,3 +167,17 @@ def test_corrections_made_in_the_window_are_written_into_the_runs(tmp_path, sour
     assert "日中の連絡先は （別途お知らせします） です。" in text
     assert "お問い合わせは生活相談員までお願いいたします。" in text
     assert fx.SPLIT_PHONE[1] not in text
+
+
+def test_a_short_masked_name_does_not_change_other_words(tmp_path):
+    from docx import Document
+
+    src = tmp_path / "short.docx"
+    d = Document()
+    d.add_paragraph("担当の田中がご連絡します。")
+    d.add_paragraph("会場は田中央公民館です。")
+    d.save(str(src))
+    doc = read_docx(src)
+    start = doc.text.index("田中")
+    mask_docx(doc, [Edit(start, start + 2, "〇〇", "田中")], tmp_path / "o.docx")
+    assert read_docx(tmp_path / "o.docx").text.startswith("担当の〇〇がご連絡します。\n会場は田中央公民館です。")

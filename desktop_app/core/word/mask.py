@@ -23,6 +23,7 @@ from desktop_app.core.word.reader import (
     APP_NS,
     CP_NS,
     DC_NS,
+    MC_NS,
     W_NS,
     WordDocument,
     _parser,
@@ -215,18 +216,27 @@ def _drop_comment_marks(root: etree._Element) -> None:
             run.remove(ref)
 
 
-def _replace_everywhere(root: etree._Element, strings: list[str]) -> int:
-    """Any copy of a masked string still in the part (text, tails, attributes) becomes 〇〇."""
+def _replace_everywhere(root: etree._Element, strings: list[str], *, read_part: bool = False) -> int:
+    """Copies of a masked string still in a part become 〇〇.
+
+    In a part the reader mapped (body, headers …) the runs were edited already: only what the reader
+    skipped is searched there (old-reader copies in mc:Fallback, and attributes such as a picture's alt
+    text), so that a short name does not also change unrelated words. Other parts are searched whole.
+    """
     n = 0
+    fallback = f"{{{MC_NS}}}Fallback"
     for el in root.iter():
-        if isinstance(el.tag, str):
-            for key, value in el.attrib.items():
-                new = value
-                for s in strings:
-                    new = new.replace(s, MASK)
-                if new != value:
-                    el.set(key, new)
-                    n += 1
+        if not isinstance(el.tag, str):
+            continue
+        for key, value in el.attrib.items():
+            new = value
+            for s in strings:
+                new = new.replace(s, MASK)
+            if new != value:
+                el.set(key, new)
+                n += 1
+        if read_part and not any(a.tag == fallback for a in el.iterancestors()):
+            continue
         for attr in ("text", "tail"):
             value = getattr(el, attr)
             if value:
@@ -293,7 +303,7 @@ def build_masked(doc: WordDocument, edits: list[Edit], report: MaskReport) -> di
                     el.text = ""
                     report.properties_cleared.append(label)
         if masked_strings:
-            report.leftovers_replaced += _replace_everywhere(root, masked_strings)
+            report.leftovers_replaced += _replace_everywhere(root, masked_strings, read_part=name in doc.parts)
         out[name] = _serialize(root)
     return out
 
