@@ -181,3 +181,14 @@ def test_a_short_masked_name_does_not_change_other_words(tmp_path):
     start = doc.text.index("田中")
     mask_docx(doc, [Edit(start, start + 2, "〇〇", "田中")], tmp_path / "o.docx")
     assert read_docx(tmp_path / "o.docx").text.startswith("担当の〇〇がご連絡します。\n会場は田中央公民館です。")
+
+
+def test_alt_text_of_a_picture_is_read_and_masked(tmp_path):
+    src = fx.build_docx_with_picture_and_field(tmp_path / "alt.docx")
+    doc = read_docx(src)
+    seg = next(s for s in doc.segments if s.kind == "alt_text")
+    assert seg.location == "画像の代替テキスト" and fx.THIRD_PARTY in doc.text[seg.start:seg.end]
+    start = doc.text.index(fx.THIRD_PARTY, seg.start)
+    report = mask_docx(doc, [Edit(start, start + len(fx.THIRD_PARTY), "〇〇", fx.THIRD_PARTY)], tmp_path / "o.docx")
+    assert report.not_applied == []
+    assert all(fx.THIRD_PARTY not in data.decode("utf-8", "replace") for data in _parts(tmp_path / "o.docx").values())
