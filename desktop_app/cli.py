@@ -263,7 +263,8 @@ def _write_word_copy(doc, edits, out: Path) -> int:
         print(f"  {line}")
     for e in report.not_applied:
         print(f"  未処理：「{e.original}」（{doc.locate(e.start, e.end)}）は書き換えられませんでした", file=sys.stderr)
-    return EXIT_OK
+    # something the user asked to mask is still in the copy: that is a finding left, not a clean result
+    return EXIT_FINDINGS if report.not_applied else EXIT_OK
 
 
 def cmd_mask(args) -> int:
