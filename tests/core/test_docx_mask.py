@@ -192,3 +192,15 @@ def test_alt_text_of_a_picture_is_read_and_masked(tmp_path):
     report = mask_docx(doc, [Edit(start, start + len(fx.THIRD_PARTY), "〇〇", fx.THIRD_PARTY)], tmp_path / "o.docx")
     assert report.not_applied == []
     assert all(fx.THIRD_PARTY not in data.decode("utf-8", "replace") for data in _parts(tmp_path / "o.docx").values())
+
+
+def test_draft_header_is_added_above_the_documents_own_header(tmp_path, source):
+    from docx import Document
+
+    mask_docx(read_docx(source), [], tmp_path / "draft.docx", header_text="下書き（未承認）")
+    hdr = Document(str(tmp_path / "draft.docx")).sections[0].header
+    assert [p.text for p in hdr.paragraphs] == ["下書き（未承認）", f"担当直通 {fx.HEADER_PHONE}"]
+    plain = Document(str(fx.build_docx_with_picture_and_field(tmp_path / "p.docx")))
+    assert not plain.sections[0].header.paragraphs or not plain.sections[0].header.paragraphs[0].text
+    mask_docx(read_docx(tmp_path / "p.docx"), [], tmp_path / "p2.docx", header_text="下書き（未承認）")
+    assert Document(str(tmp_path / "p2.docx")).sections[0].header.paragraphs[0].text == "下書き（未承認）"

@@ -11,6 +11,7 @@ saving, and again in the report.
 from __future__ import annotations
 
 import difflib
+import io
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -312,25 +313,52 @@ def build_masked(doc: WordDocument, edits: list[Edit], report: MaskReport) -> di
     return out
 
 
-def write_package(entries: list[zipfile.ZipInfo], blobs: dict[str, bytes], out_path: Path) -> None:
-    def write(tmp: Path) -> None:
-        with zipfile.ZipFile(tmp, "w") as zout:
-            for info in entries:
-                if info.filename not in blobs:
-                    continue
-                zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-                zi.compress_type = info.compress_type if info.compress_type in (zipfile.ZIP_STORED,
-                                                                              zipfile.ZIP_DEFLATED) else zipfile.ZIP_DEFLATED
-                zi.external_attr = info.external_attr
-                zout.writestr(zi, blobs[info.filename])
+def _zip_bytes(entries: list[zipfile.ZipInfo], blobs: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zout:
+        for info in entries:
+            if info.filename not in blobs:
+                continue
+            zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            zi.compress_type = (info.compress_type if info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+                                else zipfile.ZIP_DEFLATED)
+            zi.external_attr = info.external_attr
+            zout.writestr(zi, blobs[info.filename])
+    return buf.getvalue()
 
-    atomic_write(Path(out_path), write)
+
+def add_page_header(data: bytes, header_text: str) -> bytes:
+    """Put header_text at the top of every page's header (the document's own header stays below it)."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    doc = Document(io.BytesIO(data))
+    headers = []
+    for sec in doc.sections:
+        sec.header.is_linked_to_previous = False
+        headers.append(sec.header)
+        if sec.different_first_page_header_footer:
+            sec.first_page_header.is_linked_to_previous = False
+            headers.append(sec.first_page_header)
+        if doc.settings.odd_and_even_pages_header_footer:
+            sec.even_page_header.is_linked_to_previous = False
+            headers.append(sec.even_page_header)
+    for hdr in headers:
+        first = hdr.paragraphs[0] if hdr.paragraphs else hdr.add_paragraph()
+        p = first if not first.text.strip() and not first.runs else first.insert_paragraph_before()
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        p.add_run(header_text).bold = True
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
 
 
-def mask_docx(source: WordDocument | bytes, edits: list[Edit], out_path: Path | str) -> MaskReport:
+def mask_docx(source: WordDocument | bytes, edits: list[Edit], out_path: Path | str, *,
+              header_text: str | None = None) -> MaskReport:
     """Write the masked copy to out_path (atomically). `source` is the document the edits' offsets refer to.
 
     The source is parsed again from its bytes, so the WordDocument the check ran on is left untouched.
+    header_text (e.g. 下書き（未承認）) is added at the top of every page.
     """
     from desktop_app.core.fileio import WriteError
 
@@ -342,8 +370,10 @@ def mask_docx(source: WordDocument | bytes, edits: list[Edit], out_path: Path | 
     data = source.source if isinstance(source, WordDocument) else source
     fresh = read_docx_bytes(data, out.name)
     report = MaskReport(path=out, warnings=list(fresh.warnings))
-    blobs = build_masked(fresh, edits, report)
-    write_package(fresh.entries, blobs, out)
+    package = _zip_bytes(fresh.entries, build_masked(fresh, edits, report))
+    if header_text:
+        package = add_page_header(package, header_text)
+    atomic_write(out, lambda tmp: tmp.write_bytes(package))
     return report
 
 
