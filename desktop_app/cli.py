@@ -341,7 +341,7 @@ def cmd_export(args) -> int:
         return EXIT_FINDINGS
     author = (context.get("facility") or {}).get("name") or settings.facility.name or "施設"
     if word_doc is not None:  # a Word letter: keep its own layout, tables and headers (see `mask`)
-        return _write_word_copy(word_doc, [], Path(args.out))
+        return _write_word_copy(word_doc, [], Path(args.out), header_text=DRAFT_HEADER)
     try:
         out = export_docx(text, Path(args.out), author=author, font=settings.docx_font, header_text=DRAFT_HEADER)
     except WriteError as exc:
@@ -356,7 +356,7 @@ def cmd_export(args) -> int:
     return EXIT_OK
 
 
-def _write_word_copy(doc, edits, out: Path) -> int:
+def _write_word_copy(doc, edits, out: Path, *, header_text: str | None = None) -> int:
     """Name what cannot be reproduced before saving, save atomically, then list what was changed."""
     from desktop_app.core.fileio import WriteError
     from desktop_app.core.word import mask_docx
@@ -364,7 +364,7 @@ def _write_word_copy(doc, edits, out: Path) -> int:
     for warning in doc.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     try:
-        report = mask_docx(doc, edits, out)
+        report = mask_docx(doc, edits, out, header_text=header_text)
     except WriteError as exc:
         raise UsageError(str(exc)) from exc
     print(f"wrote {out}")
@@ -372,7 +372,8 @@ def _write_word_copy(doc, edits, out: Path) -> int:
         print(f"  {line}")
     for e in report.not_applied:
         print(f"  未処理：「{e.original}」（{doc.locate(e.start, e.end)}）は書き換えられませんでした", file=sys.stderr)
-    return EXIT_OK
+    # something the user asked to mask is still in the copy: that is a finding left, not a clean result
+    return EXIT_FINDINGS if report.not_applied else EXIT_OK
 
 
 def cmd_mask(args) -> int:
@@ -389,7 +390,7 @@ def cmd_mask(args) -> int:
     edits = edits_for_findings(findings, apply_suggestions=args.apply_suggestions)
     for e in edits:
         print(f"  {doc.locate(e.start, e.end)}: 「{e.original}」 → 「{e.replacement}」", file=sys.stderr)
-    return _write_word_copy(doc, edits, Path(args.out))
+    return _write_word_copy(doc, edits, Path(args.out), header_text=DRAFT_HEADER)
 
 
 def cmd_self_check(args) -> int:

@@ -111,6 +111,9 @@ def layout(text: str, roles: list[str] | None = None, kind: str | None = None) -
     lines = text_lines(text)
     if roles is None or len(roles) != len(lines) or not any(roles):
         roles = infer_roles(text)
+    elif not all(r for r, ln in zip(roles, lines, strict=True) if ln.strip()):
+        # a user template that marks only some lines: the structure decides the others
+        roles = [r or g for r, g in zip(roles, infer_roles(text), strict=True)]
     blocks: list[Block] = []
     for line, role in zip(lines, roles, strict=True):
         s = line.strip()

@@ -129,6 +129,7 @@ def build_docx_with_picture_and_field(path: Path) -> Path:
     doc.add_paragraph("ご家族様")
     doc.add_paragraph("行事の写真をお送りします。")
     doc.add_picture(io.BytesIO(_png_1px()))
+    doc.inline_shapes[0]._inline.docPr.set("descr", f"誕生会の写真（{THIRD_PARTY}様と）")
     p = doc.add_paragraph("作成：")
     p._p.append(parse_xml(f'<w:fldSimple {W} w:instr=" AUTHOR "><w:r><w:t>{AUTHOR}</w:t></w:r></w:fldSimple>'))
     doc.save(str(path))

@@ -72,3 +72,21 @@ def test_export_of_a_docx_keeps_its_table(tmp_path, capsys):
     out = tmp_path / "exported.docx"
     assert main(["export", "--no-model", str(src), "--out", str(out)]) == 0
     assert Document(str(out)).tables[0].cell(1, 1).text == "面会の時間"
+
+
+def test_mask_with_suggestions_rewrites_a_promise_split_across_runs(tmp_path, capsys):
+    from docx import Document
+
+    from desktop_app.core.word import read_docx
+
+    src = tmp_path / "promise.docx"
+    d = Document()
+    p = d.add_paragraph("今後は")
+    p.add_run("必ず").bold = True
+    p.add_run("再発を防ぎます。")
+    d.save(str(src))
+    out = tmp_path / "fixed.docx"
+    assert main(["mask", "--no-model", "--apply-suggestions", str(src), "--out", str(out)]) == 0
+    assert read_docx(out).text.startswith("今後は再発防止に努めてまいります。")
+    assert main(["mask", "--no-model", str(src), "--out", str(tmp_path / "plain.docx")]) == 0
+    assert "必ず" in read_docx(tmp_path / "plain.docx").text  # without the flag only personal data changes

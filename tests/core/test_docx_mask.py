@@ -151,3 +151,56 @@ def test_masked_copy_opens_in_libreoffice(tmp_path, masked):
     text = out.read_text(encoding="utf-8-sig")
     assert "日中の連絡先は 〇〇 です。" in text and "面会のご予約" in text
     assert not re.search(r"\d{3}-\d{4}-\d{4}", text)
+
+
+def test_corrections_made_in_the_window_are_written_into_the_runs(tmp_path, source):
+    from desktop_app.core.word import edits_from_text
+
+    doc = read_docx(source)
+    new = (doc.text.replace("".join(fx.SPLIT_PHONE), "（別途お知らせします）")
+           .replace("お問い合わせは担当まで", "お問い合わせは生活相談員まで")
+           .replace("敬具\n", "敬具\n追伸の一文です。\n", 1))
+    changes = edits_from_text(doc, new)
+    assert [u[:8] for u in changes.unsupported] == ["追加された段落："]
+    mask_docx(doc, changes.edits, tmp_path / "corrected.docx")
+    text = read_docx(tmp_path / "corrected.docx").text
+    assert "日中の連絡先は （別途お知らせします） です。" in text
+    assert "お問い合わせは生活相談員までお願いいたします。" in text
+    assert fx.SPLIT_PHONE[1] not in text
+
+
+def test_a_short_masked_name_does_not_change_other_words(tmp_path):
+    from docx import Document
+
+    src = tmp_path / "short.docx"
+    d = Document()
+    d.add_paragraph("担当の田中がご連絡します。")
+    d.add_paragraph("会場は田中央公民館です。")
+    d.save(str(src))
+    doc = read_docx(src)
+    start = doc.text.index("田中")
+    mask_docx(doc, [Edit(start, start + 2, "〇〇", "田中")], tmp_path / "o.docx")
+    assert read_docx(tmp_path / "o.docx").text.startswith("担当の〇〇がご連絡します。\n会場は田中央公民館です。")
+
+
+def test_alt_text_of_a_picture_is_read_and_masked(tmp_path):
+    src = fx.build_docx_with_picture_and_field(tmp_path / "alt.docx")
+    doc = read_docx(src)
+    seg = next(s for s in doc.segments if s.kind == "alt_text")
+    assert seg.location == "画像の代替テキスト" and fx.THIRD_PARTY in doc.text[seg.start:seg.end]
+    start = doc.text.index(fx.THIRD_PARTY, seg.start)
+    report = mask_docx(doc, [Edit(start, start + len(fx.THIRD_PARTY), "〇〇", fx.THIRD_PARTY)], tmp_path / "o.docx")
+    assert report.not_applied == []
+    assert all(fx.THIRD_PARTY not in data.decode("utf-8", "replace") for data in _parts(tmp_path / "o.docx").values())
+
+
+def test_draft_header_is_added_above_the_documents_own_header(tmp_path, source):
+    from docx import Document
+
+    mask_docx(read_docx(source), [], tmp_path / "draft.docx", header_text="下書き（未承認）")
+    hdr = Document(str(tmp_path / "draft.docx")).sections[0].header
+    assert [p.text for p in hdr.paragraphs] == ["下書き（未承認）", f"担当直通 {fx.HEADER_PHONE}"]
+    plain = Document(str(fx.build_docx_with_picture_and_field(tmp_path / "p.docx")))
+    assert not plain.sections[0].header.paragraphs or not plain.sections[0].header.paragraphs[0].text
+    mask_docx(read_docx(tmp_path / "p.docx"), [], tmp_path / "p2.docx", header_text="下書き（未承認）")
+    assert Document(str(tmp_path / "p2.docx")).sections[0].header.paragraphs[0].text == "下書き（未承認）"

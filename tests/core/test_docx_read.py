@@ -149,3 +149,29 @@ def test_entity_expansion_is_not_performed():
                b'<w:t>&b;</w:t></w:r></w:p></w:body></w:document>')
     doc = read_docx_bytes(_zip({"word/document.xml": billion}), "e.docx")
     assert "AAAAAAAAAA" not in doc.text
+
+
+def test_a_document_with_too_much_text_is_refused_with_a_message():
+    para = "<w:p><w:r><w:t>" + "あ" * 1000 + "</w:t></w:r></w:p>"
+    xml = ('<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+           + para * 250 + "</w:body></w:document>").encode()
+    with pytest.raises(DocxError) as exc:
+        read_docx_bytes(_zip({"word/document.xml": xml}), "long.docx")
+    assert exc.value.reason == "too_long" and "250," in str(exc.value)
+
+
+def test_footnotes_and_endnotes_are_read_without_their_separators(letter_docx):
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    notes = {
+        "word/footnotes.xml": f'<w:footnotes {w}><w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/>'
+                              '</w:r></w:p></w:footnote><w:footnote w:id="1"><w:p><w:r><w:t>主治医の直通 03-3311-2468'
+                              '</w:t></w:r></w:p></w:footnote></w:footnotes>',
+        "word/endnotes.xml": f'<w:endnotes {w}><w:endnote w:id="1"><w:p><w:r><w:t>控え：k.ueda@example.net</w:t>'
+                             '</w:r></w:p></w:endnote></w:endnotes>',
+    }
+    with zipfile.ZipFile(letter_docx) as z:
+        entries = {n: z.read(n) for n in z.namelist()}
+    entries.update({k: v.encode() for k, v in notes.items()})
+    doc = read_docx_bytes(_zip(entries), "notes.docx")
+    located = {doc.text[s.start:s.end]: s.location for s in doc.segments if s.kind in ("footnotes", "endnotes")}
+    assert located == {"主治医の直通 03-3311-2468": "脚注", "控え：k.ueda@example.net": "文末脚注"}

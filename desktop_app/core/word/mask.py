@@ -10,6 +10,8 @@ saving, and again in the report.
 
 from __future__ import annotations
 
+import difflib
+import io
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ from desktop_app.core.word.reader import (
     APP_NS,
     CP_NS,
     DC_NS,
+    MC_NS,
     W_NS,
     WordDocument,
     _parser,
@@ -82,6 +85,59 @@ def edits_for_findings(findings, *, apply_suggestions: bool = False, categories:
             out.append(Edit(f.start, f.end, MASK, f.text))
         elif apply_suggestions and f.suggestions and f.suggestions[0]:
             out.append(Edit(f.start, f.end, f.suggestions[0], f.text))
+    return out
+
+
+@dataclass
+class TextChanges:
+    edits: list[Edit]
+    unsupported: list[str]  # changes the original's layout cannot take (paragraphs added or removed)
+
+
+def edits_from_text(doc: WordDocument, new_text: str) -> TextChanges:
+    """Edits that turn doc.text into new_text, for a Word letter the user corrected in the window.
+
+    Changes inside paragraphs become edits of the runs (formatting kept). Paragraphs added or removed
+    cannot be placed in the original layout: they are listed in `unsupported`, to be shown before saving.
+    """
+    old_lines = doc.text.split("\n")
+    new_lines = new_text.replace("\r\n", "\n").split("\n")
+    starts, pos = [], 0
+    for line in old_lines:
+        starts.append(pos)
+        pos += len(line) + 1
+    edits: list[Edit] = []
+    unsupported: list[str] = []
+    lines = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for op, i1, i2, j1, j2 in lines.get_opcodes():
+        if op == "equal":
+            continue
+        pairs = min(i2 - i1, j2 - j1) if op == "replace" else 0
+        for k in range(pairs):
+            edits += _line_edits(starts[i1 + k], old_lines[i1 + k], new_lines[j1 + k])
+        for line in old_lines[i1 + pairs:i2]:
+            if line.strip():
+                unsupported.append(f"削除された段落：「{line[:30]}」（元のWordの段落は残ります。伏せ字にする部分を選んでください）")
+        for line in new_lines[j1 + pairs:j2]:
+            if line.strip():
+                unsupported.append(f"追加された段落：「{line[:30]}」（元のWordの書式に追加できません）")
+    return TextChanges(edits, unsupported)
+
+
+def _line_edits(offset: int, old: str, new: str) -> list[Edit]:
+    out = []
+    sm = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal":
+            continue
+        if i1 == i2:  # a pure insertion joins the character before it (or after it at the line start)
+            if i1 > 0:
+                i1, j1 = i1 - 1, j1 - 1
+            elif i2 < len(old):
+                i2, j2 = i2 + 1, j2 + 1
+            else:
+                continue  # an empty paragraph filled: no run to put the text in
+        out.append(Edit(offset + i1, offset + i2, new[j1:j2], old[i1:i2]))
     return out
 
 
@@ -161,18 +217,27 @@ def _drop_comment_marks(root: etree._Element) -> None:
             run.remove(ref)
 
 
-def _replace_everywhere(root: etree._Element, strings: list[str]) -> int:
-    """Any copy of a masked string still in the part (text, tails, attributes) becomes 〇〇."""
+def _replace_everywhere(root: etree._Element, strings: list[str], *, read_part: bool = False) -> int:
+    """Copies of a masked string still in a part become 〇〇.
+
+    In a part the reader mapped (body, headers …) the runs were edited already: only what the reader
+    skipped is searched there (old-reader copies in mc:Fallback, and attributes such as a picture's alt
+    text), so that a short name does not also change unrelated words. Other parts are searched whole.
+    """
     n = 0
+    fallback = f"{{{MC_NS}}}Fallback"
     for el in root.iter():
-        if isinstance(el.tag, str):
-            for key, value in el.attrib.items():
-                new = value
-                for s in strings:
-                    new = new.replace(s, MASK)
-                if new != value:
-                    el.set(key, new)
-                    n += 1
+        if not isinstance(el.tag, str):
+            continue
+        for key, value in el.attrib.items():
+            new = value
+            for s in strings:
+                new = new.replace(s, MASK)
+            if new != value:
+                el.set(key, new)
+                n += 1
+        if read_part and not any(a.tag == fallback for a in el.iterancestors()):
+            continue
         for attr in ("text", "tail"):
             value = getattr(el, attr)
             if value:
@@ -239,30 +304,61 @@ def build_masked(doc: WordDocument, edits: list[Edit], report: MaskReport) -> di
                     el.text = ""
                     report.properties_cleared.append(label)
         if masked_strings:
-            report.leftovers_replaced += _replace_everywhere(root, masked_strings)
+            report.leftovers_replaced += _replace_everywhere(root, masked_strings, read_part=name in doc.parts)
         out[name] = _serialize(root)
+    if report.not_applied:  # an edit over text with no run of its own (alt text) may be done by the sweep
+        blob = b"".join(v for k, v in out.items() if k.endswith((".xml", ".rels")))
+        report.not_applied = [e for e in report.not_applied
+                              if not e.original or e.original.encode("utf-8") in blob]
     return out
 
 
-def write_package(entries: list[zipfile.ZipInfo], blobs: dict[str, bytes], out_path: Path) -> None:
-    def write(tmp: Path) -> None:
-        with zipfile.ZipFile(tmp, "w") as zout:
-            for info in entries:
-                if info.filename not in blobs:
-                    continue
-                zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-                zi.compress_type = info.compress_type if info.compress_type in (zipfile.ZIP_STORED,
-                                                                              zipfile.ZIP_DEFLATED) else zipfile.ZIP_DEFLATED
-                zi.external_attr = info.external_attr
-                zout.writestr(zi, blobs[info.filename])
+def _zip_bytes(entries: list[zipfile.ZipInfo], blobs: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zout:
+        for info in entries:
+            if info.filename not in blobs:
+                continue
+            zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            zi.compress_type = (info.compress_type if info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+                                else zipfile.ZIP_DEFLATED)
+            zi.external_attr = info.external_attr
+            zout.writestr(zi, blobs[info.filename])
+    return buf.getvalue()
 
-    atomic_write(Path(out_path), write)
+
+def add_page_header(data: bytes, header_text: str) -> bytes:
+    """Put header_text at the top of every page's header (the document's own header stays below it)."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    doc = Document(io.BytesIO(data))
+    headers = []
+    for sec in doc.sections:
+        sec.header.is_linked_to_previous = False
+        headers.append(sec.header)
+        if sec.different_first_page_header_footer:
+            sec.first_page_header.is_linked_to_previous = False
+            headers.append(sec.first_page_header)
+        if doc.settings.odd_and_even_pages_header_footer:
+            sec.even_page_header.is_linked_to_previous = False
+            headers.append(sec.even_page_header)
+    for hdr in headers:
+        first = hdr.paragraphs[0] if hdr.paragraphs else hdr.add_paragraph()
+        p = first if not first.text.strip() and not first.runs else first.insert_paragraph_before()
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        p.add_run(header_text).bold = True
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
 
 
-def mask_docx(source: WordDocument | bytes, edits: list[Edit], out_path: Path | str) -> MaskReport:
+def mask_docx(source: WordDocument | bytes, edits: list[Edit], out_path: Path | str, *,
+              header_text: str | None = None) -> MaskReport:
     """Write the masked copy to out_path (atomically). `source` is the document the edits' offsets refer to.
 
     The source is parsed again from its bytes, so the WordDocument the check ran on is left untouched.
+    header_text (e.g. 下書き（未承認）) is added at the top of every page.
     """
     from desktop_app.core.fileio import WriteError
 
@@ -274,8 +370,10 @@ def mask_docx(source: WordDocument | bytes, edits: list[Edit], out_path: Path | 
     data = source.source if isinstance(source, WordDocument) else source
     fresh = read_docx_bytes(data, out.name)
     report = MaskReport(path=out, warnings=list(fresh.warnings))
-    blobs = build_masked(fresh, edits, report)
-    write_package(fresh.entries, blobs, out)
+    package = _zip_bytes(fresh.entries, build_masked(fresh, edits, report))
+    if header_text:
+        package = add_page_header(package, header_text)
+    atomic_write(out, lambda tmp: tmp.write_bytes(package))
     return report
 
 

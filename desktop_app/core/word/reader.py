@@ -30,6 +30,7 @@ PIC_NS = "http://schemas.openxmlformats.org/drawingml/2006/picture"
 CHART_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 DGM_NS = "http://schemas.openxmlformats.org/drawingml/2006/diagram"
 V_NS = "urn:schemas-microsoft-com:vml"
+WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 
 
 def w(tag: str) -> str:
@@ -40,6 +41,7 @@ def w(tag: str) -> str:
 MAX_XML_TOTAL = 20 * 1024 * 1024  # uncompressed XML parts together
 MAX_ZIP_TOTAL = 200 * 1024 * 1024  # every entry together, pictures included (masking copies them)
 MAX_ENTRIES = 5000
+MAX_TEXT_CHARS = 200_000  # a letter is a few thousand characters; the check is bounded per call
 
 MAIN_PART = "word/document.xml"
 PART_LABELS = {"header": "ヘッダー", "footer": "フッター", "footnotes": "脚注", "endnotes": "文末脚注",
@@ -154,11 +156,14 @@ class _Reader:
         self.parts = parts
         self.b = _Builder()
         self.deleted: list[tuple[list[tuple[str, etree._Element | None, bool]], str, str]] = []
+        self.alt_texts: list[tuple[str, str]] = []  # (alt text of a picture or shape, part)
+        self.part = MAIN_PART
         self.counts = {"tables": 0, "textboxes": 0, "insertions": 0, "deletions": 0, "comments": 0,
                        "pictures": 0, "objects": 0, "fields": 0, "charts": 0, "alt_chunks": 0}
 
     # -- paragraphs ---------------------------------------------------------------------------
     def paragraph(self, p: etree._Element, location: str, part: str, kind: str) -> None:
+        self.part = part
         pieces: list[tuple[str, etree._Element | None, bool]] = []
         deleted: list[tuple[str, etree._Element | None, bool]] = []
         boxes: list[etree._Element] = []
@@ -200,6 +205,10 @@ class _Reader:
                 self.counts["deletions"] += 1
                 self._collect(child, pieces, deleted, boxes, inserted=inserted, removed=True)
             else:
+                if tag == f"{{{WP_NS}}}docPr":  # alt text: read aloud by screen readers, kept in the file
+                    for key in ("title", "descr"):
+                        if (child.get(key) or "").strip():
+                            self.alt_texts.append((child.get(key), self.part))
                 if tag == w("fldSimple"):
                     self.counts["fields"] += 1
                 elif tag == f"{{{PIC_NS}}}pic" or tag == f"{{{V_NS}}}imagedata":
@@ -256,6 +265,10 @@ class _Reader:
                 if kind == "comments":
                     self.counts["comments"] += 1
                 self.blocks(note, PART_LABELS[kind], f"word/{kind}.xml", kind)
+        if self.alt_texts:
+            self.b.blank()
+            for alt, part in self.alt_texts:
+                self.b.add_segment([(alt, None, False)], "画像の代替テキスト", part, "alt_text")
         if self.deleted:
             self.b.blank()
             for pieces, location, part in self.deleted:
@@ -373,6 +386,9 @@ def read_docx_bytes(data: bytes, name: str = "document.docx") -> WordDocument:
     reader = _Reader(parts)
     reader.read(_relationships(raw, parts))
     text = "".join(reader.b.buf)
+    if len(text) > MAX_TEXT_CHARS:
+        raise DocxError("too_long", f"{name}: 文字数が多すぎるため確認できません（{len(text):,}字、上限 {MAX_TEXT_CHARS:,}字）。"
+                        "手紙ごとに分けてください (text over the limit)")
     warnings = _warnings(reader.counts, parts)
     return WordDocument(text=text, segments=reader.b.segments, warnings=warnings, parts=parts, entries=infos,
                         raw=raw, counts=reader.counts, source=data)

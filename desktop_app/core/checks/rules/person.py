@@ -124,12 +124,17 @@ class PersonRule(Rule):
             return out
         if not doc.context.recipient:
             # the 宛名 line holds the name and the honorific only (not 「同室の小野寺様です。」)
-            m = re.fullmatch(rf"([{KANJI}{KATAKANA}ぁ-ゖ]{{1,6}}(?:[ \u3000][{KANJI}{KATAKANA}ぁ-ゖ]{{1,6}})?)[ \u3000]*(?:様|殿)(?:へ)?",
-                             lines[0])
-            if m and m.group(1) not in NOT_NAMES and "家族" not in m.group(1):
-                out.append(("recipient", m.group(1)))
+            # 手紙: the first line; ビジネス文書: under the document number and date (first few lines)
+            for ln in lines[:4]:
+                m = re.fullmatch(rf"([{KANJI}{KATAKANA}ぁ-ゖ]{{1,6}}(?:[ \u3000][{KANJI}{KATAKANA}ぁ-ゖ]{{1,6}})?)[ \u3000]*(?:様|殿)(?:へ)?",
+                                 ln)
+                if m:
+                    if m.group(1) not in NOT_NAMES and "家族" not in m.group(1):
+                        out.append(("recipient", m.group(1)))
+                    break
         if not doc.context.sender:
-            for ln in lines[-8:]:
+            # 後付け at the end (手紙), or the sender block under the 宛名 (ビジネス文書)
+            for ln in lines[-8:] + lines[:6]:
                 m = re.search(rf"(?:{_alt(ROLE_WORDS)}|担当)[ \u3000:：]+([{KANJI}{KATAKANA}ぁ-ゖ]{{1,6}}[ \u3000][{KANJI}{KATAKANA}ぁ-ゖ]{{1,6}})$", ln)
                 if m:
                     out.append(("sender", m.group(1)))
