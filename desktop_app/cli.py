@@ -266,7 +266,7 @@ def cmd_export(args) -> int:
 
     text = _read_letter(args.file)
     context = _load_json(args.context, "context") if args.context else {}
-    settings = config.Settings.load()
+    settings = _settings()
     if "facility" not in context:
         context["facility"] = settings.facility.to_context()
     findings = _runner(not args.no_model).check(text, context)
@@ -348,7 +348,7 @@ def cmd_self_check(args) -> int:
     step("check letter", check)
     step("export Word", export)
     print("self-check: " + ("all steps passed" if ok else "FAILED"))
-    return EXIT_OK if ok else EXIT_FINDINGS
+    return EXIT_OK if ok else EXIT_INTERNAL  # a broken installation, not a finding
 
 
 def cmd_gui(args) -> int:
