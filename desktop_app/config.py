@@ -36,7 +36,11 @@ def resources_dir() -> Path:
 def data_dir() -> Path:
     override = os.environ.get(DATA_DIR_ENV)
     path = Path(override) if override else Path(user_data_dir(APP_NAME, APP_AUTHOR))
-    path.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        # letters hold names and diagnoses: on macOS and Linux only this user may open the folder
+        path.mkdir(parents=True, mode=0o700, exist_ok=True)
+        if os.name != "nt":
+            os.chmod(path, 0o700)
     return path
 
 
@@ -64,6 +68,7 @@ class Settings:
     user_templates_dir: str = ""  # an extra (shared) template folder
     editor_font_size: int = field(default=13, metadata={"min": 6, "max": 72})
     docx_font: str = field(default="mincho", metadata={"choices": ("mincho", "gothic")})
+    database_url: str = ""  # empty: the SQLite file in the data folder; a facility's PostgreSQL URL otherwise
     # what was wrong in settings.json when it was loaded (English / Japanese, one line each); not saved
     problems: ClassVar[list[str]] = []
 
