@@ -330,6 +330,10 @@ class TemplateLibrary:
         """Fill a template. Rendering is bounded (time, size, loops; see template_sandbox) and every failure,
         whatever the template does, is a TemplateError naming the file and, where known, the line.
         Pass a budget to be able to cancel() the render from another thread."""
+        return tidy(self._render_raw(template_id, data, facility, limits, budget))
+
+    def _render_raw(self, template_id: str, data: dict | None, facility: dict | None,
+                    limits: RenderLimits = DEFAULT_LIMITS, budget: RenderBudget | None = None) -> str:
         info = self.get(template_id)
         values = self.prepare(info, data or {})
         template = self._compile(info)
@@ -362,7 +366,7 @@ class TemplateLibrary:
         except Exception as exc:  # whatever a template does, the caller gets a TemplateError naming the file
             raise TemplateError(info.path, f"テンプレートの処理中に誤りがありました（{type(exc).__name__}: {exc}）",
                                 _template_line(exc, info.path)) from exc
-        return tidy(text)
+        return text
 
     def check_context(self, template_id: str, data: dict, facility: dict | None = None) -> dict:
         """The check's context from the form: who the letter goes to, is about, and is signed by."""
