@@ -32,10 +32,6 @@ class UsageError(Exception):
     """Bad input or usage: exit 2 with the message."""
 
 
-class WorkflowRefused(Exception):
-    """The workflow refuses the operation (for example an export the review does not allow): exit 3."""
-
-
 def _stdout_utf8() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -328,7 +324,7 @@ def cmd_export(args) -> int:
     if not text.strip():
         raise UsageError(f"{args.file}: the letter is empty; nothing to export / 手紙の本文が空のため書き出しません")
     context = _load_json(args.context, "context") if args.context else {}
-    settings = config.Settings.load()
+    settings = _settings()
     if "facility" not in context:
         context["facility"] = _facility_from_settings()
     findings = _runner(not args.no_model).check(text, context)
@@ -443,7 +439,7 @@ def cmd_self_check(args) -> int:
     step("check letter", check)
     step("export Word", export)
     print("self-check: " + ("all steps passed" if ok else "FAILED"))
-    return EXIT_OK if ok else EXIT_FINDINGS
+    return EXIT_OK if ok else EXIT_INTERNAL  # a broken installation, not a finding
 
 
 def cmd_gui(args) -> int:
@@ -527,9 +523,6 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
-    except WorkflowRefused as exc:
-        print(f"refused: {_one_line(exc)}", file=sys.stderr)
-        return EXIT_REFUSED
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # `desktop-app check … | head`: the reader left; not an error of ours

@@ -29,15 +29,6 @@ def test_usage_errors_exit_2():
     assert_refused(run_app(["check", "--no-model"]), 2, "check:")
 
 
-def test_workflow_refusal_exits_3(monkeypatch, capsys):
-    def refuse(args):
-        raise cli.WorkflowRefused("not approved / 承認されていません")
-
-    monkeypatch.setattr(cli, "cmd_templates", refuse)
-    assert cli.main(["templates"]) == 3
-    assert capsys.readouterr().err.strip() == "refused: not approved / 承認されていません"
-
-
 def test_memory_error_is_exit_4(monkeypatch, capsys):
     def exhaust(args):
         raise MemoryError

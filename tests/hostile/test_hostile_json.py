@@ -30,7 +30,7 @@ def letter(tmp_path):
     return path
 
 
-COMMANDS = ["render --data", "render --facility", "check --context", "export --context"]
+COMMANDS = ["render --data", "render --facility", "check --context", "export --context", "facility set"]
 # every case through one command, and the worst cases through every command (each run is a fresh process)
 PAIRS = [(case, "check --context") for case in sorted(HOSTILE_JSON)] + [
     (case, command) for case in ("deep_array", "digits_5000", "lone_surrogate") for command in COMMANDS
@@ -49,8 +49,10 @@ def test_hostile_json_exits_2_naming_the_file(tmp_path, letter, case, command):
             args += ["--data", str(SAMPLES / "thanks.json")]
     elif verb == "check":
         args = ["check", "--no-model", str(letter), option, str(bad)]
-    else:
+    elif verb == "export":
         args = ["export", str(letter), "--out", str(tmp_path / "out.docx"), "--no-model", option, str(bad)]
+    else:  # the workflow's facility profile, read before any account exists
+        args = ["facility", "set", str(bad)]
     res = run_app(args)
     assert_refused(res, 2, bad.name, fragment)
     assert len(res.err_lines) == 1

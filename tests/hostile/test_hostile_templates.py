@@ -89,6 +89,7 @@ def test_window_starts_with_hostile_templates_present(user_templates):
 
 
 @pytest.mark.nlp
+@pytest.mark.slow
 def test_self_check_renders_with_hostile_user_templates_present(user_templates):
     for name, (body, _) in RENDER_HOSTILE.items():
         _write(user_templates, name, body)
