@@ -232,7 +232,9 @@ def cmd_letters_show(args) -> int:
 
 
 def cmd_letters_export(args) -> int:
-    from desktop_app.core.export_docx import PdfUnavailable, convert_to_pdf, export_docx
+    from desktop_app.cli import _library
+    from desktop_app.core.export_docx import PdfUnavailable, convert_to_pdf
+    from desktop_app.core.export_letter import write_letter
     from desktop_app.core.fileio import WriteError
 
     db = open_db(args)
@@ -241,9 +243,11 @@ def cmd_letters_export(args) -> int:
     out = Path(args.out)
     fac = svc.facility()
     settings = config.Settings.load()
+    view = svc.get(args.id)
 
     def write(body: str) -> Path:
-        return export_docx(body, out, author=fac.get("name") or "施設", font=settings.docx_font)
+        return write_letter(body, out, library=_library(), template_id=view.template_id, fields=view.fields,
+                            facility=fac, font=settings.docx_font)
 
     try:
         path, digest = svc.export(actor, args.id, write)
