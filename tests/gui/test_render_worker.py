@@ -75,14 +75,14 @@ def test_newer_request_cancels_the_running_one_and_only_its_answer_arrives(qtbot
     worker.request("slow", {})
     qtbot.wait(100)
     with qtbot.waitSignal(worker.rendered, timeout=5000):
-        latest = worker.request("thanks", sample("thanks"))
+        latest = worker.request("thanks", sample("thanks"), {"name": "さくら苑"})
     assert time.perf_counter() - t0 < 4  # the slow one was stopped, not waited out (limit 5 s)
     qtbot.wait(50)
     assert answers == [("ok", latest)]
 
 
 def test_render_and_wait_returns_text_or_raises(qtbot, worker):
-    assert "敬具" in worker.render_and_wait("thanks", sample("thanks"))
+    assert "敬具" in worker.render_and_wait("thanks", sample("thanks"), {"name": "さくら苑"})
     with pytest.raises(TemplateError, match="bomb.j2"):
         worker.render_and_wait("bomb", {"who": "山田"})
     with pytest.raises(KeyError):
@@ -94,6 +94,7 @@ def test_window_generate_with_a_hostile_template_shows_the_error(qtbot, monkeypa
     from desktop_app.gui.check_dispatcher import CheckDispatcher
 
     _write(isolated_data_dir / "templates", "bomb", '拝啓\n{{ "あ" * 10**8 }}\n')
+    (isolated_data_dir / "settings.json").write_text('{"facility": {"name": "さくら苑"}}', encoding="utf-8")
     errors = []
     monkeypatch.setattr(prompts, "error", lambda parent, title, text: errors.append(text))
     monkeypatch.setattr(prompts, "confirm", lambda *a, **k: True)

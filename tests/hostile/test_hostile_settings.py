@@ -72,6 +72,7 @@ def test_staff_written_as_text_is_not_split_into_characters(isolated_data_dir, t
 def test_commands_still_work_with_a_wrong_typed_settings_file(isolated_data_dir):
     isolated_data_dir.mkdir(parents=True, exist_ok=True)
     (isolated_data_dir / "settings.json").write_text('{"facility": 5, "editor_font_size": "big"}', encoding="utf-8")
-    res = run_app(["render", "thanks", "--data", str(SAMPLES / "thanks.json")])
+    res = run_app(["render", "thanks", "--data", str(SAMPLES / "thanks.json"), "--facility",
+                   str(SAMPLES / "facility.json")])
     assert res.code == 0 and "敬具" in res.out
     assert res.err.count("warning:") == 2 and "editor_font_size" in res.err
