@@ -86,6 +86,9 @@ class AddressRule(Rule):
         rf"(?:{_NUM})+\d*(?:丁目|番地|番|号)?(?:の\d+)?"
         rf"(?:[ \u3000]?[{KATAKANA}{KANJI}A-Za-z]{{1,20}}[ \u3000]?\d{{1,4}}(?:号室|号|室)?(?![\d年月日時分円名]))?"
     )
+    # A place of an event (会場　〇〇会館（…市…番地）) is not anybody's home.
+    VENUE_BEFORE = re.compile(r"(?:会場|場所|開催場所|集合場所|所在地|開催地|会館|ホール|センター|公民館|体育館|公園|病院|クリニック|医院|"
+                              r"市役所|役場|区役所)[^\n。]{0,24}?[(（]?$")
     POSTCODE_ONLY = re.compile(r"〒\s?\d{3}-?\d{4}[ \u3000]*[^\n]{4,60}")
 
     def find(self, doc: CheckDoc) -> Iterable[Finding]:
@@ -97,6 +100,8 @@ class AddressRule(Rule):
             if own and len(found) >= 6 and (found in own or own in found):
                 continue
             if doc.in_facility(s, e):
+                continue
+            if "〒" not in m.group() and self.VENUE_BEFORE.search(doc.folded[max(0, s - 30):s]):
                 continue
             seen.append((s, e))
             yield self.finding(doc, s, e, "個人の住所が含まれています。",
