@@ -47,6 +47,8 @@ FALLBACK_NAME = re.compile(
 )
 
 ELDER_AFTER = re.compile(r"^の(?:おばあ|おじい|お婆|お爺|奥さん|旦那さん|ご主人|おばちゃん|おじちゃん)")
+# How a place name goes on (別府旅行, 別府に行った, 堀川通): not how a person's name does.
+PLACE_USE = re.compile(rf"^(?:[{KANJI}]|(?:に|へ|まで|から)(?:行|出かけ|旅行|帰|向か)|(?:で|の)(?:旅行|観光|温泉|名物|お土産))")
 OLD_GIVEN_NAME = re.compile(r"[アイウエオカ-ヂツ-モヤユヨラ-ロワヲン]{2,3}")
 TRUSTED_ROLE = "職名の後に書かれた名前"
 TRUSTED_HOLDER = "口座の名義として書かれた名前"
@@ -125,8 +127,8 @@ class PersonRule(Rule):
             # 豊 alone is a name only where the tokenizer reads it as one (うちの豊は), not in 豊かな
             if not (whole_tokens and len(toks) == 1 and (toks[0].is_person_name or toks[0].pos == "PROPN")):
                 return False
-        if not honor and variant in full_parts(doc, variant) and (
-                ORG_SUFFIX_RE.match(text[e:e + 8]) or (toks and all("地名" in t.tag for t in toks))):
+        if not honor and variant in full_parts(doc, variant) and not STAFF_BEFORE.search(text[max(0, s - 12):s]) and (
+                ORG_SUFFIX_RE.match(text[e:e + 8]) or (toks and all("地名" in t.tag for t in toks) and PLACE_USE.match(text[e:e + 8]))):
             # 別府旅行, 堀川通: a surname that is also a place, used as the place
             return False
         if re.fullmatch(f"[{KATAKANA}]+", variant) and (re.match(f"[{KATAKANA}]", before or " ")

@@ -106,6 +106,8 @@ class RiskPhraseRule(Rule):
         self.phrases = phrases if phrases is not None else load_phrases()
 
     def find(self, doc: CheckDoc) -> Iterable[Finding]:
+        if doc.analysis.has_parse:
+            return  # the dependency rule (rules/risk.py) reads the parse; these lists are the fallback
         taken: dict[str, DisjointIntervals] = {}
         for p in self.phrases:
             spans = taken.setdefault(p.category, DisjointIntervals())
