@@ -98,6 +98,13 @@ class DependencyRiskRule(Rule):
             if toks[h].pos == "VERB" and between and re.fullmatch(r"(?:ない)?ように?", words):
                 p = h
                 continue
+            # 起こさないよう万全を期します: the words after よう belong to the main verb
+            m = re.match(r"(?:ない)?ように?", words)
+            if toks[h].pos == "VERB" and m and m.end() > 0:
+                rest = [x for x in between if x.head not in range(p, p + 1) and x.pos != "AUX"]
+                if rest and all(p < x.head <= h for x in rest):
+                    p = h
+                    continue
             # 良くなります, 元気になります: the predicate is the adjective or noun with なる
             if toks[h].lemma in ("なる", "成る", "する") and re.fullmatch(r"[にと]?", words):
                 p = h
@@ -236,7 +243,7 @@ class DependencyRiskRule(Rule):
             if (_words(pred) | _words(head)) & self.procedural and not re.search(r"(?:ない|ません|ず)", chain):
                 continue
             if word in self.negative_adverbs:
-                if not re.search(r"(?:ない|ません|ず|ぬ)", chain):
+                if not re.search(r"(?:ない|ません|ず|ぬ)", text[head.start:a.tokens[end_i].end]):
                     continue
                 if _words(pred) & self.not_promises:
                     continue
