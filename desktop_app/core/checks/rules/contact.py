@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 
 from desktop_app.core.checks.rules.base import CheckDoc, Rule, digits_of, squash
+from desktop_app.core.intervals import Occupancy
 from desktop_app.core.letters import Finding, Severity
 from desktop_app.core.textutil import KANJI, KATAKANA
 
@@ -93,7 +94,7 @@ class AddressRule(Rule):
 
     def find(self, doc: CheckDoc) -> Iterable[Finding]:
         own = squash(doc.context.facility.address)
-        seen: list[tuple[int, int]] = []
+        seen = Occupancy(len(doc.folded))
         for m in self.PATTERN.finditer(doc.folded):
             s, e = m.start(), m.end()
             found = squash(m.group())
@@ -103,14 +104,14 @@ class AddressRule(Rule):
                 continue
             if "〒" not in m.group() and self.VENUE_BEFORE.search(doc.folded[max(0, s - 30):s]):
                 continue
-            seen.append((s, e))
+            seen.add(s, e)
             yield self.finding(doc, s, e, "個人の住所が含まれています。",
                                "住所の形式（市区町村名＋番地・号）に一致。施設の所在地とは異なります。",
                                suggestions=["（ご住所は記載しない）"])
         # 〒 followed by an address the pattern could not parse (no house number): still an address
         for m in self.POSTCODE_ONLY.finditer(doc.folded):
             s, e = m.start(), m.end()
-            if any(a <= s < b for a, b in seen):
+            if seen.overlaps(s, s + 1):
                 continue
             found = squash(m.group())
             if own and (found[:10] in own or own[:10] in found):

@@ -325,7 +325,12 @@ class PersonRule(Rule):
         fam = FAMILY_BEFORE.search(before)
         if fam:
             # 宇佐美様の息子さんのお嫁さんである…: the family of another resident is a third party too
-            owner = [p for p in (prior or []) if sent_start <= p.start and p.end <= s - len(fam.group())]
+            owner = []
+            for p in reversed(prior or []):  # only the mentions of this sentence, newest first
+                if p.start < sent_start:
+                    break
+                if p.end <= s - len(fam.group()):
+                    owner.insert(0, p)
             if owner and owner[-1].third_party and re.match(r"^[ \u3000]?(?:様|さん)?の", text[owner[-1].end:owner[-1].end + 3]):
                 return "third_party", f"他の方（{owner[-1].text}）のご家族として書かれている"
             return "family", f"お名前の前に続柄「{fam.group(1)}」がある"
