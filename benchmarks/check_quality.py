@@ -1,8 +1,11 @@
 """Scores the check on the labelled development corpus, beside raw ja_ginza NER as a baseline.
 
-    python benchmarks/check_quality.py [--corpus ../shared/eval/letters_dev.jsonl] [--show 20]
+    python benchmarks/check_quality.py [--corpus ../shared/eval/letters_dev.jsonl] [--show 20] [--split 20]
 
-Runs `desktop-app check --jsonl` (the product's own CLI contract) and the corpus's scorer.
+Runs `desktop-app check --jsonl` (the product's own CLI contract) and the corpus's scorer, for each part
+of the corpus separately: the first `--split` letters (d001-d020, on which the rules were first
+written) and the rest (d021-d050, from other facilities and writers), and prints the gap between
+them: a large gap means the rules learned the letters rather than the language.
 """
 
 from __future__ import annotations
@@ -54,24 +57,76 @@ def score(scorer: Path, corpus: Path, pred: Path, show: int) -> str:
                           capture_output=True, text=True, check=True).stdout
 
 
+def score_json(scorer: Path, corpus: Path, pred: Path) -> dict:
+    out = subprocess.run([sys.executable, str(scorer), str(corpus), str(pred), "--json"],
+                         capture_output=True, text=True, check=True).stdout
+    try:
+        return json.loads(out)
+    except json.JSONDecodeError:
+        return {}
+
+
+def summary_figures(scored: dict) -> dict[str, float]:
+    """The figures the targets are stated in, from the scorer's JSON (missing keys are left out)."""
+    out: dict[str, float] = {}
+    cats = scored.get("table") or {}
+    for key in ("pii", "pii.person", "pii.health", "risk.commitment", "risk.liability", "risk.ambiguous"):
+        c = cats.get(key)
+        if isinstance(c, dict):
+            for m in ("recall", "precision"):
+                if isinstance(c.get(m), (int, float)):
+                    out[f"{key} {m}"] = float(c[m])
+    for key, value in scored.items():
+        if key.endswith(("_recall", "_precision")) and isinstance(value, (int, float)):
+            out[key] = float(value)
+    return out
+
+
+def split_corpus(corpus: Path, split: int, tmp: Path) -> list[tuple[str, Path]]:
+    lines = [x for x in corpus.read_text(encoding="utf-8").splitlines() if x.strip()]
+    parts = [("all", lines)]
+    if 0 < split < len(lines):
+        first, rest = lines[:split], lines[split:]
+        ids = [json.loads(x)["id"] for x in lines]
+        parts = [(f"{ids[0]}-{ids[split - 1]}", first), (f"{ids[split]}-{ids[-1]}", rest)]
+    out = []
+    for name, part in parts:
+        path = tmp / f"part_{name}.jsonl"
+        path.write_text("\n".join(part) + "\n", encoding="utf-8")
+        out.append((name, path))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--scorer", type=Path, default=None)
     ap.add_argument("--show", type=int, default=0, help="list up to N misses and false alarms")
+    ap.add_argument("--split", type=int, default=20, help="letters in the first part (0: score the corpus whole)")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the raw-NER baseline")
     args = ap.parse_args()
     scorer = args.scorer or args.corpus.parent / "score_check.py"
     if not args.corpus.exists() or not scorer.exists():
         sys.exit(f"corpus or scorer not found: {args.corpus}, {scorer}")
     with tempfile.TemporaryDirectory() as tmp:
-        pred, base = Path(tmp) / "pred.jsonl", Path(tmp) / "baseline.jsonl"
-        seconds = run_product(args.corpus, pred)
-        run_baseline(args.corpus, base)
-        ours, theirs = score(scorer, args.corpus, pred, args.show), score(scorer, args.corpus, base, 0)
-    print(f"== desktop-app check ({args.corpus.name}, {seconds:.1f} s including model load)")
-    print(ours)
-    print("== baseline: raw ja_ginza NER labels mapped to our categories")
-    print(theirs)
+        figures: dict[str, dict[str, float]] = {}
+        for name, part in split_corpus(args.corpus, args.split, Path(tmp)):
+            pred, base = Path(tmp) / f"pred_{name}.jsonl", Path(tmp) / f"baseline_{name}.jsonl"
+            seconds = run_product(part, pred)
+            print(f"== desktop-app check on {name} ({seconds:.1f} s including model load)")
+            print(score(scorer, part, pred, args.show))
+            figures[name] = summary_figures(score_json(scorer, part, pred))
+            if not args.no_baseline:
+                run_baseline(part, base)
+                print(f"== baseline on {name}: raw ja_ginza NER labels mapped to our categories")
+                print(score(scorer, part, base, 0))
+        if len(figures) == 2:
+            (a, fa), (b, fb) = figures.items()
+            keys = [k for k in fa if k in fb]
+            if keys:
+                print(f"== gap between the parts ({a} minus {b})")
+                for k in keys:
+                    print(f"{k:<40} {fa[k]:.3f} - {fb[k]:.3f} = {fa[k] - fb[k]:+.3f}")
 
 
 if __name__ == "__main__":

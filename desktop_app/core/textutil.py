@@ -33,9 +33,21 @@ def fold_width(text: str) -> str:
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff]")
 
 
+# Old and variant kanji of names (髙橋, 齋藤, 﨑山) read as their common forms, one for one, so the
+# tokenizer knows the name; offsets and the text the findings show are unchanged.
+_VARIANT_KANJI = str.maketrans({
+    "髙": "高", "﨑": "崎", "嵜": "崎", "齋": "斎", "齊": "斉", "邉": "辺", "邊": "辺", "德": "徳", "濵": "浜",
+    "濱": "浜", "塚": "塚", "瀨": "瀬", "廣": "広", "澤": "沢", "櫻": "桜", "國": "国", "實": "実", "惠": "恵",
+    "榮": "栄", "龍": "竜", "彌": "弥", "兒": "児", "淺": "浅", "會": "会", "眞": "真", "壽": "寿", "禮": "礼",
+    "藏": "蔵", "冨": "富", "槇": "槙", "桒": "桑", "舘": "館", "籠": "篭", "栁": "柳", "𠮷": "吉",
+})
+
+
 def sanitize_for_nlp(text: str) -> str:
-    """Replace characters the tokenizer cannot take (controls, lone surrogates) with spaces, 1:1."""
-    return _UNSAFE.sub(" ", text)
+    """Replace characters the tokenizer cannot take (controls, lone surrogates) with spaces, and
+    variant kanji with their common forms, one character for one (offsets stay valid)."""
+    out = _UNSAFE.sub(" ", text).translate(_VARIANT_KANJI)
+    return out if len(out) == len(text) else _UNSAFE.sub(" ", text)
 
 
 def utf16_offsets(text: str) -> list[int]:

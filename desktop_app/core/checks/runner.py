@@ -10,7 +10,7 @@ from desktop_app.core.checks.analysis import Analysis
 from desktop_app.core.checks.nlp import MAX_CHECK_CHARS, NlpEngine
 from desktop_app.core.checks.rules import CheckDoc, Rule, default_rules
 from desktop_app.core.checks.rules.person import detect_persons
-from desktop_app.core.intervals import DisjointIntervals
+from desktop_app.core.intervals import Occupancy
 from desktop_app.core.letters import CheckContext, Finding, Severity
 
 log = logging.getLogger(__name__)
@@ -20,21 +20,24 @@ PII_PRIORITY = ["pii.email", "pii.phone", "pii.id_number", "pii.bank_account", "
                 "pii.age", "pii.person", "pii.health"]
 
 
-def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
+_PRIORITY = {c: i for i, c in enumerate(PII_PRIORITY)}
+
+
+def _resolve_overlaps(findings: list[Finding], length: int) -> list[Finding]:
     pii = sorted((f for f in findings if f.category.startswith("pii.")),
-                 key=lambda f: (PII_PRIORITY.index(f.category) if f.category in PII_PRIORITY else 99,
+                 key=lambda f: (_PRIORITY.get(f.category, 99),
                                 -(f.end - f.start)))
     kept: list[Finding] = []
-    taken = DisjointIntervals()
+    taken = Occupancy(length)
     for f in pii:
         if taken.overlaps(f.start, f.end):
             continue
         taken.add(f.start, f.end)
         kept.append(f)
     others: list[Finding] = []
-    by_category: dict[str, DisjointIntervals] = {}
+    by_category: dict[str, Occupancy] = {}
     for f in (f for f in findings if not f.category.startswith("pii.")):
-        spans = by_category.setdefault(f.category, DisjointIntervals())
+        spans = by_category.setdefault(f.category, Occupancy(length))
         if spans.overlaps(f.start, f.end):
             continue
         spans.add(f.start, f.end)
@@ -120,7 +123,7 @@ class CheckRunner:
                 log.exception("rule %s failed", rule.rule_id)
         n = len(text)
         findings = [f for f in findings if 0 <= f.start < f.end <= n]
-        findings = _resolve_overlaps(findings)
+        findings = _resolve_overlaps(findings, n)
         if note_limit and analysis.nlp_limit is not None:
             findings.append(_truncation_note(text, analysis.nlp_limit))
         return findings

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -54,6 +54,7 @@ class CheckDoc:
     def __post_init__(self) -> None:
         self.folded = fold_width(self.text)
         self.sentences = SentenceIndex(self.text)
+        self._person_starts: list[int] | None = None
         self.token_starts = self.analysis.starts()
         self.token_ends = self.analysis.ends()
         self.facility_spans = self._find_facility_spans()
@@ -88,7 +89,13 @@ class CheckDoc:
         return self.sentences.bounds(pos)
 
     def persons_in(self, start: int, end: int) -> list[PersonMention]:
-        return [p for p in self.persons if start <= p.start < end]
+        """Persons whose mention starts in [start, end), by bisection over the stage's result."""
+        if self._person_starts is None or len(self._person_starts) != len(self.persons):
+            self.persons.sort(key=lambda p: p.start)
+            self._person_starts = [p.start for p in self.persons]
+        i = bisect_left(self._person_starts, start)
+        j = bisect_left(self._person_starts, end)
+        return self.persons[i:j]
 
     def in_facility(self, start: int, end: int) -> bool:
         i = bisect_right(self._fac_starts, start) - 1

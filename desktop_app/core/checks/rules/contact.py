@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 
 from desktop_app.core.checks.rules.base import CheckDoc, Rule, digits_of, squash
+from desktop_app.core.intervals import Occupancy
 from desktop_app.core.letters import Finding, Severity
 from desktop_app.core.textutil import KANJI, KATAKANA
 
@@ -86,11 +87,14 @@ class AddressRule(Rule):
         rf"(?:{_NUM})+\d*(?:丁目|番地|番|号)?(?:の\d+)?"
         rf"(?:[ \u3000]?[{KATAKANA}{KANJI}A-Za-z]{{1,20}}[ \u3000]?\d{{1,4}}(?:号室|号|室)?(?![\d年月日時分円名]))?"
     )
+    # A place of an event (会場　〇〇会館（…市…番地）) is not anybody's home.
+    VENUE_BEFORE = re.compile(r"(?:会場|場所|開催場所|集合場所|所在地|開催地|会館|ホール|センター|公民館|体育館|公園|病院|クリニック|医院|"
+                              r"市役所|役場|区役所)[^\n。]{0,24}?[(（]?$")
     POSTCODE_ONLY = re.compile(r"〒\s?\d{3}-?\d{4}[ \u3000]*[^\n]{4,60}")
 
     def find(self, doc: CheckDoc) -> Iterable[Finding]:
         own = squash(doc.context.facility.address)
-        seen: list[tuple[int, int]] = []
+        seen = Occupancy(len(doc.folded))
         for m in self.PATTERN.finditer(doc.folded):
             s, e = m.start(), m.end()
             found = squash(m.group())
@@ -98,14 +102,16 @@ class AddressRule(Rule):
                 continue
             if doc.in_facility(s, e):
                 continue
-            seen.append((s, e))
+            if "〒" not in m.group() and self.VENUE_BEFORE.search(doc.folded[max(0, s - 30):s]):
+                continue
+            seen.add(s, e)
             yield self.finding(doc, s, e, "個人の住所が含まれています。",
                                "住所の形式（市区町村名＋番地・号）に一致。施設の所在地とは異なります。",
                                suggestions=["（ご住所は記載しない）"])
         # 〒 followed by an address the pattern could not parse (no house number): still an address
         for m in self.POSTCODE_ONLY.finditer(doc.folded):
             s, e = m.start(), m.end()
-            if any(a <= s < b for a, b in seen):
+            if seen.overlaps(s, s + 1):
                 continue
             found = squash(m.group())
             if own and (found[:10] in own or own[:10] in found):

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 
 from desktop_app.core.checks.rules.base import CheckDoc, Rule
+from desktop_app.core.intervals import Occupancy
 from desktop_app.core.letters import Finding
 
 KN = "[一二三四五六七八九十〇]"  # kanji numerals, as formal letters write dates and ages
@@ -42,15 +43,15 @@ class BirthdateRule(Rule):
     BIRTHDAY = re.compile(r"(\d{1,2}月\d{1,2}日)(?:の|が|は)?(?:お)?誕生日")
 
     def find(self, doc: CheckDoc) -> Iterable[Finding]:
-        seen: set[tuple[int, int]] = set()
+        seen = Occupancy(len(doc.folded))
         for pattern, why in ((self.WITH_SUFFIX, "日付の直後の「生／生まれ」"),
                              (self.AFTER_LABEL, "「生年月日」の直後の日付"),
                              (self.BIRTHDAY, "「誕生日」と結びついた月日")):
             for m in pattern.finditer(doc.folded):
                 s, e = (m.start(), m.end()) if pattern is self.WITH_SUFFIX else m.span(1)
-                if any(a < e and s < b for a, b in seen):
+                if seen.overlaps(s, e):
                     continue
-                seen.add((s, e))
+                seen.add(s, e)
                 yield self.finding(doc, s, e, "生年月日が含まれています。", why + "に一致。",
                                    suggestions=["（生年月日は記載しない）"])
 

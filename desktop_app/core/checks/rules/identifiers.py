@@ -95,6 +95,7 @@ class BankAccountRule(Rule):
         r"|ゆうちょ銀行?[ \u3000]*記号[ \u3000:：]*\d{5}[ \u3000]*番号[ \u3000:：]*\d{6,8}"
     )
     OWN_BEFORE = re.compile(r"(振込先|振込口座|お振込み?先|お振り込み先|引落(?:し)?口座のご案内|下記口座)")
+    PRIVATE_HOLDER = re.compile(rf"^[ \u3000]*(?:口座)?名義(?:人)?[ \u3000:：]*[{KATAKANA}]{{2,}}[ \u3000][{KATAKANA}]{{2,}}")
     CORPORATE_AFTER = re.compile(r"^[ \u3000]*(?:口座名義[:：\s]*)?(?:カ\)|ｶ\)|\(株\)|（株）|株式会社|社会福祉法人|シャカイフクシ|ﾕ\)|有限会社|医療法人|イ\)|フク\))")
 
     def find(self, doc: CheckDoc) -> Iterable[Finding]:
@@ -104,7 +105,11 @@ class BankAccountRule(Rule):
             s, e = m.start(), m.end()
             before = text[max(0, s - 40):s]
             after = text[e:e + 30]
-            if self.OWN_BEFORE.search(before) or self.CORPORATE_AFTER.search(after):
+            if self.CORPORATE_AFTER.search(after):
+                continue
+            # 振込先 usually introduces the facility's own account, unless a private holder is named
+            # (a refund or a benefit paid into the family's account: 名義 ナカモリ コウスケ)
+            if self.OWN_BEFORE.search(before) and not self.PRIVATE_HOLDER.match(after):
                 continue
             if fac_name and any(part and part in after for part in fac_name.split()):
                 continue

@@ -46,6 +46,16 @@ FALLBACK_NAME = re.compile(
     rf"[{KATAKANA}]{{2,10}}(?:[・＝=][{KATAKANA}]{{2,10}})?)(?=[ \u3000]?(?:様|さん|氏|くん|ちゃん|殿))"
 )
 
+ELDER_AFTER = re.compile(r"^の(?:おばあ|おじい|お婆|お爺|奥さん|旦那さん|ご主人|おばちゃん|おじちゃん)")
+# How a place name goes on (別府旅行, 別府に行った, 堀川通): not how a person's name does.
+PLACE_USE = re.compile(rf"^(?:[{KANJI}]|(?:に|へ|まで|から)(?:行|出かけ|旅行|帰|向か)|(?:で|の)(?:旅行|観光|温泉|名物|お土産))")
+OLD_GIVEN_NAME = re.compile(r"[アイウエオカ-ヂツ-モヤユヨラ-ロワヲン]{2,3}")
+TRUSTED_ROLE = "職名の後に書かれた名前"
+TRUSTED_HOLDER = "口座の名義として書かれた名前"
+LABELLED_KATAKANA = re.compile(
+    rf"(?:(?P<role>{_alt(w for w in ROLE_WORDS if re.search(f'[{KANJI}]', w))})の?|(?:口座)?名義(?:人)?[:：]?)[ \u3000]?"
+    rf"(?P<name>[{KATAKANA}]{{2,}}(?:(?:・|[ \u3000])[{KATAKANA}]{{2,}}){{0,3}})(?![{KATAKANA}])"
+)
 _HIRA_TO_KATA = str.maketrans({chr(c): chr(c + 0x60) for c in range(0x3041, 0x3097)})
 _KATA_TO_HIRA = str.maketrans({chr(c + 0x60): chr(c) for c in range(0x3041, 0x3097)})
 
@@ -66,6 +76,16 @@ def name_variants(full: str) -> list[str]:
     elif parts:
         out.add(parts[0])
     return sorted((v for v in out if v), key=len, reverse=True)
+
+
+def full_parts(doc: CheckDoc, variant: str) -> set[str]:
+    """The variant when it is only a part (surname or given name) of a context name, else empty."""
+    parts: set[str] = set()
+    for _, full in doc.context.people():
+        pieces = re.split(r"[ \u3000]+", full.strip())
+        if len(pieces) >= 2 and variant in pieces:
+            parts.add(variant)
+    return parts
 
 
 class PersonRule(Rule):
@@ -96,11 +116,20 @@ class PersonRule(Rule):
         return out
 
     def _context_boundary_ok(self, doc: CheckDoc, s: int, e: int, variant: str) -> bool:
+        """Whether this occurrence of a known person's spelling is that person (not 中西部, 豊か)."""
         text = doc.text
         before = text[s - 1] if s > 0 else ""
         after = text[e] if e < len(text) else ""
         honor = bool(HONORIFIC_RE.match(text[e:e + 3])) or bool(ROLE_AFTER_RE.match(text[e:e + 8]))
+        toks = doc.analysis.tokens_in(s, e) if doc.analysis.tokens else []
+        whole_tokens = bool(toks) and toks[0].start == s and toks[-1].end == e
         if len(variant) <= 1 and not honor:
+            # 豊 alone is a name only where the tokenizer reads it as one (うちの豊は), not in 豊かな
+            if not (whole_tokens and len(toks) == 1 and (toks[0].is_person_name or toks[0].pos == "PROPN")):
+                return False
+        if not honor and variant in full_parts(doc, variant) and not STAFF_BEFORE.search(text[max(0, s - 12):s]) and (
+                ORG_SUFFIX_RE.match(text[e:e + 8]) or (toks and all("地名" in t.tag for t in toks) and PLACE_USE.match(text[e:e + 8]))):
+            # 別府旅行, 堀川通: a surname that is also a place, used as the place
             return False
         if re.fullmatch(f"[{KATAKANA}]+", variant) and (re.match(f"[{KATAKANA}]", before or " ")
                                                          or re.match(f"[{KATAKANA}]", after or " ")):
@@ -175,6 +204,23 @@ class PersonRule(Rule):
             start_j += 1
             if start_j <= j:
                 out.append((toks[start_j].start, toks[j].end, f"「{t.text}」の前にある名前"))
+        # 4) a family name followed by a katakana given name (稲垣ツタ), as older residents' names are
+        # written: two or three plain kana (no ー or small kana, which loanwords have: 森ユニット)
+        for idx, t in enumerate(toks[:-1]):
+            nxt = toks[idx + 1]
+            if t.is_proper and ("人名-姓" in t.tag or "地名" in t.tag) and nxt.start == t.end \
+                    and OLD_GIVEN_NAME.fullmatch(nxt.text) and nxt.text not in NOT_NAMES:
+                out.append((t.start, nxt.end, "名字とカタカナの名前の並び"))
+        out.extend(self._labelled_names(doc))
+        return out
+
+    @staticmethod
+    def _labelled_names(doc: CheckDoc) -> list[tuple[int, int, str]]:
+        """Names right after a role (介護職員のプトゥ, 介護職員ファム・ヴァン・ナム) or an account label
+        (名義 ヒルタ エイジ): katakana names the tagger does not know."""
+        out = []
+        for m in LABELLED_KATAKANA.finditer(doc.text):
+            out.append((m.start("name"), m.end("name"), TRUSTED_ROLE if m.group("role") else TRUSTED_HOLDER))
         return out
 
     @staticmethod
@@ -237,11 +283,22 @@ class PersonRule(Rule):
         honor = bool(HONORIFIC_RE.match(after))
         if not honor and ORG_SUFFIX_RE.match(after):
             return False
+        if not honor and re.match(r"^[ \u3000]?[\d０-９一二三四五六七八九十]+(?:丁目|番地|番|号|-|－)", after):
+            return False  # 丸之内2丁目: part of an address
         # 八百屋さん, 〇〇商店さん, 〇〇病院さん: businesses addressed with さん/様 are not people
         if BUSINESS_END_RE.search(name):
             return False
         if len(name) == 1 and not honor and not ROLE_AFTER_RE.match(after):
             return False
+        if not honor and len(name) > 2 and name[-1] in "市区町村県都府郡通":
+            return False  # 南川市: a place, not a person
+        if why in (TRUSTED_ROLE, TRUSTED_HOLDER):
+            if any(w in name for w in NOT_NAMES if len(w) > 2):
+                return False
+            if why == TRUSTED_ROLE and doc.analysis.tokens and "・" not in name:
+                # 職員のミーティング: after a role, a katakana common noun is not a name
+                return any(t.pos == "PROPN" or t.is_person_name for t in doc.analysis.tokens_in(s, e))
+            return True
         toks = doc.analysis.tokens_in(s, e)
         if toks and not honor:
             # 福島県 / 京都 - a place name is only a name with an honorific
@@ -258,7 +315,8 @@ class PersonRule(Rule):
         return True
 
     # ---- roles ------------------------------------------------------------------------------
-    def _classify(self, doc: CheckDoc, s: int, e: int) -> tuple[str, str]:
+    def _classify(self, doc: CheckDoc, s: int, e: int,
+                  prior: list[PersonMention] | None = None) -> tuple[str, str]:
         text = doc.text
         sent_start, _ = doc.sentence(s)
         before = text[max(sent_start, s - 24):s]
@@ -269,8 +327,20 @@ class PersonRule(Rule):
         if THIRD_PARTY_BEFORE.search(before):
             m = THIRD_PARTY_BEFORE.search(before)
             return "third_party", f"お名前の前に「{m.group(1)}」とあり、他の方を指している"
-        if FAMILY_BEFORE.search(before):
-            return "family", f"お名前の前に続柄「{FAMILY_BEFORE.search(before).group(1)}」がある"
+        fam = FAMILY_BEFORE.search(before)
+        if fam:
+            # 宇佐美様の息子さんのお嫁さんである…: the family of another resident is a third party too
+            owner = []
+            for p in reversed(prior or []):  # only the mentions of this sentence, newest first
+                if p.start < sent_start:
+                    break
+                if p.end <= s - len(fam.group()):
+                    owner.insert(0, p)
+            if owner and owner[-1].third_party and re.match(r"^[ \u3000]?(?:様|さん)?の", text[owner[-1].end:owner[-1].end + 3]):
+                return "third_party", f"他の方（{owner[-1].text}）のご家族として書かれている"
+            return "family", f"お名前の前に続柄「{fam.group(1)}」がある"
+        if ELDER_AFTER.match(after):
+            return "third_party", "「〜のおばあちゃん」のように、よその方として書かれている"
         if PROF_AFTER.match(after):
             return "professional", f"お名前の後に「{PROF_AFTER.match(after).group().strip()}」とある"
         if STAFF_BEFORE.search(before):
@@ -321,18 +391,30 @@ class PersonRule(Rule):
             else:
                 groups.append([item])
                 end = e
-        out = []
+        out: list[PersonMention] = []
         for group in groups:
             known = [g for g in group if g[3]]
-            if known:
-                s, e, why, role = max(known, key=lambda g: g[1] - g[0])
-                out.append(PersonMention(s, e, doc.text[s:e], role, why))
-                continue
             s, e = min(g[0] for g in group), max(g[1] for g in group)
+            if known:
+                ks, ke, why, role = max(known, key=lambda g: g[1] - g[0])
+                # 小俣 晃一 where only 小俣 is known: another person of the same family name
+                if (ks, ke) != (s, e) and ke - ks < e - s and role in ("recipient", "subject") and \
+                        doc.text[s:e].replace(" ", "").replace("\u3000", "") not in self._known_flat(doc):
+                    role2, reason = self._classify(doc, s, e, out)
+                    if role2 in ("third_party", "staff", "unknown"):
+                        role2, reason = "family", f"{why}と同じ名字の別の方で、ご家族と思われる"
+                    out.append(PersonMention(s, e, doc.text[s:e], role2, f"{reason}"))
+                    continue
+                out.append(PersonMention(ks, ke, doc.text[ks:ke], role, why))
+                continue
             why = "、".join(dict.fromkeys(g[2] for g in group))
-            role, reason = self._classify(doc, s, e)
+            role, reason = self._classify(doc, s, e, out)
             out.append(PersonMention(s, e, doc.text[s:e], role, f"{why}。{reason}"))
         return out
+
+    @staticmethod
+    def _known_flat(doc: CheckDoc) -> set[str]:
+        return {full.replace(" ", "").replace("\u3000", "") for _, full in doc.context.people()}
 
     @staticmethod
     def _propagate(mentions: list[PersonMention]) -> None:
@@ -347,16 +429,21 @@ class PersonRule(Rule):
                 f = flat(m)
                 third_prefixes.update(f[:k] for k in range(2, len(f)))
         known_parts: set[str] = set()
+        staff_parts: set[str] = set()
         for m in mentions:
-            if m.role in ("recipient", "subject", "sender"):
+            if m.role in ("recipient", "subject", "sender", "staff", "professional"):
                 f = flat(m)[:24]
-                known_parts.update(f[i:j] for i in range(len(f)) for j in range(i + 2, len(f) + 1))
+                parts = {f[i:j] for i in range(len(f)) for j in range(i + 2, len(f) + 1)}
+                parts.update(p for p in re.split(r"[・=＝]", f) if len(p) >= 2)
+                (known_parts if m.role in ("recipient", "subject", "sender") else staff_parts).update(parts)
         for m in mentions:
             f = flat(m)
             if m.role in ("staff", "professional") and f in third_prefixes:
                 m.role, m.reason = "third_party", m.reason + "、同じ手紙で他の方と判断されたお名前の一部"
             if m.role == "third_party" and f in known_parts:
                 m.role, m.reason = "unknown", m.reason + "、宛先・ご本人のお名前の一部と一致"
+            elif m.role == "third_party" and f in staff_parts and "・" in "".join(staff_parts):
+                m.role, m.reason = "staff", m.reason + "、同じ手紙に職員として書かれたお名前の一部"
 
 
 _PERSON_RULE: PersonRule | None = None

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from desktop_app.config import resources_dir
 from desktop_app.core.checks.rules.base import CheckDoc, Rule
-from desktop_app.core.intervals import DisjointIntervals
+from desktop_app.core.intervals import Occupancy
 from desktop_app.core.letters import Finding, Severity
 from desktop_app.core.textutil import MAX_SENTENCE, fold_width
 
@@ -106,9 +106,11 @@ class RiskPhraseRule(Rule):
         self.phrases = phrases if phrases is not None else load_phrases()
 
     def find(self, doc: CheckDoc) -> Iterable[Finding]:
-        taken: dict[str, DisjointIntervals] = {}
+        if doc.analysis.has_parse:
+            return  # the dependency rule (rules/risk.py) reads the parse; these lists are the fallback
+        taken: dict[str, Occupancy] = {}
         for p in self.phrases:
-            spans = taken.setdefault(p.category, DisjointIntervals())
+            spans = taken.setdefault(p.category, Occupancy(len(doc.folded)))
             for s, e in phrase_matches(p, doc.folded):
                 if spans.overlaps(s, e):
                     continue

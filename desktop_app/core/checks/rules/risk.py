@@ -93,6 +93,22 @@ class DependencyRiskRule(Rule):
                 if all(x.pos in ("AUX", "SCONJ", "PART") or x.text in ("て", "で") for x in between):
                     p = h
                     continue
+            # 沿えるよう(に)いたします, 結果となるよう配慮いたします: the clause ends at the verb after よう
+            words = "".join(x.text for x in between)
+            if toks[h].pos == "VERB" and between and re.fullmatch(r"(?:ない)?ように?", words):
+                p = h
+                continue
+            # 起こさないよう万全を期します: the words after よう belong to the main verb
+            m = re.match(r"(?:ない)?ように?", words)
+            if toks[h].pos == "VERB" and m and m.end() > 0:
+                rest = [x for x in between if x.head not in range(p, p + 1) and x.pos != "AUX"]
+                if rest and all(p < x.head <= h for x in rest):
+                    p = h
+                    continue
+            # 良くなります, 元気になります: the predicate is the adjective or noun with なる
+            if toks[h].lemma in ("なる", "成る", "する") and re.fullmatch(r"[にと]?", words):
+                p = h
+                continue
             break
         return p
 
@@ -154,7 +170,10 @@ class DependencyRiskRule(Rule):
                 yield m.start(), m.end(), m.group()
 
     def _tail(self, doc: CheckDoc, end: int, n: int = 14) -> str:
-        return doc.folded[end:end + n]
+        """What follows a predicate, up to the end of its sentence."""
+        tail = doc.folded[end:end + n]
+        cut = min((i for i in (tail.find("。"), tail.find("\n")) if i >= 0), default=len(tail))
+        return tail[:cut]
 
     def _subject_start(self, doc: CheckDoc, p: int, before: int, lo: int) -> int | None:
         """Start of the subject or topic of predicate p that comes before token `before`."""
@@ -185,10 +204,25 @@ class DependencyRiskRule(Rule):
             if p is None or p < idxs[-1]:
                 continue
             lo, hi = self._sentence_tokens(doc, idxs[0])
+            # an adverb the parser hung on a noun phrase (二度と|同じ 思いは させません): go up to its verb
+            for _ in range(3):
+                t = a.tokens[p]
+                if t.pos in ("VERB", "AUX") or t.dep not in ("amod", "nmod", "det", "nsubj", "obj", "compound"):
+                    break
+                if not (lo <= t.head < hi) or t.head == p:
+                    break
+                p = t.head
             if p >= hi:
                 continue
+            head = a.tokens[p]
             p = self._climb(a, p)
             end_i = self._chain_end(a, p)
+            # a nominalised predicate: 紛失することはありません
+            nom = re.match(r"^(?:こと|の)(?:は|が|も)?(?:ありません|ございません|ない|ありえません)", self._tail(doc, a.tokens[end_i].end, 12))
+            if nom:
+                stop = a.tokens[end_i].end + nom.end()
+                while end_i + 1 < hi and a.tokens[end_i + 1].end <= stop:
+                    end_i += 1
             chain = text[a.tokens[p].start:a.tokens[end_i].end]
             after = self._tail(doc, a.tokens[end_i].end)
             # a promise verb the predicate hangs on: 起こさないとお約束いたします
@@ -206,10 +240,10 @@ class DependencyRiskRule(Rule):
                 continue
             if any(w in after[:8] for w in self.effort_tail) or re.search(r"よう(?:に)?(?:努め|心が|気を)", whole):
                 continue
-            if _words(pred) & self.procedural and not re.search(r"(?:ない|ません|ず)", chain):
+            if (_words(pred) | _words(head)) & self.procedural and not re.search(r"(?:ない|ません|ず)", chain):
                 continue
             if word in self.negative_adverbs:
-                if not re.search(r"(?:ない|ません|ず|ぬ)", chain):
+                if not re.search(r"(?:ない|ません|ず|ぬ)", text[head.start:a.tokens[end_i].end]):
                     continue
                 if _words(pred) & self.not_promises:
                     continue
@@ -332,7 +366,8 @@ class DependencyRiskRule(Rule):
                 continue
             lo, hi = self._sentence_tokens(doc, i)
             before = text[a.tokens[lo].start:t.start]
-            if text[max(0, t.start - 1):t.start] == "ご" or any(w in chain for w in self.not_offer) or any(
+            if text[max(0, t.start - 1):t.start] == "ご" or any(w in chain for w in self.not_offer) or re.search(
+                    r"(?<!せて)いただ", chain) or any(
                     w in before[-6:] for w in ("ご家族", "ご本人", "お客様")):
                 continue
             owner = self._owner_near(doc, lo, hi, t.start)
@@ -371,9 +406,6 @@ class DependencyRiskRule(Rule):
             if re.search(r"(?:され|られ|なさ)", chain):
                 continue
             lo, hi = self._sentence_tokens(doc, i)
-            sent = text[a.tokens[lo].start:a.tokens[hi - 1].end]
-            if self.concrete.search(sent):
-                continue
             # qualifiers attached to this predicate (前向きに, できる限り, 〜の方向で, ご希望に沿えるよう)
             q_start = None
             for k in range(lo, i):
@@ -393,8 +425,12 @@ class DependencyRiskRule(Rule):
             if q_start is None and not vague_itself:
                 continue
             start = q_start if q_start is not None else t.start
-            seen.add(p)
             end = a.tokens[end_i].end
+            # a date or a clear answer in the answer's own clause (not in the request it answers)
+            clause_s = max(text.rfind("、", a.tokens[lo].start, start) + 1, a.tokens[lo].start)
+            if self.concrete.search(text[clause_s:a.tokens[hi - 1].end]):
+                continue
+            seen.add(p)
             yield Finding(
                 start=start, end=end, text=doc.text[start:end], category="risk.ambiguous", severity=Severity.MEDIUM,
                 message="はっきりしない返事です。ご家族には「引き受けてもらえた」と受け取られやすい表現です。",
