@@ -199,10 +199,10 @@ def test_city_office_sender_block_is_right_aligned_together(tmp_path):
     _, paras, _ = _export_template(tmp_path, "city_office_reply")
     align = {p.text: p.alignment for p in paras if p.text}
     right = WD_ALIGN_PARAGRAPH.RIGHT
-    assert align["八王子市 福祉部 高齢者いきいき課"] == right and align["介護保険課"] == right
+    assert align["八王子市 福祉部 介護保険課"] == right  # the department: the sender block, under the 宛名
     assert align["八高福第2214号"] == right and align["令和8年11月22日"] == right
     assert align["住宅改修費の支給申請について（回答）"] == WD_ALIGN_PARAGRAPH.CENTER
-    assert align["担当　介護保険課　藤本 直樹"] == right
+    assert align["担当　給付担当　藤本 直樹"] == right and align["電話　042-626-3111"] == right
 
 
 def test_body_lines_starting_with_a_digit_keep_their_indent(tmp_path):
