@@ -1,4 +1,4 @@
-"""Starts the GUI: settings, templates, drafts, the check dispatcher, then the window."""
+"""Starts the GUI: settings, the workflow database, first-start set-up and login, then the window."""
 
 from __future__ import annotations
 
@@ -7,30 +7,125 @@ from pathlib import Path
 
 from desktop_app import config
 
+DB_HINTS = {
+    "corrupt": "",
+    "locked": "",
+    "newer_schema": "",
+    "unreachable": "\n\n複数のPCで使う場合は、設定ファイルのデータベースURLとネットワークを確認してください。",
+    "bad_url": "\n\nデータベースURLは「postgresql+psycopg://利用者:パスワード@サーバー/データベース名」の形です。"
+               "空欄にするとこのPCのSQLiteファイルを使います。",
+    "permission": "",
+}
 
-def create_window(dispatcher=None):
-    from desktop_app.core.storage import DraftStore
+
+def open_workflow_db(settings: config.Settings, parent=None):
+    """Open (or create) the workflow database; explain every failure in Japanese, never a traceback.
+    A corrupt SQLite file is moved aside and the newest backup is offered. Returns None when unusable."""
+    from desktop_app.core.db import DatabaseUnavailable, list_backups, move_aside, open_database, resolve_url
+    from desktop_app.gui import prompts
+
+    url = resolve_url(None, config.data_dir(), settings.database_url)
+    for _attempt in range(2):
+        try:
+            return open_database(url)
+        except DatabaseUnavailable as exc:
+            if exc.reason == "corrupt" and exc.path is not None and exc.path.exists():
+                try:
+                    aside = move_aside(exc.path)
+                except OSError as move_exc:
+                    prompts.error(parent, "データベースを開けません", f"{exc}\n\n壊れたファイルを移動できませんでした：{move_exc}")
+                    return None
+                backups = list_backups(exc.path)
+                text = f"{exc}\n\n壊れたファイルは「{aside.name}」として残しました。"
+                if backups and prompts.confirm(parent, "データベースが壊れています",
+                                               text + f"\n最新のバックアップ（{backups[0].name}）から復元しますか？\n"
+                                               "「いいえ」を選ぶと、空のデータベースで始めます。"):
+                    from desktop_app.core.db import restore_backup
+
+                    restore_backup(exc.path, backups[0])
+                elif not backups:
+                    prompts.info(parent, "データベースが壊れています", text + "\nバックアップがないため、空のデータベースで始めます。")
+                continue
+            prompts.error(parent, "データベースを開けません", str(exc) + DB_HINTS.get(exc.reason, ""))
+            return None
+        except Exception as exc:  # anything unforeseen still gets words, not a traceback
+            prompts.error(parent, "データベースを開けません", f"データベースを開けませんでした：{exc}")
+            return None
+    return None
+
+
+def make_service(db, dispatcher):
+    """The workflow over this database; its gate re-checks with the window's check runner (with the model)."""
+    from desktop_app.core.checks.nlp import ModelUnavailable
+    from desktop_app.core.review import ReviewService
+
+    runner = dispatcher.runner
+
+    def check(text, context):
+        if runner.engine is not None and not runner.engine.loaded:
+            try:
+                runner.engine.load()  # the gate must not judge by patterns alone while the model loads
+            except ModelUnavailable:
+                pass
+        return runner.check(text, context)
+
+    return ReviewService(db, check)
+
+
+def log_in(service, parent=None):
+    """First start when needed, then the login. None when the person cancels."""
+    from desktop_app.gui.account_dialogs import run_login, run_setup
+
+    name = ""
+    if service.setup_needed():
+        defaults = config.Settings.load().facility.to_context()  # earlier versions kept the profile locally
+        name = run_setup(parent, service, defaults)
+        if name is None:
+            return None
+    return run_login(parent, service.db, name)
+
+
+def create_window(dispatcher=None, db=None, actor=None, settings=None):
+    """The main window for a logged-in person. With no db the configured database is opened; with no
+    actor the first-start set-up and the login are asked for. None when either is cancelled or fails."""
     from desktop_app.core.templates import TemplateLibrary
     from desktop_app.gui.check_dispatcher import CheckDispatcher
     from desktop_app.gui.main_window import MainWindow
 
-    settings = config.Settings.load()
+    settings = settings or config.Settings.load()
+    if db is None:
+        db = open_workflow_db(settings)
+        if db is None:
+            return None
+    dispatcher = dispatcher or CheckDispatcher()
+    service = make_service(db, dispatcher)
+    if actor is None:
+        actor = log_in(service)
+        if actor is None:
+            dispatcher.shutdown()
+            return None
     shared = Path(settings.user_templates_dir) if settings.user_templates_dir else None
     library = TemplateLibrary(config.templates_dir(), user=config.user_templates_dir(), shared=shared)
-    store = DraftStore(config.data_dir() / "drafts.sqlite3")
-    return MainWindow(settings, library, store, dispatcher or CheckDispatcher())
+    return MainWindow(settings, library, service, actor, dispatcher)
 
 
 def offer_restore(window) -> None:
+    """Offer the unsaved text of windows that ended without closing (a crash, a power cut)."""
     from desktop_app.gui import prompts
 
-    pending = window.store.pending_autosave()
-    if pending and pending.body.strip():
+    try:
+        rows = window.recovery.orphaned()
+    except Exception as exc:
+        window.statusBar().showMessage(f"自動保存の確認ができませんでした：{exc}", 10000)
+        return
+    for row in rows:
+        saved = row.saved_at.strftime("%Y-%m-%d %H:%M") if row.saved_at else ""
+        first = next((ln for ln in row.body.splitlines() if ln.strip()), "")[:30]
         if prompts.confirm(window, "下書きの復元",
-                           f"前回、保存されないまま終了した下書きがあります（{pending.updated_at}）。\n復元しますか？"):
-            window.restore(pending)
-        else:
-            window.store.clear_autosave()
+                           f"前回、保存されないまま終了した下書きがあります（{saved}）。\n「{first}」\n復元しますか？"):
+            window.restore_recovered(window.recovery.restore(row))
+            return  # one window presents one letter; the others stay for the next start
+        window.recovery.discard(row)
 
 
 def run_gui() -> int:
@@ -40,6 +135,8 @@ def run_gui() -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("お手紙作成・チェック")
     window = create_window()
+    if window is None:
+        return 0
     window.show()
     QTimer.singleShot(0, lambda: offer_restore(window))
     # the model loads after the window is on screen
