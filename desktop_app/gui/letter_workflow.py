@@ -133,7 +133,7 @@ class LetterWorkflowMixin:
             prompts.error(self, "本文がありません", "保存する前に手紙を作成してください。")
             return False
         self._sync_session()
-        was_approved = self.session.status == Status.APPROVED
+        was_approved = self.session.approval_valid or self.session.status == Status.APPROVED
         if not self._save_with(lambda: self.session.save(self.service, self.actor)):
             self.present_state()
             return False
@@ -214,6 +214,19 @@ class LetterWorkflowMixin:
         self.present_state()
         self.show_comments()
 
+    def push_proposal(self, f) -> None:
+        """A saved letter gets the writer's 確認済み (or its withdrawal) at once, not only with the next save."""
+        s = self.session
+        if s.letter_id is None:
+            return
+        try:
+            if f.key in s.proposals:
+                self.service.propose(self.actor, s.letter_id, f.key, s.proposals[f.key])
+            else:
+                self.service.withdraw(self.actor, s.letter_id, f.key)
+        except Exception as exc:  # kept in the session; the next save hands it over
+            self.statusBar().showMessage(f"確認済みの理由を保存できませんでした：{exc}", 10000)
+
     # ---- review ---------------------------------------------------------------------------------
     def submit_for_review(self) -> bool:
         s = self.session
@@ -229,7 +242,7 @@ class LetterWorkflowMixin:
                 "このまま確認を依頼しますか？（確認者が判断します）"):
             return False
         self._sync_session()
-        if not self._save_with(lambda: s.save(self.service, self.actor) if s.dirty or s.letter_id is None else None):
+        if not self._save_with(lambda: s.save(self.service, self.actor)):  # also hands over the proposals
             return False
         try:
             self.session.submit(self.service, self.actor)

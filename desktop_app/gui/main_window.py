@@ -322,6 +322,7 @@ class MainWindow(LetterWorkflowMixin, QMainWindow):
                 prompts.error(self, "理由が必要です", "確認済みにするには理由を入力してください。")
                 return
             self.session.toggle_proposal(f, reason.strip())
+        self.push_proposal(f)
         self._show_findings()
         self._autosave_timer.start()
 

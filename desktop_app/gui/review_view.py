@@ -46,12 +46,41 @@ DELETED = QColor("#c00000")
 COLUMNS = ("番号", "作成者", "テンプレート", "依頼日時", "重大", "注意")
 
 
+def readable_diff(pieces: list[tuple[str, str]], glue: int = 2) -> list[tuple[str, str]]:
+    """Character diffs of Japanese interleave (中屋上の庭園): a change that keeps one or two characters
+    in between is shown as one deletion followed by one insertion (中庭 → 屋上の庭園)."""
+    out: list[tuple[str, str]] = []
+    block: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        while block and block[-1][0] == "equal":  # a short equal tail belongs after the change
+            tail = block.pop()
+            flush()
+            out.append(tail)
+            return
+        old = "".join(t for op, t in block if op != "insert")
+        new = "".join(t for op, t in block if op != "delete")
+        out.extend(p for p in (("delete", old), ("insert", new)) if p[1])
+        block.clear()
+
+    for op, text in pieces:
+        if op == "equal" and (len(text) > glue or not block):
+            if block:
+                flush()
+            out.append((op, text))
+        else:
+            block.append((op, text))
+    if block:
+        flush()
+    return out
+
+
 class DiffText:
     """The letter with the previous submission's deleted text shown inline, and the maps between
     positions in the letter (code points) and in the shown text."""
 
     def __init__(self, body: str, previous: str | None):
-        pieces = inline_diff(previous, body) if previous is not None and previous != body else [("equal", body)]
+        pieces = readable_diff(inline_diff(previous, body)) if previous is not None and previous != body else [("equal", body)]
         self.pieces: list[tuple[str, int, int]] = []  # op, display start, display end (code points)
         shown: list[str] = []
         self.body_of: list[int | None] = []  # display code point -> body code point (None: deleted text)
