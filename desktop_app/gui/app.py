@@ -138,6 +138,8 @@ def run_gui() -> int:
     if window is None:
         return 0
     window.show()
+    window.poll_letter()
+    window.open_review_if_reviewer_only()
     QTimer.singleShot(0, lambda: offer_restore(window))
     # the model loads after the window is on screen
     QTimer.singleShot(50, window.dispatcher.load_model)

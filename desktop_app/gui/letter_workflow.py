@@ -49,12 +49,14 @@ class LetterWorkflowMixin:
 
     def present_state(self) -> None:
         s = self.session
-        ro = s.read_only
+        writer = self.actor.has("writer")
+        ro = s.read_only or not writer
         self.editor.setReadOnly(ro)
         self.form.setEnabled(not ro)
         self.template_combo.setEnabled(not ro)
-        self.generate_action.setEnabled(not ro)
-        self.submit_action.setEnabled(s.status in (Status.DRAFT, Status.RETURNED))
+        for a in (self.generate_action, self.save_action, self.new_action):
+            a.setEnabled(not ro)
+        self.submit_action.setEnabled(writer and s.status in (Status.DRAFT, Status.RETURNED))
         self.queue_action.setVisible(self.actor.has("reviewer"))
         if s.letter_id is None:
             text = "新しい手紙（未保存）"
@@ -68,7 +70,8 @@ class LetterWorkflowMixin:
             Status.SUBMITTED: "確認待ちのため編集できません（確認者の判断を待っています）",
             Status.RETURNED: "差し戻されました：確認者のコメントを見て直し、もう一度「確認を依頼」してください",
             Status.APPROVED: "承認済み：このまま書き出せます（本文を変えると承認は取り消されます）",
-        }.get(s.status, "手紙の本文（自由に編集できます）"))
+        }.get(s.status, "手紙の本文（自由に編集できます）") if writer else
+            "手紙を作成・保存するには「作成者」の役割が必要です（確認待ちの手紙は「確認待ち」から開けます）")
 
     def show_actor(self) -> None:
         self.user_label.setText(f" ログイン中：{self.actor.name}（{self.actor.roles_ja}） ")
@@ -192,6 +195,12 @@ class LetterWorkflowMixin:
 
     def poll_letter(self) -> None:
         """The reviewer may approve or return this letter meanwhile: show it without a click."""
+        if self.actor.has("reviewer"):
+            try:
+                waiting = len(self.service.queue())
+                self.queue_action.setText(f"確認待ち（{waiting}）…" if waiting else "確認待ち…")
+            except Exception:
+                pass
         s = self.session
         if s.letter_id is None:
             return
@@ -249,6 +258,9 @@ class LetterWorkflowMixin:
         except WorkflowRefused as exc:
             prompts.error(self, "確認を依頼できません", exc.message)
             return False
+        except Exception as exc:  # the database went away
+            prompts.error(self, "確認を依頼できません", f"データベースに書き込めませんでした：{exc}")
+            return False
         self.recovery.clear()
         self.present_state()
         prompts.info(self, "確認を依頼しました", f"手紙 #{self.session.letter_id} の確認を依頼しました。確認者の承認をお待ちください。")
@@ -293,6 +305,9 @@ class LetterWorkflowMixin:
             return None
         except WriteError as exc:
             prompts.error(self, "書き出せませんでした", f"{exc}\n\n本文は画面に残っています。")
+            return None
+        except Exception as exc:  # the database went away: nothing was recorded as sent
+            prompts.error(self, "書き出せませんでした", f"データベースに記録できませんでした：{exc}")
             return None
         self.session.refresh(self.service)
         self.present_state()
@@ -366,4 +381,9 @@ class LetterWorkflowMixin:
         self.show_actor()
         self.present_state()
         self.show()
+        self.open_review_if_reviewer_only()
         return True
+
+    def open_review_if_reviewer_only(self) -> None:
+        if self.actor.has("reviewer") and not self.actor.has("writer"):
+            self.open_review()

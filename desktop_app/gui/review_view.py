@@ -268,6 +268,9 @@ class ReviewView(QWidget):
         except WorkflowRefused as exc:
             prompts.error(self, "手紙を開けません", exc.message)
             return
+        except Exception as exc:  # the database went away
+            prompts.error(self, "手紙を開けません", f"手紙を読めませんでした：{exc}")
+            return
         self.view, self.findings = view, findings
         info = self.library.templates.get(view.template_id)
         own = self.actor.id in (view.writer_id, view.last_editor_id)
@@ -392,6 +395,9 @@ class ReviewView(QWidget):
             self._refused("承認できません", exc)
             self.show_letter(view.id)
             return False
+        except Exception as exc:  # the database went away
+            prompts.error(self, "承認できません", f"データベースに書き込めませんでした：{exc}")
+            return False
         prompts.info(self, "承認しました", f"手紙 #{view.id} を承認しました。作成者が書き出せるようになりました。")
         self.refresh()
         return True
@@ -407,6 +413,9 @@ class ReviewView(QWidget):
             self.service.return_letter(self.actor, self.view.id, text)
         except WorkflowRefused as exc:
             self._refused("差し戻せません", exc)
+            return False
+        except Exception as exc:
+            prompts.error(self, "差し戻せません", f"データベースに書き込めませんでした：{exc}")
             return False
         prompts.info(self, "差し戻しました", f"手紙 #{self.view.id} を作成者に差し戻しました。")
         self.refresh()

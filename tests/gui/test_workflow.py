@@ -313,6 +313,9 @@ def test_logout_is_one_action_back_to_the_login(qtbot, make_window, said, monkey
     assert w.logout()
     assert w.actor.name == "田中 確認" and "田中 確認" in w.user_label.text() and "確認者" in w.user_label.text()
     assert w.editor.toPlainText() == "" and w.session.letter_id is None
+    # a reviewer without the writer's role reads and reviews, and goes straight to the queue
+    assert w.editor.isReadOnly() and not w.save_action.isEnabled() and not w.submit_action.isEnabled()
+    assert w.review_view is not None and w.review_view.isVisible()
     assert w.service.list()[0].first_line == "ログアウト前の下書き"
 
 
