@@ -275,7 +275,7 @@ def cmd_audit_show(args) -> int:
 
     for e in audit.entries(open_db(args), args.letter):
         letter = "" if e.letter_id is None else f"letter {e.letter_id}"
-        print(f"{e.id}\t{e.at.isoformat(sep=' ', timespec='seconds')}Z\t{e.actor}\t{e.action}\t"
+        print(f"{e.id}\t{e.at[:19].replace('T', ' ')}Z\t{e.actor}\t{e.action}\t"
               f"{audit.ACTIONS_JA.get(e.action, e.action)}\t{letter}\t{e.text_hash[:16]}\t{e.detail}")
     return EXIT_OK
 

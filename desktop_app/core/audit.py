@@ -3,7 +3,6 @@ did what to which letter and the hash of the text, never the text itself (no per
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,9 +28,13 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _entry_hash(prev_hash: str, at: dt.datetime, actor: str, action: str, letter_id: int | None,
+def now_text() -> str:
+    return utcnow().isoformat(timespec="microseconds")
+
+
+def _entry_hash(prev_hash: str, at: str, actor: str, action: str, letter_id: int | None,
                 thash: str, detail: str) -> str:
-    payload = "\x1f".join([prev_hash, at.isoformat(timespec="microseconds"), actor, action,
+    payload = "\x1f".join([prev_hash, at, actor, action,
                            "" if letter_id is None else str(letter_id), thash, detail])
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -45,7 +48,7 @@ def append(s: Session, actor: str, action: str, letter_id: int | None = None, te
         head = AuditHead(id=1, last_id=0, last_hash=GENESIS)
         s.add(head)
         s.flush()
-    at = utcnow()
+    at = now_text()
     detail = detail[:500]
     h = _entry_hash(head.last_hash, at, actor, action, letter_id, text_sha, detail)
     entry = AuditEntry(at=at, actor=actor, action=action, letter_id=letter_id, text_hash=text_sha, detail=detail,
@@ -72,12 +75,12 @@ def verify(db: Database, batch: int = 5000) -> VerifyResult:
     last_id = 0
     with db.session() as s:
         head = s.get(AuditHead, 1)
-        # plain tuples: 100,000 ORM objects would cost more than the hashing
+        con = s.connection()  # plain rows: 100,000 ORM objects would cost more than the hashing
         cols = (AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.letter_id,
                 AuditEntry.text_hash, AuditEntry.detail, AuditEntry.prev_hash, AuditEntry.hash)
         after = 0
         while True:
-            rows = s.execute(select(*cols).where(AuditEntry.id > after).order_by(AuditEntry.id).limit(batch)).all()
+            rows = con.execute(select(*cols).where(AuditEntry.id > after).order_by(AuditEntry.id).limit(batch)).all()
             if not rows:
                 break
             for r in rows:

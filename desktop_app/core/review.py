@@ -128,17 +128,37 @@ class LetterView:
         return CheckContext.from_dict(self.context)
 
 
+def _minutes(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):  # SQLite hands back text when read without the ORM's type processing
+        return value[:16].replace("T", " ")
+    return value.isoformat(sep=" ", timespec="minutes")
+
+
 @dataclass
 class LetterSummary:
     id: int
     template_id: str
     status: Status
     writer: str
-    updated_at: str
-    submitted_at: str
+    updated: object  # datetime (formatted lazily: the queue may hold 10,000 letters)
+    submitted: object
     high_count: int
     medium_count: int
-    first_line: str = ""
+    preview: str = ""
+
+    @property
+    def updated_at(self) -> str:
+        return _minutes(self.updated)
+
+    @property
+    def submitted_at(self) -> str:
+        return _minutes(self.submitted)
+
+    @property
+    def first_line(self) -> str:
+        return next((ln for ln in self.preview.splitlines() if ln.strip()), "")
 
 
 @dataclass
@@ -526,16 +546,38 @@ class ReviewService:
         if limit:
             q = q.limit(limit)
         with self.db.session() as s:
-            rows = s.execute(q).all()
-        return [LetterSummary(r[0], r[1], Status(r[2]), r[3] or "（以前の下書き）",
-                              r[4].isoformat(sep=" ", timespec="minutes") if r[4] else "",
-                              r[5].isoformat(sep=" ", timespec="minutes") if r[5] else "", r[6], r[7],
-                              next((ln for ln in (r[8] or "").splitlines() if ln.strip()), ""))
+            rows = s.connection().execute(q).all()
+        statuses = {st.value: st for st in Status}
+        return [LetterSummary(r[0], r[1], statuses[r[2]], r[3] or "（以前の下書き）", r[4], r[5], r[6], r[7], r[8] or "")
                 for r in rows]
 
     def queue(self) -> list[LetterSummary]:
         """Letters awaiting review, oldest request first."""
         return list(reversed(self.list(Status.SUBMITTED)))
+
+    # ---- retention ---------------------------------------------------------------------
+    def purge_expired(self, now=None) -> int:
+        """Delete letters sent (送付済み) or left untouched (abandoned drafts) for longer than the
+        retention period, with their versions, marks, comments and approvals. The audit log keeps only
+        their hashes. Returns how many letters were deleted."""
+        import datetime as dt
+
+        from sqlalchemy import delete
+
+        cutoff = (now or utcnow()) - dt.timedelta(days=self.retention_days())
+        with self.db.session() as s:
+            rows = s.execute(select(Letter.id, Letter.body).where(
+                Letter.updated_at < cutoff,
+                Letter.status.in_([Status.EXPORTED.value, Status.DRAFT.value, Status.RETURNED.value]))).all()
+            ids = [r.id for r in rows]
+            for table in (LetterVersion, Mark, Comment, Approval, Export):
+                if ids:
+                    s.execute(delete(table).where(table.letter_id.in_(ids)))
+            if ids:
+                s.execute(delete(Letter).where(Letter.id.in_(ids)))
+            for r in rows:
+                audit.append(s, "system", "retention_purge", r.id, sha256(r.body))
+        return len(ids)
 
     # ---- the export gate -----------------------------------------------------------------
     def gate(self, letter_id: int) -> GateResult:

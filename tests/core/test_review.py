@@ -362,3 +362,19 @@ def test_sqlite_files_are_private_and_backed_up(tmp_path):
         assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     backups = list_backups(path)
     assert 1 <= len(backups) <= 3
+
+
+def test_letters_past_the_retention_period_are_deleted_and_only_hashes_remain(svc, people, db):
+    import datetime as dt
+
+    refused(Refusal.MISSING_ROLE, svc.set_retention_days, 30, people["writer"])
+    svc.set_retention_days(30, people["admin"])
+    old = write_letter(svc, people, "古い下書きの本文です。\n")
+    waiting = write_letter(svc, people, "確認待ちの本文です。\n")
+    svc.submit(people["writer"], waiting)
+    later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=31)
+    assert svc.purge_expired(now=later) == 1  # the letter awaiting review is kept
+    assert [s.id for s in svc.list()] == [waiting]
+    purge = [e for e in audit.entries(db) if e.action == "retention_purge"]
+    assert [e.letter_id for e in purge] == [old] and len(purge[0].text_hash) == 64
+    assert audit.verify(db).ok

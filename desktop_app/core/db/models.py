@@ -129,7 +129,8 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # ISO 8601 UTC text, hashed exactly as stored (no time-zone or precision conversion by a driver)
+    at: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(40))
     letter_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -116,7 +116,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("at", sa.DateTime, nullable=False),
+        sa.Column("at", sa.String(32), nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
         sa.Column("action", sa.String(40), nullable=False),
         sa.Column("letter_id", sa.Integer, nullable=True),
