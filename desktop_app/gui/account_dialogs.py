@@ -153,9 +153,10 @@ class LoginDialog(QDialog):
 
 
 # ---- flows ------------------------------------------------------------------------------------
-def run_setup(parent: QWidget | None, service: ReviewService, defaults: dict | None = None) -> str | None:
-    """Ask until the facility profile and the first administrator exist. Returns the administrator's
-    name (to prefill the login), "" when only the profile was missing, None when cancelled."""
+def run_setup(parent: QWidget | None, service: ReviewService, defaults: dict | None = None) -> Actor | str | None:
+    """Ask until the facility profile and the first administrator exist. Returns the new administrator's
+    name (to prefill the login), the logged-in administrator when only the profile was missing, or None
+    when cancelled."""
     db = service.db
     need_admin = accounts.user_count(db) == 0
     if not need_admin:
@@ -182,7 +183,7 @@ def run_setup(parent: QWidget | None, service: ReviewService, defaults: dict | N
                                           values["password"], None)
                 return admin.name
             service.set_facility(values["facility"], actor)
-            return actor.name
+            return actor
         except WorkflowRefused as exc:
             message = exc.message
 

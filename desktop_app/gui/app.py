@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop_app import config
 
+if TYPE_CHECKING:  # the window's modules load only when a window is made (the CLI imports this module)
+    from desktop_app.core.accounts import Actor
+    from desktop_app.core.db import Database
+    from desktop_app.core.review import ReviewService
+    from desktop_app.gui.check_dispatcher import CheckDispatcher
+    from desktop_app.gui.main_window import MainWindow
+
 DB_HINTS = {
-    "corrupt": "",
-    "locked": "",
-    "newer_schema": "",
-    "unreachable": "\n\n複数のPCで使う場合は、設定ファイルのデータベースURLとネットワークを確認してください。",
+    "unreachable": "\n\n複数のPCで使う場合は、設定のデータベースURLとネットワークを確認してください。",
     "bad_url": "\n\nデータベースURLは「postgresql+psycopg://利用者:パスワード@サーバー/データベース名」の形です。"
                "空欄にするとこのPCのSQLiteファイルを使います。",
-    "permission": "",
 }
 
 
-def open_workflow_db(settings: config.Settings, parent=None):
+def open_workflow_db(settings: config.Settings, parent=None) -> Database | None:
     """Open (or create) the workflow database; explain every failure in Japanese, never a traceback.
     A corrupt SQLite file is moved aside and the newest backup is offered. Returns None when unusable."""
     from desktop_app.core.db import DatabaseUnavailable, list_backups, move_aside, open_database, resolve_url
@@ -54,7 +58,7 @@ def open_workflow_db(settings: config.Settings, parent=None):
     return None
 
 
-def make_service(db, dispatcher):
+def make_service(db: Database, dispatcher: CheckDispatcher) -> ReviewService:
     """The workflow over this database; its gate re-checks with the window's check runner (with the model)."""
     from desktop_app.core.checks.nlp import ModelUnavailable
     from desktop_app.core.review import ReviewService
@@ -72,20 +76,24 @@ def make_service(db, dispatcher):
     return ReviewService(db, check)
 
 
-def log_in(service, parent=None):
+def log_in(service: ReviewService, parent=None) -> Actor | None:
     """First start when needed, then the login. None when the person cancels."""
     from desktop_app.gui.account_dialogs import run_login, run_setup
 
     name = ""
     if service.setup_needed():
         defaults = config.Settings.load().facility.to_context()  # earlier versions kept the profile locally
-        name = run_setup(parent, service, defaults)
-        if name is None:
-            return None
+        from desktop_app.core.accounts import Actor
+
+        result = run_setup(parent, service, defaults)
+        if result is None or isinstance(result, Actor):
+            return result
+        name = result
     return run_login(parent, service.db, name)
 
 
-def create_window(dispatcher=None, db=None, actor=None, settings=None):
+def create_window(dispatcher: CheckDispatcher | None = None, db: Database | None = None, actor: Actor | None = None,
+                  settings: config.Settings | None = None) -> MainWindow | None:
     """The main window for a logged-in person. With no db the configured database is opened; with no
     actor the first-start set-up and the login are asked for. None when either is cancelled or fails."""
     from desktop_app.core.templates import TemplateLibrary
@@ -99,6 +107,10 @@ def create_window(dispatcher=None, db=None, actor=None, settings=None):
             return None
     dispatcher = dispatcher or CheckDispatcher()
     service = make_service(db, dispatcher)
+    try:
+        service.purge_expired()  # letters sent or abandoned longer ago than the facility keeps them
+    except Exception:
+        pass  # never keeps anyone from working; the next start tries again
     if actor is None:
         actor = log_in(service)
         if actor is None:

@@ -63,7 +63,8 @@ class SettingsDialog(QDialog):
         self.retention.setSuffix(" 日")
         self.retention.setValue(int(retention_days))
         self.retention.setEnabled(admin)
-        form.addRow("手紙の保存期間", self.retention)
+        self.retention.setToolTip("送付済みの手紙と、この日数のあいだ手を付けていない下書きは削除されます（監査ログには記録が残ります）。")
+        form.addRow("送付済み・放置した下書きを残す期間", self.retention)
         outer.addWidget(fac_box)
 
         pc_box = QGroupBox("このPCの設定")

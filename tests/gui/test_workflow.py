@@ -86,6 +86,24 @@ def test_no_letter_can_be_written_when_first_start_is_cancelled(qtbot, engine, s
     assert create_window(CheckDispatcher(engine=engine, delay_ms=50)) is None
 
 
+def test_accounts_made_on_the_command_line_still_need_the_facility_profile(qtbot, engine, gui_db, said, monkeypatch):
+    from desktop_app.core import accounts
+    from desktop_app.gui.app import create_window
+    from desktop_app.gui.check_dispatcher import CheckDispatcher
+
+    accounts.add_user(gui_db, "山本 施設長", ["admin", "writer"], PASSWORD, None)
+    logins = answers(monkeypatch, "ask_login", [("山本 施設長", PASSWORD)])
+    setups = answers(monkeypatch, "ask_setup", [{"facility": dict(FACILITY)}])
+    w = create_window(CheckDispatcher(engine=engine, delay_ms=50), db=gui_db)
+    try:
+        assert w is not None and w.actor.name == "山本 施設長"
+        assert len(logins) == 1 and setups[0][1] is False  # only the profile is asked for
+        assert w.facility["name"] == FACILITY["name"]
+    finally:
+        w._closing_ok = True
+        w.close()
+
+
 def test_login_is_locked_for_30_seconds_after_five_failures(qtbot, gui_db, people, monkeypatch):
     from desktop_app.gui.account_dialogs import run_login
 
@@ -303,6 +321,19 @@ def test_conflicting_save_offers_a_new_draft_and_keeps_the_text(qtbot, make_wind
     assert a.session.letter_id != b.session.letter_id
     assert a.service.get(a.session.letter_id).body == "このPCで直した本文\n"
     assert a.service.get(b.session.letter_id).body == "別のPCで直した本文\n"
+
+
+def test_letters_past_the_retention_period_are_purged_at_start(qtbot, make_window, people, said):
+    import datetime as dt
+
+    from desktop_app.core.db.models import Letter
+
+    w = make_window("writer")
+    old = w.service.create(people["writer"], "monthly_report", "古い下書き\n")
+    with w.service.db.session() as s:
+        s.get(Letter, old.id).updated_at = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=400)
+    make_window("writer")
+    assert [x.id for x in w.service.list()] == []
 
 
 def test_logout_is_one_action_back_to_the_login(qtbot, make_window, said, monkeypatch):
