@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,11 +26,18 @@ DB_HINTS = {
 def open_workflow_db(settings: config.Settings, parent=None) -> Database | None:
     """Open (or create) the workflow database; explain every failure in Japanese, never a traceback.
     A corrupt SQLite file is moved aside and the newest backup is offered. Returns None when unusable."""
-    from desktop_app.core.db import DatabaseUnavailable, list_backups, move_aside, open_database, resolve_url
+    from desktop_app.core.db import (
+        DB_ENV,
+        DatabaseUnavailable,
+        list_backups,
+        move_aside,
+        open_database,
+        resolve_url,
+    )
     from desktop_app.gui import prompts
 
-    url = resolve_url(None, config.data_dir(), settings.database_url)
-    for _attempt in range(2):
+    for _attempt in range(5):
+        url = resolve_url(None, config.data_dir(), settings.database_url)
         try:
             return open_database(url)
         except DatabaseUnavailable as exc:
@@ -49,6 +57,20 @@ def open_workflow_db(settings: config.Settings, parent=None) -> Database | None:
                     restore_backup(exc.path, backups[0])
                 elif not backups:
                     prompts.info(parent, "データベースが壊れています", text + "\nバックアップがないため、空のデータベースで始めます。")
+                continue
+            if settings.database_url and not os.environ.get(DB_ENV) and exc.reason in ("bad_url", "unreachable"):
+                # the URL in 設定 is wrong or the server is away: let it be corrected here, or the app
+                # could never start again to reach 設定
+                fixed = prompts.ask_text(parent, "データベースを開けません",
+                                         f"{exc}{DB_HINTS.get(exc.reason, '')}\n\nデータベースURLを確認してください"
+                                         "（空欄にするとこのPCのSQLiteファイルを使います）：", settings.database_url)
+                if fixed is None:
+                    return None
+                settings.database_url = fixed.strip()
+                try:
+                    settings.save()
+                except OSError:
+                    pass  # still used for this start
                 continue
             prompts.error(parent, "データベースを開けません", str(exc) + DB_HINTS.get(exc.reason, ""))
             return None

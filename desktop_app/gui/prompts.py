@@ -28,8 +28,8 @@ def ask_save_discard_cancel(parent: QWidget | None, title: str, text: str) -> st
     return "save" if clicked is save else "discard" if clicked is discard else "cancel"
 
 
-def ask_text(parent: QWidget | None, title: str, label: str) -> str | None:
-    text, ok = QInputDialog.getText(parent, title, label)
+def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> str | None:
+    text, ok = QInputDialog.getText(parent, title, label, text=text)
     return text if ok else None
 
 

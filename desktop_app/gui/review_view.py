@@ -376,6 +376,9 @@ class ReviewView(QWidget):
         if self.view is None:
             return False
         view = self.view
+        if not prompts.confirm(self, "承認", f"手紙 #{view.id}（作成者：{view.writer}）を承認しますか？\n"
+                               "承認すると、作成者がこの文面のまま書き出せるようになります。"):
+            return False
         accept: dict[str, str] = {}
         for f in unresolved_high(self.findings, view.accepted):
             proposal = view.proposals.get(f.key)

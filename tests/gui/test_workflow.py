@@ -153,14 +153,28 @@ def test_corrupt_database_is_moved_aside_and_the_newest_backup_restored(qtbot, g
 
 
 @pytest.mark.parametrize("url, words", [("nonsense-url", "URL"), ("sqlite:////proc/no-such/dir/x.sqlite3", "開けません")])
-def test_unusable_database_gets_a_japanese_message_not_a_traceback(qtbot, said, url, words):
+def test_unusable_database_gets_a_japanese_message_not_a_traceback(qtbot, said, monkeypatch, url, words):
     from desktop_app import config
     from desktop_app.gui.app import open_workflow_db
 
-    assert open_workflow_db(config.Settings(database_url=url)) is None
+    monkeypatch.setenv("CARELETTER_DB", url)  # set outside the app: nothing to correct in 設定
+    assert open_workflow_db(config.Settings()) is None
     kind, title, text = said[-1]
     assert kind == "error" and title == "データベースを開けません" and words in text
     assert "Traceback" not in text
+
+
+def test_a_wrong_database_url_can_be_corrected_at_start(qtbot, said, monkeypatch):
+    from desktop_app import config
+    from desktop_app.gui.app import open_workflow_db
+
+    settings = config.Settings(database_url="postgresql+psycopg://letters@127.0.0.1:1/careletter")
+    asked = answers(monkeypatch, "ask_text", [""])  # back to this PC's SQLite file
+    db = open_workflow_db(settings)
+    assert db is not None and db.backend == "sqlite"
+    db.dispose()
+    assert "接続できません" in asked[0][1] and asked[0][2].startswith("postgresql")
+    assert config.Settings.load().database_url == ""
 
 
 # ---- the workflow --------------------------------------------------------------------------------
