@@ -197,8 +197,9 @@ class LetterWorkflowMixin:
         """The reviewer may approve or return this letter meanwhile: show it without a click."""
         if self.actor.has("reviewer"):
             try:
-                waiting = len(self.service.queue())
-                self.queue_action.setText(f"確認待ち（{waiting}）…" if waiting else "確認待ち…")
+                waiting = len(self.service.list(Status.SUBMITTED, limit=100))
+                shown = "99+" if waiting >= 100 else str(waiting)
+                self.queue_action.setText(f"確認待ち（{shown}）…" if waiting else "確認待ち…")
             except Exception:
                 pass
         s = self.session

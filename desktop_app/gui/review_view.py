@@ -41,6 +41,7 @@ from desktop_app.gui.comments_panel import COMMENT_COLOR, comment_label
 from desktop_app.gui.editor import color_for
 
 POLL_MS = 3000  # the queue must show a new request within 5 s
+MAX_ROWS = 500  # a table of thousands of rows takes seconds to build, and nobody reviews from its end
 INSERTED = QColor("#c8f0c8")
 DELETED = QColor("#c00000")
 COLUMNS = ("番号", "作成者", "テンプレート", "依頼日時", "重大", "注意")
@@ -205,8 +206,10 @@ class ReviewView(QWidget):
         except Exception as exc:  # the server is away for a moment: say so and try again on the next tick
             self.queue_label.setText(f"確認待ちの一覧を読めませんでした：{exc}")
             return
-        signature = tuple((q.id, q.submitted_at, q.high_count, q.medium_count) for q in queue)
-        self.queue_label.setText(f"確認待ち {len(queue)} 件（自動で更新されます）")
+        signature = tuple((q.id, q.submitted, q.high_count, q.medium_count) for q in queue)
+        more = f"、古い順に{MAX_ROWS}件を表示" if len(queue) > MAX_ROWS else ""
+        self.queue_label.setText(f"確認待ち {len(queue)} 件（自動で更新されます{more}）")
+        queue = queue[:MAX_ROWS]
         if signature == self._signature:
             return
         self._signature = signature

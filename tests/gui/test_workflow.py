@@ -315,6 +315,7 @@ def test_queue_refreshes_by_itself_within_5_seconds(qtbot, make_window, people, 
     letter = svc.create(people["writer"], "monthly_report", "山田 太郎 様\n\n近況をお知らせします。\n")
     svc.submit(people["writer"], letter.id)
     qtbot.waitUntil(lambda: view.table.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: reviewer.queue_action.text() == "確認待ち（1）…", timeout=5000)
     assert view.table.item(0, 1).text() == "佐藤 作成"
     assert view.table.item(0, 2).text() == reviewer.library.get("monthly_report").title
 
