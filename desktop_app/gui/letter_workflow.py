@@ -3,7 +3,12 @@ through the core gate, crash recovery, settings and logout. Every rule is in cor
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from desktop_app.core.accounts import Refusal, WorkflowRefused
 from desktop_app.core.draft_session import DraftSession, RecoveryStore
@@ -12,6 +17,16 @@ from desktop_app.core.fileio import WriteError
 from desktop_app.core.review import Status
 from desktop_app.gui import prompts
 from desktop_app.gui.comments_panel import comment_selections, reanchor
+
+
+@contextmanager
+def busy() -> Iterator[None]:
+    """A wait cursor while the gate re-checks a letter on this thread (seconds while the model still loads)."""
+    QApplication.setOverrideCursor(Qt.WaitCursor)
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()
 
 
 class _ExportCancelled(Exception):
@@ -255,7 +270,8 @@ class LetterWorkflowMixin:
         if not self._save_with(lambda: s.save(self.service, self.actor)):  # also hands over the proposals
             return False
         try:
-            self.session.submit(self.service, self.actor)
+            with busy():
+                self.session.submit(self.service, self.actor)
         except WorkflowRefused as exc:
             prompts.error(self, "確認を依頼できません", exc.message)
             return False
@@ -297,8 +313,16 @@ class LetterWorkflowMixin:
             return export_docx(body, Path(path), author=self.facility.get("name") or "施設", title=title,
                                font=self.settings.docx_font)
 
+        def write_now(body: str) -> Path:
+            QApplication.restoreOverrideCursor()  # the file dialog wants the normal cursor
+            try:
+                return write(body)
+            finally:
+                QApplication.setOverrideCursor(Qt.WaitCursor)
+
         try:
-            out, _digest = self.service.export(self.actor, self.session.letter_id, write)
+            with busy():
+                out, _digest = self.service.export(self.actor, self.session.letter_id, write_now)
         except _ExportCancelled:
             return None
         except WorkflowRefused as exc:

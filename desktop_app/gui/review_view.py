@@ -39,6 +39,7 @@ from desktop_app.core.textutil import utf16_offsets
 from desktop_app.gui import prompts
 from desktop_app.gui.comments_panel import COMMENT_COLOR, comment_label
 from desktop_app.gui.editor import color_for
+from desktop_app.gui.letter_workflow import busy
 
 POLL_MS = 3000  # the queue must show a new request within 5 s
 MAX_ROWS = 500  # a table of thousands of rows takes seconds to build, and nobody reviews from its end
@@ -266,8 +267,9 @@ class ReviewView(QWidget):
             self._enable(False)
             return
         try:
-            view = self.service.get(letter_id)
-            findings = self.service.checker(view.body, view.check_context)
+            with busy():
+                view = self.service.get(letter_id)
+                findings = self.service.checker(view.body, view.check_context)
         except WorkflowRefused as exc:
             prompts.error(self, "手紙を開けません", exc.message)
             return
@@ -396,7 +398,8 @@ class ReviewView(QWidget):
                 return False
             accept[f.key] = reason.strip()
         try:
-            self.service.approve(self.actor, view.id, accept=accept)
+            with busy():
+                self.service.approve(self.actor, view.id, accept=accept)
         except WorkflowRefused as exc:
             self._refused("承認できません", exc)
             self.show_letter(view.id)

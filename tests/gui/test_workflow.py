@@ -207,6 +207,9 @@ def test_submit_approve_export_then_an_edit_voids_the_approval(qtbot, make_windo
     assert writer.session.status == Status.APPROVED and not writer.editor.isReadOnly()
     assert writer.export_word() == target and target.exists()
     from docx import Document
+    from PySide6.QtWidgets import QApplication
+
+    assert QApplication.overrideCursor() is None  # the wait cursor is gone again
 
     assert "中庭で花を眺めて" in "\n".join(p.text for p in Document(str(target)).paragraphs)
     assert writer.session.status == Status.EXPORTED
