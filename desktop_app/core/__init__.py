@@ -1,1 +1,1 @@
-"""Pure-Python core of the app: templates, the check, review, storage and export. Never imports Qt."""
+"""Pure-Python core of the app: templates, the check, review, the workflow database and export. Never imports Qt."""

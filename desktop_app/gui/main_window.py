@@ -1,8 +1,7 @@
-"""The main window: template and form on the left, the letter in the middle, findings on the right."""
+"""The main window: template and form on the left, the letter in the middle, findings on the right.
+It presents a DraftSession (core.draft_session); saving, review and export live in letter_workflow."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QFont, QKeySequence
@@ -11,6 +10,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QToolBar,
     QVBoxLayout,
@@ -18,40 +18,41 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import config
-from desktop_app.core.export_docx import PdfUnavailable, convert_to_pdf, export_docx
-from desktop_app.core.fileio import WriteError
-from desktop_app.core.letters import Finding
-from desktop_app.core.storage import Draft, DraftStore
+from desktop_app.core.accounts import Actor
+from desktop_app.core.draft_session import DraftSession, RecoveryStore
+from desktop_app.core.letters import CheckContext, Finding
+from desktop_app.core.review import ReviewService
 from desktop_app.core.templates import MissingFieldsError, TemplateError, TemplateLibrary
 from desktop_app.gui import prompts
 from desktop_app.gui.check_dispatcher import CheckDispatcher
+from desktop_app.gui.comments_panel import CommentsPanel
 from desktop_app.gui.editor import DraftEditor
 from desktop_app.gui.findings_panel import FindingsPanel
 from desktop_app.gui.form import TemplateForm
+from desktop_app.gui.letter_workflow import LetterWorkflowMixin
 from desktop_app.gui.render_worker import RenderWorker
-from desktop_app.gui.settings_dialog import SettingsDialog
 
 AUTOSAVE_MS = 1500
 
 
-class MainWindow(QMainWindow):
-    def __init__(self, settings: config.Settings, library: TemplateLibrary, store: DraftStore,
+class MainWindow(LetterWorkflowMixin, QMainWindow):
+    def __init__(self, settings: config.Settings, library: TemplateLibrary, service: ReviewService, actor: Actor,
                  dispatcher: CheckDispatcher):
         super().__init__()
         self.setWindowTitle("お手紙作成・チェック")
         self.resize(1360, 860)
         self.settings = settings
         self.library = library
-        self.store = store
+        self.service = service
+        self.actor = actor
         self.dispatcher = dispatcher
         self.renderer = RenderWorker(library, parent=self)  # letters are rendered off the GUI thread
-        self.draft = Draft(template_id="")
-        self.findings: list[Finding] = []
-        self.revision = 0
-        self.generated_text: str | None = None  # the text as last generated from the form
-        self.saved_body: str = ""
+        self.session = DraftSession()
+        self.recovery = RecoveryStore(service.db, actor.id)
+        self.facility = service.facility()
         self.model_ready = False
         self._closing_ok = False
+        self.review_view = None
 
         self._build_ui()
         self.dispatcher.check_finished.connect(self._on_check_finished)
@@ -65,11 +66,17 @@ class MainWindow(QMainWindow):
         self._template_watch.setInterval(3000)
         self._template_watch.timeout.connect(self._reload_templates_if_changed)
         self._template_watch.start()
+        self._letter_watch = QTimer(self)  # a reviewer's decision reaches the writer by itself
+        self._letter_watch.setInterval(4000)
+        self._letter_watch.timeout.connect(self.poll_letter)
+        self._letter_watch.start()
 
         self._fill_template_combo()
         if self.template_combo.count():
             self._on_template_changed(0)
         self.status_model.setText("日本語解析モデルを読み込み中…（パターンによる検出は使えます）")
+        self.show_actor()
+        self.present_state()
 
     # ---- UI ---------------------------------------------------------------------------------
     def _build_ui(self) -> None:
@@ -81,50 +88,46 @@ class MainWindow(QMainWindow):
         self.template_combo.setMinimumWidth(220)
         self.template_combo.currentIndexChanged.connect(self._on_template_changed)
         tb.addWidget(self.template_combo)
-        self.generate_action = QAction("手紙を作成", self)
-        self.generate_action.setShortcut(QKeySequence("Ctrl+G"))
-        self.generate_action.triggered.connect(self.generate)
-        tb.addAction(self.generate_action)
-        tb.addSeparator()
-        self.export_action = QAction("Wordに書き出す…", self)
-        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
-        self.export_action.triggered.connect(self.export_word)
-        tb.addAction(self.export_action)
-        self.pdf_action = QAction("PDFに書き出す…", self)
-        self.pdf_action.triggered.connect(lambda: self.export_word(pdf=True))
-        tb.addAction(self.pdf_action)
-        tb.addSeparator()
-        self.save_action = QAction("下書きを保存", self)
-        self.save_action.setShortcut(QKeySequence.Save)
-        self.save_action.triggered.connect(self.save_draft)
-        tb.addAction(self.save_action)
-        self.open_action = QAction("下書きを開く…", self)
-        self.open_action.setShortcut(QKeySequence.Open)
-        self.open_action.triggered.connect(self.open_draft)
-        tb.addAction(self.open_action)
-        settings_action = QAction("設定…", self)
-        settings_action.triggered.connect(self.open_settings)
-        tb.addAction(settings_action)
+
+        def action(text: str, slot, shortcut=None) -> QAction:
+            a = QAction(text, self)
+            if shortcut is not None:
+                a.setShortcut(QKeySequence(shortcut))
+            a.triggered.connect(lambda _=False: slot())
+            return a
+
+        self.generate_action = action("手紙を作成", self.generate, "Ctrl+G")
+        self.save_action = action("下書きを保存", self.save_draft, QKeySequence.Save)
+        self.open_action = action("手紙を開く…", self.open_draft, QKeySequence.Open)
+        self.new_action = action("新しい手紙", self.new_letter, QKeySequence.New)
+        self.submit_action = action("確認を依頼", self.submit_for_review, "Ctrl+Return")
+        self.export_action = action("Wordに書き出す…", self.export_word, "Ctrl+E")
+        self.pdf_action = action("PDFに書き出す…", lambda: self.export_word(pdf=True))
+        self.queue_action = action("確認待ち…", self.open_review)
+        self.settings_action = action("設定…", self.open_settings)
+        self.logout_action = action("ログアウト", self.logout)
+        for a in (self.generate_action, None, self.save_action, self.open_action, self.submit_action, None,
+                  self.export_action, self.pdf_action, None, self.queue_action, self.settings_action):
+            tb.addSeparator() if a is None else tb.addAction(a)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+        tb.addWidget(spacer)
+        self.user_label = QLabel()
+        self.user_label.setObjectName("userLabel")
+        tb.addWidget(self.user_label)
+        tb.addAction(self.logout_action)
 
         file_menu = self.menuBar().addMenu("ファイル")
         edit_menu = self.menuBar().addMenu("編集")
-        self.undo_action = QAction("元に戻す", self)
-        self.undo_action.setShortcut(QKeySequence.Undo)
-        edit_menu.addAction(self.undo_action)
-        self.redo_action = QAction("やり直し", self)
-        self.redo_action.setShortcut(QKeySequence.Redo)
-        edit_menu.addAction(self.redo_action)
-        self.next_action = QAction("次の指摘", self)
-        self.next_action.setShortcut(QKeySequence("F8"))
-        self.next_action.triggered.connect(lambda: self.goto_finding(+1))
-        edit_menu.addAction(self.next_action)
-        self.prev_action = QAction("前の指摘", self)
-        self.prev_action.setShortcut(QKeySequence("Shift+F8"))
-        self.prev_action.triggered.connect(lambda: self.goto_finding(-1))
-        edit_menu.addAction(self.prev_action)
-        for a in (self.generate_action, self.open_action, self.save_action, self.export_action, self.pdf_action):
+        self.undo_action = action("元に戻す", lambda: self.editor.undo(), QKeySequence.Undo)
+        self.redo_action = action("やり直し", lambda: self.editor.redo(), QKeySequence.Redo)
+        self.next_action = action("次の指摘", lambda: self.goto_finding(+1), "F8")
+        self.prev_action = action("前の指摘", lambda: self.goto_finding(-1), "Shift+F8")
+        for a in (self.undo_action, self.redo_action, self.next_action, self.prev_action):
+            edit_menu.addAction(a)
+        for a in (self.new_action, self.generate_action, self.open_action, self.save_action, self.submit_action,
+                  self.export_action, self.pdf_action, self.queue_action, self.settings_action, self.logout_action):
             file_menu.addAction(a)
-        file_menu.addAction(settings_action)
 
         self.form = TemplateForm()
         self.form.changed.connect(self._on_form_changed)
@@ -136,13 +139,15 @@ class MainWindow(QMainWindow):
         self.editor = DraftEditor()
         self._apply_font()
         self.editor.textChanged.connect(self._on_text_changed)
-        self.undo_action.triggered.connect(self.editor.undo)
-        self.redo_action.triggered.connect(self.editor.redo)
         middle = QWidget()
         v = QVBoxLayout(middle)
         v.setContentsMargins(0, 0, 0, 0)
-        v.addWidget(QLabel("手紙の本文（自由に編集できます）"))
+        self.body_label = QLabel("手紙の本文（自由に編集できます）")
+        v.addWidget(self.body_label)
         v.addWidget(self.editor, 1)
+        self.comments_panel = CommentsPanel()
+        self.comments_panel.comment_selected.connect(self._select_comment)
+        v.addWidget(self.comments_panel)
 
         self.panel = FindingsPanel()
         self.panel.finding_selected.connect(self._select_in_editor)
@@ -157,6 +162,9 @@ class MainWindow(QMainWindow):
         splitter.setSizes([330, 640, 390])
         self.setCentralWidget(splitter)
         self.status_model = QLabel()
+        self.status_letter = QLabel()
+        self.status_letter.setObjectName("letterState")
+        self.statusBar().addPermanentWidget(self.status_letter)
         self.statusBar().addPermanentWidget(self.status_model)
 
     def _apply_font(self) -> None:
@@ -195,40 +203,41 @@ class MainWindow(QMainWindow):
         if not tid:
             return
         info = self.library.get(tid)
-        sample = {}
-        self.form.set_template(info, self.draft.fields if self.draft.template_id == tid else sample)
-        self.draft.template_id = tid
+        self.form.set_template(info, self.session.fields if self.session.template_id == tid else {})
+        self.session.template_id = tid
+        self.session.fields = self.form.values()
         self._request_check()
 
     def _on_form_changed(self) -> None:
-        self.draft.fields = self.form.values()
+        self.session.fields = self.form.values()
         self._request_check()
         self._autosave_timer.start()
 
-    def context(self) -> dict:
+    def facility_context(self) -> dict:
+        return {k: v for k, v in self.facility.items() if k in ("name", "address", "phone", "fax", "email", "staff")}
+
+    def context(self) -> CheckContext:
+        """The check's context, typed: the facility profile plus the people and date from the form."""
         tid = self.current_template_id()
-        facility = self.settings.facility.to_context()
-        if not tid:
-            return {"facility": facility}
+        facility = self.facility_context()
         try:
-            return self.library.check_context(tid, self.form.values(), facility)
+            raw = self.library.check_context(tid, self.form.values(), facility) if tid else {"facility": facility}
         except KeyError:
-            return {"facility": facility}
+            raw = {"facility": facility}
+        return CheckContext.from_dict(raw)
 
     def generate(self) -> bool:
         tid = self.current_template_id()
-        if not tid:
+        if not tid or self.session.read_only:
             return False
-        current = self.editor.toPlainText()
-        edited = current.strip() and current != (self.generated_text or "")
-        if edited and not prompts.confirm(self, "手紙を作り直しますか",
-                                          "本文に手で加えた変更があります。フォームから作り直すと、その変更は失われます。\n"
-                                          "作り直しますか？（「元に戻す」で戻すこともできます）"):
+        if self.session.edited_by_hand and not prompts.confirm(
+                self, "手紙を作り直しますか", "本文に手で加えた変更があります。フォームから作り直すと、その変更は失われます。\n"
+                "作り直しますか？（「元に戻す」で戻すこともできます）"):
             return False
         if self.renderer.busy:  # Ctrl+G again while the last one is still rendering
             return False
         try:
-            text = self.renderer.render_and_wait(tid, self.form.values(), self.settings.facility.to_context())
+            text = self.renderer.render_and_wait(tid, self.form.values(), self.facility_context())
         except KeyError as exc:  # the template file was removed meanwhile
             prompts.error(self, "テンプレートの誤り", str(exc.args[0]))
             return False
@@ -239,7 +248,7 @@ class MainWindow(QMainWindow):
             prompts.error(self, "テンプレートの誤り", f"テンプレートを使えませんでした。\n{exc}")
             return False
         self.set_body(text, undoable=True)
-        self.generated_text = self.editor.toPlainText()
+        self.session.generated_text = self.editor.toPlainText()
         return True
 
     def set_body(self, text: str, undoable: bool = True) -> None:
@@ -249,27 +258,33 @@ class MainWindow(QMainWindow):
             self.editor.setPlainText(text)
 
     # ---- checking ---------------------------------------------------------------------------
+    @property
+    def findings(self) -> list[Finding]:
+        return self.session.findings
+
     def _on_text_changed(self) -> None:
         # Highlighting changes formats, and Qt reports that as textChanged too: only real edits count,
         # or every check result would start another check.
-        text = self.editor.toPlainText()
-        if text == self.draft.body:
+        if not self.session.set_body(self.editor.toPlainText()):
             return
-        self.draft.body = text
         self._request_check()
         self._autosave_timer.start()
+        self.show_comments()
 
     def _request_check(self, immediate: bool = False) -> None:
-        self.revision += 1
-        self.dispatcher.request_check(self.editor.toPlainText(), self.context(), self.revision, immediate=immediate)
+        revision = self.session.next_revision()
+        self.dispatcher.request_check(self.editor.toPlainText(), self.context(), revision, immediate=immediate)
 
     def _on_check_finished(self, revision: int, findings, nlp_used: bool) -> None:
-        if revision != self.revision:
+        if not self.session.set_findings(revision, list(findings)):
             return
-        self.findings = list(findings)
-        keys = set(self.draft.reviewed)
-        self.editor.set_findings(self.findings, keys)
-        self.panel.set_findings(self.findings, self.draft.reviewed, self.model_ready, self.editor.toPlainText())
+        self._show_findings()
+
+    def _show_findings(self) -> None:
+        marks = {**self.session.proposals, **self.session.accepted}
+        self.editor.set_findings(self.session.findings, set(marks))
+        self.panel.set_findings(self.session.findings, marks, self.model_ready, self.editor.toPlainText())
+        self.present_state()
 
     def _on_model_loaded(self, ok: bool, message: str, seconds: float) -> None:
         self.model_ready = ok
@@ -302,14 +317,14 @@ class MainWindow(QMainWindow):
         self.model_banner.show()
 
     def unresolved_high(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity.value == "high" and f.key not in self.draft.reviewed]
+        return self.session.unresolved_high()
 
     # ---- actions on findings ----------------------------------------------------------------
     def _select_in_editor(self, f: Finding) -> None:
         self.editor.select_range(f.start, f.end)
 
     def _still_there(self, f: Finding) -> bool:
-        return self.editor.toPlainText()[f.start:f.end] == f.text
+        return not self.session.read_only and self.editor.toPlainText()[f.start:f.end] == f.text
 
     def apply_suggestion(self, f: Finding) -> None:
         if not f.suggestions or not self._still_there(f):
@@ -322,19 +337,21 @@ class MainWindow(QMainWindow):
         self.editor.replace_range(f.start, f.end, "〇〇")
 
     def mark_reviewed(self, f: Finding) -> None:
-        if f.key in self.draft.reviewed:  # the same button takes the mark back
-            del self.draft.reviewed[f.key]
-            self._on_check_finished(self.revision, self.findings, self.model_ready)
-            self._autosave_timer.start()
+        """The writer's 確認済み: a proposal with a reason for the reviewer (it unblocks nothing by itself)."""
+        if self.session.read_only:
             return
-        reason = prompts.ask_text(self, "確認済みにする", f"「{f.text}」を確認済みにする理由（承認者が確認します）：")
-        if reason is None:
-            return
-        if not reason.strip():
-            prompts.error(self, "理由が必要です", "確認済みにするには理由を入力してください。")
-            return
-        self.draft.reviewed[f.key] = reason.strip()
-        self._on_check_finished(self.revision, self.findings, self.model_ready)
+        if f.key in self.session.proposals:  # the same button takes the proposal back
+            self.session.toggle_proposal(f, None)
+        else:
+            reason = prompts.ask_text(self, "確認済みにする", f"「{f.text}」を確認済みにする理由（確認者が読みます）：")
+            if reason is None:
+                return
+            if not reason.strip():
+                prompts.error(self, "理由が必要です", "確認済みにするには理由を入力してください。")
+                return
+            self.session.toggle_proposal(f, reason.strip())
+        self.push_proposal(f)
+        self._show_findings()
         self._autosave_timer.start()
 
     def goto_finding(self, step: int) -> None:
@@ -349,110 +366,9 @@ class MainWindow(QMainWindow):
         self.panel.select_finding(nxt)
         self.editor.select_range(nxt.start, nxt.end)
 
-    # ---- saving, export ---------------------------------------------------------------------
-    def autosave_now(self) -> None:
-        self.draft.body = self.editor.toPlainText()
-        self.draft.fields = self.form.values()
-        try:
-            self.store.autosave(self.draft)
-        except Exception as exc:  # a full disk must not interrupt typing; tell the user
-            self.statusBar().showMessage(f"自動保存できませんでした：{exc}", 10000)
-
-    def save_draft(self) -> bool:
-        self.autosave_now()
-        try:
-            self.store.save(self.draft)
-        except Exception as exc:
-            prompts.error(self, "保存できませんでした", f"下書きを保存できませんでした。本文は画面に残っています。\n{exc}")
-            return False
-        self.saved_body = self.draft.body
-        self.statusBar().showMessage("下書きを保存しました", 5000)
-        return True
-
-    def open_draft(self) -> bool:
-        drafts = self.store.list()
-        if not drafts:
-            prompts.info(self, "下書きを開く", "保存された下書きはありません。")
-            return False
-        labels = []
-        for d in drafts:
-            info = self.library.templates.get(d.template_id)
-            first = next((ln for ln in d.body.splitlines() if ln.strip()), "")[:20]
-            labels.append(f"{d.updated_at.replace('T', ' ')}　{info.title if info else d.template_id}　{first}")
-        index = prompts.choose_item(self, "下書きを開く", "開く下書きを選んでください：", labels)
-        if index is None:
-            return False
-        if self.is_dirty():
-            choice = prompts.ask_save_discard_cancel(self, "下書きを開く", "今の下書きは保存されていません。保存しますか？")
-            if choice == "cancel" or (choice == "save" and not self.save_draft()):
-                return False
-        self.restore(drafts[index])
-        self.saved_body = drafts[index].body
-        return True
-
-    def restore(self, draft: Draft) -> None:
-        self.draft = draft
-        idx = self.template_combo.findData(draft.template_id)
-        if idx >= 0:
-            self.template_combo.setCurrentIndex(idx)
-            self.form.set_template(self.library.get(draft.template_id), draft.fields)
-        self.set_body(draft.body, undoable=False)
-        self.generated_text = None
-        self._request_check(immediate=True)
-
-    def export_word(self, pdf: bool = False) -> Path | None:
-        text = self.editor.toPlainText()
-        if not text.strip():
-            prompts.error(self, "本文がありません", "書き出す前に手紙を作成してください。")
-            return None
-        high = self.unresolved_high()
-        if high:
-            lines = "\n".join(f"・「{f.text}」 {f.message}" for f in high[:10])
-            prompts.error(self, "書き出せません",
-                          f"重大な指摘が{len(high)}件残っています。修正するか、理由を添えて「確認済み」にしてください。\n\n{lines}")
-            return None
-        info = self.library.templates.get(self.current_template_id())
-        suggested = str(Path.home() / f"{info.title if info else '手紙'}.docx")
-        path = prompts.save_file(self, "Wordに書き出す", suggested, "Word 文書 (*.docx)")
-        if not path:
-            return None
-        if not path.lower().endswith(".docx"):
-            path += ".docx"
-        try:
-            out = export_docx(text, Path(path), author=self.settings.facility.name or "施設",
-                              title=info.title if info else "", font=self.settings.docx_font)
-        except WriteError as exc:
-            prompts.error(self, "書き出せませんでした", f"{exc}\n\n本文は画面に残っています。")
-            return None
-        if pdf:
-            try:
-                pdf_path = convert_to_pdf(out)
-                prompts.info(self, "書き出しました", f"PDFを保存しました：\n{pdf_path}")
-                return pdf_path
-            except PdfUnavailable as exc:
-                prompts.error(self, "PDFにできませんでした", f"Wordファイルは保存しました：{out}\n\n{exc}")
-                return out
-        prompts.info(self, "書き出しました", f"Wordファイルを保存しました：\n{out}")
-        return out
-
-    def open_settings(self) -> None:
-        dlg = SettingsDialog(self.settings, self)
-        if dlg.exec():
-            dlg.apply()
-            try:
-                self.settings.save()
-            except WriteError as exc:
-                prompts.error(self, "設定を保存できませんでした", str(exc))
-            self._apply_font()
-            self.library.shared = Path(self.settings.user_templates_dir) if self.settings.user_templates_dir else None
-            self.library.reload()
-            self._fill_template_combo()
-            self._request_check()
-
     # ---- closing ----------------------------------------------------------------------------
     def is_dirty(self) -> bool:
-        body = self.editor.toPlainText()
-        return bool(body.strip()) and body != self.saved_body
+        return self.session.dirty
 
     def closeEvent(self, event):  # noqa: N802 (Qt override)
         if self.is_dirty() and not self._closing_ok:
@@ -461,11 +377,13 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         try:
-            self.store.clear_autosave()
+            self.recovery.clear()  # only this window's crash copy
         except Exception:
             pass
-        self._template_watch.stop()
-        self._autosave_timer.stop()
+        for timer in (self._template_watch, self._autosave_timer, self._letter_watch):
+            timer.stop()
+        if self.review_view is not None:
+            self.review_view.close()
         self.renderer.shutdown()
         self.dispatcher.shutdown()
         event.accept()

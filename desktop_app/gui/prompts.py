@@ -28,8 +28,8 @@ def ask_save_discard_cancel(parent: QWidget | None, title: str, text: str) -> st
     return "save" if clicked is save else "discard" if clicked is discard else "cancel"
 
 
-def ask_text(parent: QWidget | None, title: str, label: str) -> str | None:
-    text, ok = QInputDialog.getText(parent, title, label)
+def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> str | None:
+    text, ok = QInputDialog.getText(parent, title, label, text=text)
     return text if ok else None
 
 
@@ -53,3 +53,36 @@ def choose_item(parent: QWidget | None, title: str, label: str, items: list[str]
         return None
     text, ok = QInputDialog.getItem(parent, title, label, items, 0, False)
     return items.index(text) if ok and text in items else None
+
+
+# ---- the review workflow's dialogs (account_dialogs builds them; tests replace these functions) ----
+def ask_setup(parent: QWidget | None, defaults: dict, need_admin: bool, message: str = "") -> dict | None:
+    """First start: the facility profile and (when no account exists) the first administrator.
+    Returns {"facility": {...}, "name", "password", "password2", "roles"} or None when cancelled."""
+    from desktop_app.gui.account_dialogs import SetupDialog
+
+    dlg = SetupDialog(defaults, need_admin, message, parent)
+    return dlg.values() if dlg.exec() else None
+
+
+def ask_login(parent: QWidget | None, users: list[str], name: str = "", message: str = "") -> tuple[str, str] | None:
+    """(name, password), or None when the person closes the login."""
+    from desktop_app.gui.account_dialogs import LoginDialog
+
+    dlg = LoginDialog(users, name, message, parent)
+    return dlg.credentials() if dlg.exec() else None
+
+
+def ask_conflict(parent: QWidget | None, text: str) -> bool:
+    """A save refused because another PC saved first: True to save the text as a new draft."""
+    box = QMessageBox(QMessageBox.Warning, "別のPCで保存されています", text, parent=parent)
+    new = box.addButton("新しい下書きとして保存", QMessageBox.AcceptRole)
+    box.addButton("キャンセル（文面は画面に残ります）", QMessageBox.RejectRole)
+    box.exec()
+    return box.clickedButton() is new
+
+
+def ask_long_text(parent: QWidget | None, title: str, label: str) -> str | None:
+    """Several lines of text (a comment, a reason), or None when cancelled."""
+    text, ok = QInputDialog.getMultiLineText(parent, title, label)
+    return text if ok else None

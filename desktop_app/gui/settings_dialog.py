@@ -1,4 +1,5 @@
-"""Settings: the facility profile (the check's own-details context), template folder, fonts."""
+"""Settings: this PC's (template folder, fonts, database URL) and, for administrators, the facility's
+(profile and staff list, approval policy, retention). Facility settings live in the workflow database."""
 
 from __future__ import annotations
 
@@ -7,39 +8,67 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
+    QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.config import Settings
+from desktop_app.core.review import DEFAULT_RETENTION_DAYS, POLICIES
 from desktop_app.gui import prompts
+
+DB_NOTE = ("空欄：このPCのSQLiteファイルを使います（1台で使う場合）。\n"
+           "複数のPCで使う場合：施設のPostgreSQLのURL（postgresql+psycopg://利用者:パスワード@サーバー/データベース名）。\n"
+           "SQLiteのファイルをネットワーク上の共有フォルダーに置かないでください（壊れるおそれがあります）。")
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, parent=None):
+    def __init__(self, settings: Settings, parent=None, facility: dict | None = None, admin: bool = False,
+                 policy: str = "always", retention_days: int = DEFAULT_RETENTION_DAYS):
         super().__init__(parent)
         self.setWindowTitle("設定")
         self.settings = settings
-        fac = settings.facility
-        form = QFormLayout(self)
-        self.name = QLineEdit(fac.name)
-        self.address = QLineEdit(fac.address)
-        self.phone = QLineEdit(fac.phone)
-        self.fax = QLineEdit(fac.fax)
-        self.email = QLineEdit(fac.email)
-        self.staff = QPlainTextEdit("\n".join(fac.staff))
+        self.admin = admin
+        fac = facility or {}
+        outer = QVBoxLayout(self)
+
+        fac_box = QGroupBox("施設情報（すべてのPCで共通）" + ("" if admin else "：変更できるのは管理者だけです"))
+        form = QFormLayout(fac_box)
+        self.name = QLineEdit(fac.get("name", ""))
+        self.address = QLineEdit(fac.get("address", ""))
+        self.phone = QLineEdit(fac.get("phone", ""))
+        self.fax = QLineEdit(fac.get("fax", ""))
+        self.email = QLineEdit(fac.get("email", ""))
+        self.staff = QPlainTextEdit("\n".join(fac.get("staff") or []))
         self.staff.setFixedHeight(70)
         self.staff.setToolTip("職員のお名前を1行に1人ずつ。手紙に出てきても第三者として扱いません。")
-        form.addRow("施設名", self.name)
-        form.addRow("所在地", self.address)
-        form.addRow("電話番号", self.phone)
-        form.addRow("FAX", self.fax)
-        form.addRow("メールアドレス", self.email)
-        form.addRow("職員名簿", self.staff)
+        for label, w in (("施設名", self.name), ("所在地", self.address), ("電話番号", self.phone), ("FAX", self.fax),
+                         ("メールアドレス", self.email), ("職員名簿", self.staff)):
+            form.addRow(label, w)
+            w.setEnabled(admin)
+        self.policy = QComboBox()
+        for key, label in POLICIES.items():
+            self.policy.addItem(label, key)
+        self.policy.setCurrentIndex(max(self.policy.findData(policy), 0))
+        self.policy.setEnabled(admin)
+        form.addRow("承認ルール", self.policy)
+        self.retention = QSpinBox()
+        self.retention.setRange(1, 3650)
+        self.retention.setSuffix(" 日")
+        self.retention.setValue(int(retention_days))
+        self.retention.setEnabled(admin)
+        self.retention.setToolTip("送付済みの手紙と、この日数のあいだ手を付けていない下書きは削除されます（監査ログには記録が残ります）。")
+        form.addRow("送付済み・放置した下書きを残す期間", self.retention)
+        outer.addWidget(fac_box)
+
+        pc_box = QGroupBox("このPCの設定")
+        form = QFormLayout(pc_box)
         folder_row = QWidget()
         h = QHBoxLayout(folder_row)
         h.setContentsMargins(0, 0, 0, 0)
@@ -58,12 +87,21 @@ class SettingsDialog(QDialog):
         self.docx_font.addItem("ゴシック体", "gothic")
         self.docx_font.setCurrentIndex(0 if settings.docx_font == "mincho" else 1)
         form.addRow("Wordの書体", self.docx_font)
+        self.database_url = QLineEdit(settings.database_url)
+        self.database_url.setPlaceholderText("空欄＝このPCのSQLiteファイル（既定）")
+        form.addRow("データベースURL", self.database_url)
+        note = QLabel(DB_NOTE)
+        note.setWordWrap(True)
+        note.setObjectName("databaseNote")
+        form.addRow(note)
+        outer.addWidget(pc_box)
+
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.button(QDialogButtonBox.Ok).setText("保存")
         buttons.button(QDialogButtonBox.Cancel).setText("キャンセル")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        outer.addWidget(buttons)
 
     def _browse(self) -> None:
         folder = prompts.choose_folder(self, "テンプレートフォルダーを選択")
@@ -71,11 +109,20 @@ class SettingsDialog(QDialog):
             self.folder.setText(folder)
 
     def apply(self) -> Settings:
-        fac = self.settings.facility
-        fac.name, fac.address = self.name.text().strip(), self.address.text().strip()
-        fac.phone, fac.fax, fac.email = self.phone.text().strip(), self.fax.text().strip(), self.email.text().strip()
-        fac.staff = [s.strip() for s in self.staff.toPlainText().splitlines() if s.strip()]
+        """This PC's settings (the facility's go through the workflow service: see facility_values)."""
         self.settings.user_templates_dir = self.folder.text().strip()
         self.settings.editor_font_size = self.font_size.value()
         self.settings.docx_font = self.docx_font.currentData()
+        self.settings.database_url = self.database_url.text().strip()
         return self.settings
+
+    def facility_values(self) -> dict:
+        return {"name": self.name.text().strip(), "address": self.address.text().strip(),
+                "phone": self.phone.text().strip(), "fax": self.fax.text().strip(), "email": self.email.text().strip(),
+                "staff": [s.strip() for s in self.staff.toPlainText().splitlines() if s.strip()]}
+
+    def policy_value(self) -> str:
+        return self.policy.currentData()
+
+    def retention_value(self) -> int:
+        return self.retention.value()

@@ -6,28 +6,21 @@ import pytest
 
 from desktop_app.gui import prompts
 from tests.conftest import SAMPLES
+from tests.gui.conftest import wait_check
 
 pytestmark = [pytest.mark.gui, pytest.mark.nlp]
 
 
 @pytest.fixture
-def window(qtbot, engine, monkeypatch):
-    from desktop_app.gui.app import create_window
-    from desktop_app.gui.check_dispatcher import CheckDispatcher
-
+def window(qtbot, make_window, monkeypatch):
     monkeypatch.setattr(prompts, "confirm", lambda *a, **k: True)
     monkeypatch.setattr(prompts, "info", lambda *a, **k: None)
     errors = []
     monkeypatch.setattr(prompts, "error", lambda parent, title, text: errors.append((title, text)))
-    dispatcher = CheckDispatcher(engine=engine, delay_ms=50)
-    w = create_window(dispatcher)
+    w = make_window("writer")
     w.errors = errors
-    w.settings.facility.name = "特別養護老人ホーム さくらの里"
-    w.model_ready = engine.loaded
     w.show()
-    yield w
-    w._closing_ok = True
-    w.close()
+    return w
 
 
 def fill(window, template_id):
@@ -35,11 +28,6 @@ def fill(window, template_id):
     for k, v in json.loads((SAMPLES / f"{template_id}.json").read_text(encoding="utf-8")).items():
         if k in window.form.widgets:
             window.form.set_value(k, str(v))
-
-
-def wait_check(qtbot, window, timeout=15000):
-    with qtbot.waitSignal(window.dispatcher.check_finished, timeout=timeout):
-        pass
 
 
 def test_window_smoke_offscreen(window, tmp_path):
@@ -104,37 +92,74 @@ def test_missing_fields_are_named_and_nothing_is_lost(window):
     assert window.editor.toPlainText() == "書きかけの文章"
 
 
-def test_export_is_refused_with_unresolved_high_and_allowed_after_review(qtbot, window, tmp_path, monkeypatch):
+def test_writer_proposal_keeps_its_reason_but_does_not_unblock_export(qtbot, window, tmp_path, monkeypatch):
     window.editor.setPlainText("山田 太郎 様\n\n同室の小野寺様が転倒されました。\n")
     wait_check(qtbot, window)
     target = tmp_path / "out.docx"
     monkeypatch.setattr(prompts, "save_file", lambda *a, **k: str(target))
-    assert window.export_word() is None and not target.exists()
-    assert "重大な指摘" in window.errors[-1][1]
     f = window.unresolved_high()[0]
     monkeypatch.setattr(prompts, "ask_text", lambda *a, **k: "ご家族の了承済み")
     window.mark_reviewed(f)
-    assert window.draft.reviewed[f.key] == "ご家族の了承済み"
-    assert window.export_word() == target and target.exists()
+    assert window.session.proposals[f.key] == "ご家族の了承済み"
+    assert window.unresolved_high() == [f]  # only a reviewer's acceptance unblocks a high finding
+    assert window.export_word() is None and not target.exists()
+    assert "重大な指摘" in window.errors[-1][1]
+    # the proposal reached the database with its reason, for the reviewer
+    assert window.service.get(window.session.letter_id).proposals == {f.key: "ご家族の了承済み"}
 
 
-def test_autosave_and_restore_after_a_crash(qtbot, engine, monkeypatch):
-    from desktop_app.gui.app import create_window, offer_restore
-    from desktop_app.gui.check_dispatcher import CheckDispatcher
+def slot_body(window, slot: str) -> str | None:
+    from desktop_app.core.db.models import RecoverySlot
 
-    w = create_window(CheckDispatcher(engine=engine, delay_ms=50))
+    with window.service.db.session() as s:
+        row = s.get(RecoverySlot, slot)
+        return row.body if row is not None else None
+
+
+def test_autosave_and_restore_after_a_crash(qtbot, make_window, monkeypatch):
+    from desktop_app.core.db.models import RecoverySlot
+    from desktop_app.gui.app import offer_restore
+
+    w = make_window("writer")
     w.editor.setPlainText("停電の前に書いていた手紙")
-    qtbot.waitUntil(lambda: w.store.pending_autosave() is not None, timeout=5000)
-    # simulated crash: no closeEvent, the process just stops; a new window starts
+    qtbot.waitUntil(lambda: slot_body(w, w.recovery.slot) is not None, timeout=5000)
+    # simulated crash: no closeEvent; the slot's owner (another process) no longer runs
     w.dispatcher.shutdown()
-    w._closing_ok = True
-    w.deleteLater()
-    w2 = create_window(CheckDispatcher(engine=engine, delay_ms=50))
+    with w.service.db.session() as s:
+        s.get(RecoverySlot, w.recovery.slot).owner = "crashed-pc:1"
+    other = make_window("writer")
+    other.editor.setPlainText("別の窓で書いている手紙")
+    qtbot.waitUntil(lambda: slot_body(w, other.recovery.slot) is not None, timeout=5000)
+    w2 = make_window("writer")
     monkeypatch.setattr(prompts, "confirm", lambda *a, **k: True)
     offer_restore(w2)
-    assert w2.editor.toPlainText() == "停電の前に書いていた手紙"
+    assert w2.editor.toPlainText() == "停電の前に書いていた手紙" and w2.is_dirty()
+    # the running window's copy is not offered, and closing one window clears only its own slot
     w2._closing_ok = True
     w2.close()
+    assert slot_body(w, other.recovery.slot) == "別の窓で書いている手紙"
+
+
+def test_recovered_text_of_a_saved_letter_keeps_its_letter(qtbot, make_window, monkeypatch):
+    from desktop_app.core.draft_session import DraftSession
+    from desktop_app.gui.app import offer_restore
+
+    w = make_window("writer")
+    w.editor.setPlainText("保存した本文\n")
+    assert w.save_draft()
+    letter_id = w.session.letter_id
+    crashed = DraftSession(template_id=w.session.template_id, body="保存した本文\n停電前の追記\n", letter_id=letter_id)
+    w.recovery.save(crashed)
+    from desktop_app.core.db.models import RecoverySlot
+
+    with w.service.db.session() as s:
+        s.get(RecoverySlot, w.recovery.slot).owner = "crashed-pc:1"
+    w2 = make_window("writer")
+    monkeypatch.setattr(prompts, "confirm", lambda *a, **k: True)
+    offer_restore(w2)
+    assert w2.session.letter_id == letter_id and w2.session.version == w.session.version
+    assert w2.editor.toPlainText().endswith("停電前の追記\n") and w2.is_dirty()
+    assert w2.save_draft()  # saved on top of the version it was written against: no conflict
 
 
 def test_close_with_unsaved_text_asks_and_cancel_keeps_window(qtbot, window, monkeypatch):
@@ -146,7 +171,7 @@ def test_close_with_unsaved_text_asks_and_cancel_keeps_window(qtbot, window, mon
     monkeypatch.setattr(prompts, "ask_save_discard_cancel", lambda *a, **k: "save")
     window.close()
     assert not window.isVisible()
-    assert window.store.list()[0].body == "まだ保存していない"
+    assert window.service.list()[0].first_line == "まだ保存していない"
 
 
 def test_next_finding_navigation(qtbot, window):
@@ -192,17 +217,19 @@ def test_reviewed_mark_can_be_taken_back(qtbot, window, monkeypatch):
     f = window.unresolved_high()[0]
     monkeypatch.setattr(prompts, "ask_text", lambda *a, **k: "承認者に確認済み")
     window.mark_reviewed(f)
-    assert not window.unresolved_high()
+    assert window.session.proposals == {f.key: "承認者に確認済み"}
+    assert "✔" in window.panel.all_items()[0].text(0)
     window.mark_reviewed(f)
+    assert window.session.proposals == {}
     assert [x.text for x in window.unresolved_high()] == ["小野寺"]
 
 
-def test_pattern_findings_show_before_the_model_is_loaded(qtbot, monkeypatch):
+def test_pattern_findings_show_before_the_model_is_loaded(qtbot, gui_db, people):
     from desktop_app.core.checks.nlp import NlpEngine
     from desktop_app.gui.app import create_window
     from desktop_app.gui.check_dispatcher import CheckDispatcher
 
-    w = create_window(CheckDispatcher(engine=NlpEngine(), delay_ms=20))  # never loaded
+    w = create_window(CheckDispatcher(engine=NlpEngine(), delay_ms=20), db=gui_db, actor=people["writer"])  # never loaded
     w.show()
     with qtbot.waitSignal(w.dispatcher.check_finished, timeout=5000) as blocker:
         w.editor.setPlainText("携帯 090-1234-5678。必ず再発を防ぎます。")
@@ -214,21 +241,41 @@ def test_pattern_findings_show_before_the_model_is_loaded(qtbot, monkeypatch):
     w.close()
 
 
-def test_settings_dialog_updates_profile_and_is_saved(qtbot, window):
+def test_settings_dialog_updates_profile_policy_and_database_url(qtbot, make_window, monkeypatch):
     from desktop_app import config
     from desktop_app.gui.settings_dialog import SettingsDialog
 
-    dlg = SettingsDialog(window.settings, window)
+    infos = []
+    monkeypatch.setattr(prompts, "info", lambda parent, title, text: infos.append(text))
+    w = make_window("admin")
+    dlg = SettingsDialog(w.settings, w, facility=w.facility, admin=True, policy=w.service.policy(),
+                         retention_days=w.service.retention_days())
     dlg.name.setText("グループホーム ひだまり")
     dlg.phone.setText("049-222-1010")
     dlg.staff.setPlainText("大野 健\n森田 里美\n")
     dlg.font_size.setValue(16)
-    settings = dlg.apply()
-    settings.save()
+    dlg.policy.setCurrentIndex(dlg.policy.findData("when_findings"))
+    dlg.retention.setValue(30)
+    dlg.database_url.setText("postgresql+psycopg://letters@db-server/careletter")
+    w.apply_settings(dlg)
+    fac = w.service.facility()
+    assert fac["name"] == "グループホーム ひだまり" and fac["staff"] == ["大野 健", "森田 里美"]
+    assert fac["address"] == "埼玉県川越市新宿町1-2-3"  # fields left alone are kept
+    assert w.service.policy() == "when_findings" and w.service.retention_days() == 30
     loaded = config.Settings.load()
-    assert loaded.facility.name == "グループホーム ひだまり" and loaded.facility.staff == ["大野 健", "森田 里美"]
-    assert loaded.editor_font_size == 16
+    assert loaded.editor_font_size == 16 and loaded.database_url.startswith("postgresql+psycopg://")
+    assert any("次にアプリを起動" in t for t in infos)
     # the staff list is context for the check: a staff member named with さん is not a third party
-    window.editor.setPlainText("森田さんが付き添いました。")
-    wait_check(qtbot, window)
-    assert [f.severity.value for f in window.findings if f.category == "pii.person"] == ["low"]
+    w.editor.setPlainText("森田さんが付き添いました。")
+    wait_check(qtbot, w)
+    assert [f.severity.value for f in w.findings if f.category == "pii.person"] == ["low"]
+
+
+def test_settings_facility_and_policy_are_read_only_for_a_writer(qtbot, window):
+    from PySide6.QtWidgets import QLabel
+
+    from desktop_app.gui.settings_dialog import SettingsDialog
+
+    dlg = SettingsDialog(window.settings, window, facility=window.facility, admin=False)
+    assert not dlg.name.isEnabled() and not dlg.policy.isEnabled() and not dlg.retention.isEnabled()
+    assert dlg.database_url.isEnabled() and "ネットワーク上の共有フォルダー" in dlg.findChild(QLabel, "databaseNote").text()

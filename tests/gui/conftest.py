@@ -1,0 +1,69 @@
+"""GUI fixtures: the workflow database in the isolated data folder, a facility with three people, and
+windows logged in as one of them. Every workflow prompt fails a test that did not replace it."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_app.gui import prompts
+
+FACILITY = {"name": "特別養護老人ホーム さくらの里", "address": "埼玉県川越市新宿町1-2-3", "phone": "049-200-3000"}
+PASSWORD = "password-123"
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_workflow_dialogs(monkeypatch):
+    for name in ("ask_setup", "ask_login", "ask_conflict", "ask_long_text"):
+        def fail(*args, _name=name, **kwargs):
+            raise AssertionError(f"unexpected dialog prompts.{_name}: {args[1:]}")
+
+        monkeypatch.setattr(prompts, name, fail)
+
+
+@pytest.fixture
+def gui_db():
+    """The database where the app keeps it by default (the test's own data folder)."""
+    from desktop_app import config
+    from desktop_app.core.db import open_database, resolve_url
+
+    db = open_database(resolve_url(None, config.data_dir(), ""))
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def people(gui_db):
+    """管理者 (also writes), a writer and a reviewer, after the facility profile exists."""
+    from desktop_app.core import accounts
+    from desktop_app.core.review import ReviewService
+
+    admin = accounts.add_user(gui_db, "山本 施設長", ["admin", "writer", "reviewer"], PASSWORD, None)
+    ReviewService(gui_db, lambda t, c: []).set_facility(FACILITY, admin)
+    writer = accounts.add_user(gui_db, "佐藤 作成", ["writer"], PASSWORD, admin)
+    reviewer = accounts.add_user(gui_db, "田中 確認", ["reviewer"], PASSWORD, admin)
+    return {"admin": admin, "writer": writer, "reviewer": reviewer}
+
+
+@pytest.fixture
+def make_window(qtbot, engine, gui_db, people):
+    """A main window logged in as one of `people`; closed at the end of the test."""
+    from desktop_app.gui.app import create_window
+    from desktop_app.gui.check_dispatcher import CheckDispatcher
+
+    made = []
+
+    def make(who: str = "writer"):
+        w = create_window(CheckDispatcher(engine=engine, delay_ms=50), db=gui_db, actor=people[who])
+        w.model_ready = engine.loaded
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        w._closing_ok = True
+        w.close()
+
+
+def wait_check(qtbot, window, timeout=15000):
+    with qtbot.waitSignal(window.dispatcher.check_finished, timeout=timeout):
+        pass

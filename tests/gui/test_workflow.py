@@ -1,0 +1,382 @@
+"""The review workflow in the window: first start, login, submit, approve, return with comments, an
+edit voiding the approval, export refused then allowed, conflicts, the reviewer's queue, start-up errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_app.core.review import CHANGED_ANCHOR, Status
+from desktop_app.gui import prompts
+from tests.gui.conftest import FACILITY, PASSWORD, wait_check
+
+pytestmark = [pytest.mark.gui, pytest.mark.nlp]
+
+LETTER = "山田 太郎 様\n\n先日は同室の小野寺様とご一緒に、中庭で花を眺めて過ごされました。\n"
+
+
+@pytest.fixture
+def said(monkeypatch):
+    """Messages shown by info/error, and yes to every confirm."""
+    out: list[tuple[str, str, str]] = []
+    monkeypatch.setattr(prompts, "info", lambda parent, title, text: out.append(("info", title, text)))
+    monkeypatch.setattr(prompts, "error", lambda parent, title, text: out.append(("error", title, text)))
+    monkeypatch.setattr(prompts, "confirm", lambda *a, **k: True)
+    return out
+
+
+def answers(monkeypatch, name: str, values: list):
+    """Replace prompts.<name> with one that gives `values` in turn and records what it was asked."""
+    asked = []
+
+    def give(*args, **kwargs):
+        asked.append(args[1:])
+        return values.pop(0) if values else None
+
+    monkeypatch.setattr(prompts, name, give)
+    return asked
+
+
+def write_and_submit(qtbot, window, monkeypatch, body=LETTER, reason="ご本人のご希望で名前を出しています"):
+    if window.editor.toPlainText() != body:
+        window.editor.setPlainText(body)
+        wait_check(qtbot, window)
+    for f in window.unresolved_high():
+        monkeypatch.setattr(prompts, "ask_text", lambda *a, **k: reason)
+        window.mark_reviewed(f)
+    assert window.submit_for_review()
+    return window.session.letter_id
+
+
+# ---- start-up ----------------------------------------------------------------------------------
+def test_first_start_asks_for_facility_and_administrator_then_login(qtbot, engine, said, monkeypatch):
+    from desktop_app.core import accounts
+    from desktop_app.gui.app import create_window
+    from desktop_app.gui.check_dispatcher import CheckDispatcher
+
+    setup_asked = answers(monkeypatch, "ask_setup", [
+        {"facility": dict(FACILITY), "name": "山本 施設長", "password": PASSWORD, "password2": "typo-123",
+         "roles": {"writer", "reviewer"}},
+        {"facility": dict(FACILITY), "name": "山本 施設長", "password": PASSWORD, "password2": PASSWORD,
+         "roles": {"writer", "reviewer"}},
+    ])
+    login_asked = answers(monkeypatch, "ask_login", [("山本 施設長", "wrong-password"), ("山本 施設長", PASSWORD)])
+    w = create_window(CheckDispatcher(engine=engine, delay_ms=50))
+    try:
+        assert w is not None
+        assert setup_asked[0][1] is True  # the administrator part is asked for
+        assert "一致しません" in setup_asked[1][2]
+        assert login_asked[0][1] == "山本 施設長"  # prefilled with the new administrator
+        assert "パスワードが違います" in login_asked[1][2]
+        assert w.actor.name == "山本 施設長" and w.actor.roles == {"admin", "writer", "reviewer"}
+        assert "山本 施設長" in w.user_label.text() and "管理者" in w.user_label.text()
+        assert w.service.facility()["name"] == FACILITY["name"] and not w.service.setup_needed()
+        assert [u.name for u in accounts.list_users(w.service.db)] == ["山本 施設長"]
+        assert w.queue_action.isVisible() or w.actor.has("reviewer")
+    finally:
+        if w is not None:
+            w._closing_ok = True
+            w.close()
+
+
+def test_no_letter_can_be_written_when_first_start_is_cancelled(qtbot, engine, said, monkeypatch):
+    from desktop_app.gui.app import create_window
+    from desktop_app.gui.check_dispatcher import CheckDispatcher
+
+    answers(monkeypatch, "ask_setup", [])  # closed at once
+    assert create_window(CheckDispatcher(engine=engine, delay_ms=50)) is None
+
+
+def test_accounts_made_on_the_command_line_still_need_the_facility_profile(qtbot, engine, gui_db, said, monkeypatch):
+    from desktop_app.core import accounts
+    from desktop_app.gui.app import create_window
+    from desktop_app.gui.check_dispatcher import CheckDispatcher
+
+    accounts.add_user(gui_db, "山本 施設長", ["admin", "writer"], PASSWORD, None)
+    logins = answers(monkeypatch, "ask_login", [("山本 施設長", PASSWORD)])
+    setups = answers(monkeypatch, "ask_setup", [{"facility": dict(FACILITY)}])
+    w = create_window(CheckDispatcher(engine=engine, delay_ms=50), db=gui_db)
+    try:
+        assert w is not None and w.actor.name == "山本 施設長"
+        assert len(logins) == 1 and setups[0][1] is False  # only the profile is asked for
+        assert w.facility["name"] == FACILITY["name"]
+    finally:
+        w._closing_ok = True
+        w.close()
+
+
+def test_login_is_locked_for_30_seconds_after_five_failures(qtbot, gui_db, people, monkeypatch):
+    from desktop_app.gui.account_dialogs import run_login
+
+    asked = answers(monkeypatch, "ask_login", [("佐藤 作成", "bad-guess")] * 5 + [("佐藤 作成", PASSWORD)])
+    assert run_login(None, gui_db) is None  # the right password during the lock does not get in
+    messages = [a[2] for a in asked]
+    assert "パスワードが違います" in messages[1]
+    assert "秒待って" in messages[6]
+
+
+def test_login_dialog_and_setup_dialog_check_their_entries(qtbot):
+    from desktop_app.gui.account_dialogs import LoginDialog, SetupDialog
+
+    dlg = SetupDialog({"name": "さくらの里"}, need_admin=True)
+    qtbot.addWidget(dlg)
+    dlg.name.setText("山本")
+    dlg.password.setText("abcdefgh")
+    dlg.password2.setText("abcdefgX")
+    dlg.accept()
+    assert dlg.result() == 0 and "一致しません" in dlg.message.text()
+    dlg.password2.setText("abcdefgh")
+    assert dlg.problem() == ""
+    assert dlg.values()["roles"] == {"admin", "writer", "reviewer"}
+    login = LoginDialog(["佐藤 作成"], message="利用者名またはパスワードが違います。")
+    qtbot.addWidget(login)
+    assert login.name.text() == "佐藤 作成" and login.message.isVisibleTo(login)
+
+
+def test_corrupt_database_is_moved_aside_and_the_newest_backup_restored(qtbot, gui_db, people, said):
+    from desktop_app import config
+    from desktop_app.core import accounts
+    from desktop_app.core.db import open_database, resolve_url
+    from desktop_app.gui.app import open_workflow_db
+
+    url = resolve_url(None, config.data_dir(), "")
+    gui_db.dispose()
+    open_database(url).dispose()  # a backup that holds the accounts
+    path = config.data_dir() / "careletter.sqlite3"
+    path.write_bytes(b"this is not a database" * 200)
+    db = open_workflow_db(config.Settings())
+    assert db is not None
+    try:
+        assert [u.name for u in accounts.list_users(db)]  # the backup came back
+        assert list(path.parent.glob("careletter.sqlite3.corrupt-*"))
+    finally:
+        db.dispose()
+
+
+@pytest.mark.parametrize("url, words", [("nonsense-url", "URL"), ("sqlite:////proc/no-such/dir/x.sqlite3", "開けません")])
+def test_unusable_database_gets_a_japanese_message_not_a_traceback(qtbot, said, monkeypatch, url, words):
+    from desktop_app import config
+    from desktop_app.gui.app import open_workflow_db
+
+    monkeypatch.setenv("CARELETTER_DB", url)  # set outside the app: nothing to correct in 設定
+    assert open_workflow_db(config.Settings()) is None
+    kind, title, text = said[-1]
+    assert kind == "error" and title == "データベースを開けません" and words in text
+    assert "Traceback" not in text
+
+
+def test_a_wrong_database_url_can_be_corrected_at_start(qtbot, said, monkeypatch):
+    from desktop_app import config
+    from desktop_app.gui.app import open_workflow_db
+
+    settings = config.Settings(database_url="postgresql+psycopg://letters@127.0.0.1:1/careletter")
+    asked = answers(monkeypatch, "ask_text", [""])  # back to this PC's SQLite file
+    db = open_workflow_db(settings)
+    assert db is not None and db.backend == "sqlite"
+    db.dispose()
+    assert "接続できません" in asked[0][1] and asked[0][2].startswith("postgresql")
+    assert config.Settings.load().database_url == ""
+
+
+# ---- the workflow --------------------------------------------------------------------------------
+def test_submit_approve_export_then_an_edit_voids_the_approval(qtbot, make_window, said, monkeypatch, tmp_path):
+    writer = make_window("writer")
+    target = tmp_path / "letter.docx"
+    monkeypatch.setattr(prompts, "save_file", lambda *a, **k: str(target))
+    writer.editor.setPlainText(LETTER)
+    wait_check(qtbot, writer)
+    assert writer.save_draft()
+    assert writer.export_word() is None and not target.exists()
+    assert "確認者の了承がありません" in said[-1][2] and "小野寺" in said[-1][2]
+
+    letter_id = write_and_submit(qtbot, writer, monkeypatch, body=LETTER)
+    assert writer.session.status == Status.SUBMITTED and writer.editor.isReadOnly()
+    assert "確認待ち" in writer.status_letter.text()
+
+    reviewer = make_window("reviewer")
+    reviewer.open_review()
+    view = reviewer.review_view
+    assert view.select_letter(letter_id)
+    assert "ご本人のご希望で名前を出しています" in "\n".join(
+        view.findings_list.item(i).text() for i in range(view.findings_list.count()))
+    reasons = answers(monkeypatch, "ask_text", ["ご家族も同席され、了承を得ています"])
+    assert view.approve()
+    assert "小野寺" in reasons[0][1]  # the reviewer is asked about the high finding itself
+    assert view.table.rowCount() == 0
+
+    writer.poll_letter()
+    assert writer.session.status == Status.APPROVED and not writer.editor.isReadOnly()
+    assert writer.export_word() == target and target.exists()
+    from docx import Document
+    from PySide6.QtWidgets import QApplication
+
+    assert QApplication.overrideCursor() is None  # the wait cursor is gone again
+
+    assert "中庭で花を眺めて" in "\n".join(p.text for p in Document(str(target)).paragraphs)
+    assert writer.session.status == Status.EXPORTED
+
+    # one more sentence after the approval: the approval no longer holds
+    writer.editor.appendPlainText("追伸：来月は音楽会を予定しております。")
+    assert writer.save_draft()
+    assert any(t == "承認は取り消されました" for _, t, _ in said)
+    assert writer.session.status == Status.DRAFT
+    target.unlink()
+    assert writer.export_word() is None and not target.exists()
+    assert "承認は無効" in said[-1][2]
+
+
+def test_clean_letter_needs_approval_unless_the_policy_says_only_with_findings(qtbot, make_window, people, said,
+                                                                              monkeypatch, tmp_path):
+    target = tmp_path / "clean.docx"
+    monkeypatch.setattr(prompts, "save_file", lambda *a, **k: str(target))
+    writer = make_window("writer")
+    writer.editor.setPlainText("山田 太郎 様\n\n来月の行事予定をお送りいたします。\n")
+    wait_check(qtbot, writer)
+    assert writer.export_word() is None and "承認されていません" in said[-1][2]
+    writer.service.set_policy("when_findings", people["admin"])
+    assert writer.export_word() == target and target.exists()
+
+
+def test_high_finding_without_the_reviewers_reason_is_not_approved(qtbot, make_window, said, monkeypatch):
+    writer = make_window("writer")
+    letter_id = write_and_submit(qtbot, writer, monkeypatch)
+    reviewer = make_window("reviewer")
+    reviewer.open_review()
+    assert reviewer.review_view.select_letter(letter_id)
+    answers(monkeypatch, "ask_text", ["   "])
+    assert not reviewer.review_view.approve()
+    assert "確認者の理由" in said[-1][2]
+    assert reviewer.service.get(letter_id).status == Status.SUBMITTED
+
+
+def test_return_with_comments_that_the_writer_sees_on_the_text(qtbot, make_window, said, monkeypatch):
+    from PySide6.QtGui import QTextCursor
+
+    writer = make_window("writer")
+    letter_id = write_and_submit(qtbot, writer, monkeypatch)
+    reviewer = make_window("reviewer")
+    reviewer.open_review()
+    view = reviewer.review_view
+    assert view.select_letter(letter_id)
+    shown = view.text.toPlainText()
+    start = shown.index("中庭")
+    cursor = view.text.textCursor()
+    cursor.setPosition(start)
+    cursor.setPosition(start + 2, QTextCursor.KeepAnchor)
+    view.text.setTextCursor(cursor)
+    answers(monkeypatch, "ask_long_text", ["どちらの中庭か書き添えてください"])
+    assert view.comment_on_selection()
+    answers(monkeypatch, "ask_long_text", ["小野寺様のお名前は伏せてください"])
+    assert view.return_letter()
+
+    writer.poll_letter()
+    assert writer.session.status == Status.RETURNED and not writer.editor.isReadOnly()
+    assert writer.comments_panel.isVisibleTo(writer)
+    labels = writer.comments_panel.labels()
+    assert any("小野寺様のお名前は伏せてください" in t for t in labels)
+    assert any("「中庭」" in t and "どちらの中庭か" in t for t in labels)
+    highlighted = [s.cursor.selectedText() for s in writer.editor.extraSelections()]
+    assert "中庭" in highlighted
+    # the writer rewrites that part: the comment says its place has changed
+    text = writer.editor.toPlainText()
+    writer.editor.setPlainText(text.replace("中庭", "屋上の庭園"))
+    assert any(CHANGED_ANCHOR in t for t in writer.comments_panel.labels())
+    assert "中庭" not in [s.cursor.selectedText() for s in writer.editor.extraSelections()]
+
+    # resubmitted: the reviewer sees what changed, inline
+    writer.editor.setPlainText(writer.editor.toPlainText().replace("同室の小野寺様", "ほかのご利用者"))
+    assert writer.submit_for_review()
+    view.refresh()
+    assert view.select_letter(letter_id)
+    shown = view.text.toPlainText()
+    assert "中庭屋上の庭園" in shown  # the deleted and the inserted text, both in place
+    doc = view.text.document()
+    cursor = QTextCursor(doc)
+    cursor.setPosition(shown.index("中庭") + 1)
+    assert cursor.charFormat().fontStrikeOut()
+    cursor.setPosition(shown.index("屋上") + 1)
+    assert cursor.charFormat().fontUnderline()
+
+
+def test_reviewer_cannot_approve_their_own_letter(qtbot, make_window, said, monkeypatch):
+    admin = make_window("admin")  # writes and reviews
+    letter_id = write_and_submit(qtbot, admin, monkeypatch)
+    admin.open_review()
+    view = admin.review_view
+    assert view.select_letter(letter_id)
+    assert not view.approve_btn.isEnabled() and "自分で" in view.header.text()
+    answers(monkeypatch, "ask_text", ["自分で確認しました"])
+    assert not view.approve()
+    assert "自分で作成・編集した手紙は承認できません" in said[-1][2]
+
+
+def test_queue_refreshes_by_itself_within_5_seconds(qtbot, make_window, people, said):
+    reviewer = make_window("reviewer")
+    reviewer.open_review()
+    view = reviewer.review_view
+    assert view.table.rowCount() == 0
+    svc = reviewer.service
+    letter = svc.create(people["writer"], "monthly_report", "山田 太郎 様\n\n近況をお知らせします。\n")
+    svc.submit(people["writer"], letter.id)
+    qtbot.waitUntil(lambda: view.table.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: reviewer.queue_action.text() == "確認待ち（1）…", timeout=5000)
+    assert view.table.item(0, 1).text() == "佐藤 作成"
+    assert view.table.item(0, 2).text() == reviewer.library.get("monthly_report").title
+
+
+def test_conflicting_save_offers_a_new_draft_and_keeps_the_text(qtbot, make_window, said, monkeypatch):
+    a = make_window("writer")
+    a.editor.setPlainText("一通目の本文\n")
+    assert a.save_draft()
+    b = make_window("writer")
+    answers(monkeypatch, "choose_item", [0])
+    assert b.open_draft()
+    b.editor.setPlainText("別のPCで直した本文\n")
+    assert b.save_draft()
+    a.editor.setPlainText("このPCで直した本文\n")
+    asked = answers(monkeypatch, "ask_conflict", [True])
+    assert a.save_draft()
+    assert "別のPC" in asked[0][0]
+    assert a.session.letter_id != b.session.letter_id
+    assert a.service.get(a.session.letter_id).body == "このPCで直した本文\n"
+    assert a.service.get(b.session.letter_id).body == "別のPCで直した本文\n"
+
+
+def test_letters_past_the_retention_period_are_purged_at_start(qtbot, make_window, people, said):
+    import datetime as dt
+
+    from desktop_app.core.db.models import Letter
+
+    w = make_window("writer")
+    old = w.service.create(people["writer"], "monthly_report", "古い下書き\n")
+    with w.service.db.session() as s:
+        s.get(Letter, old.id).updated_at = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=400)
+    make_window("writer")
+    assert [x.id for x in w.service.list()] == []
+
+
+def test_logout_is_one_action_back_to_the_login(qtbot, make_window, said, monkeypatch):
+    w = make_window("writer")
+    w.editor.setPlainText("ログアウト前の下書き\n")
+    monkeypatch.setattr(prompts, "ask_save_discard_cancel", lambda *a, **k: "save")
+    answers(monkeypatch, "ask_login", [("田中 確認", PASSWORD)])
+    assert w.logout()
+    assert w.actor.name == "田中 確認" and "田中 確認" in w.user_label.text() and "確認者" in w.user_label.text()
+    assert w.editor.toPlainText() == "" and w.session.letter_id is None
+    # a reviewer without the writer's role reads and reviews, and goes straight to the queue
+    assert w.editor.isReadOnly() and not w.save_action.isEnabled() and not w.submit_action.isEnabled()
+    assert w.review_view is not None and w.review_view.isVisible()
+    assert w.service.list()[0].first_line == "ログアウト前の下書き"
+
+
+def test_screens_render_japanese(qtbot, make_window, said, monkeypatch, tmp_path):
+    from desktop_app.gui.account_dialogs import LoginDialog
+
+    writer = make_window("writer")
+    write_and_submit(qtbot, writer, monkeypatch)
+    reviewer = make_window("reviewer")
+    reviewer.show()
+    reviewer.open_review()
+    login = LoginDialog(["佐藤 作成"])
+    qtbot.addWidget(login)
+    for name, widget in (("main", writer), ("review", reviewer.review_view), ("login", login)):
+        assert widget.grab().save(str(tmp_path / f"{name}.png"))
