@@ -101,19 +101,12 @@ def test_legend_wraps_between_items_never_inside(qtbot, width):
 
 
 @pytest.fixture
-def window(qtbot, engine, monkeypatch):
-    from desktop_app.gui.app import create_window
-    from desktop_app.gui.check_dispatcher import CheckDispatcher
-
+def window(qtbot, make_window, monkeypatch):
+    """A writer's window (tests/gui/conftest.py: logged in, the facility profile in the database)."""
     monkeypatch.setattr(prompts, "confirm", lambda *a, **k: True)
-    dispatcher = CheckDispatcher(engine=engine, delay_ms=50)
-    w = create_window(dispatcher)
-    w.settings.facility.name = "特別養護老人ホーム さくらの里"
-    w.model_ready = engine.loaded
+    w = make_window("writer")
     w.show()
-    yield w
-    w._closing_ok = True
-    w.close()
+    return w
 
 
 @pytest.mark.gui
@@ -175,7 +168,7 @@ def test_guide_opens_with_its_pictures_and_is_linked_from_the_readme(qtbot):
 def test_no_letter_is_generated_without_a_facility_name(qtbot, window, monkeypatch):
     errors = []
     monkeypatch.setattr(prompts, "error", lambda parent, title, text: errors.append(text))
-    window.settings.facility.name = ""
+    window.facility = {**window.facility, "name": ""}  # e.g. a database whose profile lost its name
     window.template_combo.setCurrentIndex(window.template_combo.findData("thanks"))
     for k, v in json.loads((SAMPLES / "thanks.json").read_text(encoding="utf-8")).items():
         if k in window.form.widgets:

@@ -89,16 +89,12 @@ def test_render_and_wait_returns_text_or_raises(qtbot, worker):
         worker.render_and_wait("no_such_template", {})
 
 
-def test_window_generate_with_a_hostile_template_shows_the_error(qtbot, monkeypatch, isolated_data_dir):
-    from desktop_app.gui.app import create_window
-    from desktop_app.gui.check_dispatcher import CheckDispatcher
-
+def test_window_generate_with_a_hostile_template_shows_the_error(qtbot, monkeypatch, isolated_data_dir, make_window):
     _write(isolated_data_dir / "templates", "bomb", '拝啓\n{{ "あ" * 10**8 }}\n')
-    (isolated_data_dir / "settings.json").write_text('{"facility": {"name": "さくら苑"}}', encoding="utf-8")
     errors = []
     monkeypatch.setattr(prompts, "error", lambda parent, title, text: errors.append(text))
     monkeypatch.setattr(prompts, "confirm", lambda *a, **k: True)
-    w = create_window(CheckDispatcher(delay_ms=50))
+    w = make_window("writer")
     w.template_combo.setCurrentIndex(w.template_combo.findData("bomb"))
     w.form.set_value("who", "山田")
     assert not w.generate()
@@ -108,5 +104,3 @@ def test_window_generate_with_a_hostile_template_shows_the_error(qtbot, monkeypa
         if k in w.form.widgets:
             w.form.set_value(k, str(v))
     assert w.generate() and "敬具" in w.editor.toPlainText()
-    w._closing_ok = True
-    w.close()
