@@ -136,6 +136,23 @@ def test_bundle_leaves_out_test_and_build_tools():
     assert qt <= {"QtCore", "QtGui", "QtWidgets"}, qt
 
 
+def test_bundle_carries_templates_resources_and_package_data():
+    """templates/, resources/, and every file inside desktop_app/ that is read as a file (not imported):
+    non-Python data, and migration scripts, which Alembic reads from disk."""
+    internal = DIST / "_internal"
+    wanted = []
+    for folder in ("templates", "resources", "desktop_app"):
+        for path in (ROOT / folder).rglob("*"):
+            if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".pyc":
+                continue
+            rel = path.relative_to(ROOT)
+            if folder != "desktop_app" or path.suffix != ".py" or "migrations" in rel.parts:
+                wanted.append(rel)
+    assert len(wanted) > 40
+    missing = [str(rel) for rel in wanted if not (internal / rel).is_file()]
+    assert not missing, f"not in the bundle (rebuild with `make dist`?): {missing[:20]}"
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="size budget and stripping are for the Linux build")
 def test_bundle_size_within_budget():
     size = _size_mb(DIST)
