@@ -11,7 +11,8 @@ from pathlib import Path
 
 from desktop_app import __version__, config
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+DRAFT_HEADER = "下書き（未承認）"
 
 
 class UsageError(Exception):
@@ -68,7 +69,24 @@ def _library():
 
 
 def _facility_from_settings() -> dict:
-    return config.Settings.load().facility.to_context()
+    """The facility profile: the workflow database's (shared by every PC) when there is one, else 設定."""
+    from desktop_app.core.db import DB_FILE, DatabaseUnavailable, open_database, resolve_url
+
+    settings = config.Settings.load()
+    url = resolve_url(None, config.data_dir(), settings.database_url)
+    if url.startswith("sqlite") and not (config.data_dir() / DB_FILE).exists() and DB_FILE in url:
+        return settings.facility.to_context()
+    try:
+        db = open_database(url, backup=False)
+    except DatabaseUnavailable:
+        return settings.facility.to_context()
+    try:
+        from desktop_app.cli_workflow import service_light
+
+        fac = service_light(db).facility()
+    finally:
+        db.dispose()
+    return fac if fac.get("name") else settings.facility.to_context()
 
 
 def _runner(load_model: bool = True):
@@ -195,34 +213,36 @@ def _check_jsonl(args) -> int:
 
 
 def cmd_export(args) -> int:
+    """A draft copy for trying letters out: every page says 下書き（未承認）. Only `letters export`, after an
+    approval, writes the file that can be sent. A high finding still refuses the export here."""
     from desktop_app.core.export_docx import PdfUnavailable, convert_to_pdf, export_docx
     from desktop_app.core.fileio import WriteError
+    from desktop_app.core.review import unresolved_high
 
+    if args.accept_findings is not None:
+        raise UsageError("--accept-findings no longer bypasses the check: a reviewer accepts high findings with "
+                         "`letters approve ID --accept REASON` / 重大な指摘は確認者が承認時に了承します")
     text = _read_letter(args.file)
+    if not text.strip():
+        raise UsageError(f"{args.file}: the letter is empty / 本文が空です")
     context = _load_json(args.context, "context") if args.context else {}
     settings = config.Settings.load()
     if "facility" not in context:
-        context["facility"] = settings.facility.to_context()
+        context["facility"] = _facility_from_settings()
     findings = _runner(not args.no_model).check(text, context)
-    high = [f for f in findings if f.severity.value == "high"]
-    if high and not args.accept_findings:
+    high = unresolved_high(findings, {})
+    if high:
         print(f"export refused: {len(high)} high-severity finding(s) / 重大な指摘が{len(high)}件あるため出力しません",
               file=sys.stderr)
         for f in high:
             print(f"  [{f.category}] 「{f.text}」 {f.message}", file=sys.stderr)
-        print("Fix them, or pass --accept-findings \"REASON\" / 修正するか、理由を添えて --accept-findings を指定してください",
-              file=sys.stderr)
         return EXIT_FINDINGS
-    if high and not args.accept_findings.strip():
-        raise UsageError("--accept-findings needs a reason / 理由を入力してください")
     author = (context.get("facility") or {}).get("name") or settings.facility.name or "施設"
     try:
-        out = export_docx(text, Path(args.out), author=author, font=settings.docx_font)
+        out = export_docx(text, Path(args.out), author=author, font=settings.docx_font, header_text=DRAFT_HEADER)
     except WriteError as exc:
         raise UsageError(str(exc)) from exc
-    print(f"wrote {out}")
-    if high:
-        print(f"accepted {len(high)} high finding(s): {args.accept_findings}", file=sys.stderr)
+    print(f"wrote {out} (draft copy, not approved / 下書き・未承認)")
     if args.pdf:
         try:
             print(f"wrote {convert_to_pdf(out)}")
@@ -294,6 +314,8 @@ def cmd_gui(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="desktop-app", description="介護施設のお手紙作成・チェック（Care letter writer）")
     p.add_argument("--version", action="version", version=f"desktop-app {__version__}")
+    p.add_argument("--db", metavar="URL", help="workflow database: sqlite:///PATH or postgresql+psycopg://… "
+                   "(default: CARELETTER_DB, then 設定, then the SQLite file in the user data folder)")
     sub = p.add_subparsers(dest="command")
     t = sub.add_parser("templates", help="list templates and their fields / テンプレート一覧")
     t.set_defaults(func=cmd_templates)
@@ -310,16 +332,19 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--jsonl", help="LETTERS.jsonl: one {id, text, context} per line; prints one JSON line each")
     c.add_argument("--no-model", action="store_true", help="patterns only, without GiNZA (fast, less accurate)")
     c.set_defaults(func=cmd_check)
-    e = sub.add_parser("export", help="export a letter to Word / Word出力")
+    e = sub.add_parser("export", help="a draft copy in Word, marked 下書き（未承認） / 下書きのWord出力")
     e.add_argument("file")
     e.add_argument("--out", required=True, help="LETTER.docx")
     e.add_argument("--context", help="CONTEXT.json")
-    e.add_argument("--accept-findings", metavar="REASON", help="export despite high findings, with the reason")
+    e.add_argument("--accept-findings", metavar="REASON", help=argparse.SUPPRESS)  # refused: only an approval accepts
     e.add_argument("--pdf", action="store_true", help="also convert to PDF with LibreOffice")
     e.add_argument("--no-model", action="store_true", help=argparse.SUPPRESS)
     e.set_defaults(func=cmd_export)
     s = sub.add_parser("self-check", help="load the model, render, check and export once / 動作確認")
     s.set_defaults(func=cmd_self_check)
+    from desktop_app import cli_workflow
+
+    cli_workflow.add_parsers(sub)
     return p
 
 
@@ -333,6 +358,10 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         return cmd_gui(args)
     try:
+        if args.func.__module__ == "desktop_app.cli_workflow":
+            from desktop_app import cli_workflow
+
+            return cli_workflow.run(args.func, args)
         return args.func(args)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)

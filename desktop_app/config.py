@@ -44,7 +44,11 @@ def resources_dir() -> Path:
 def data_dir() -> Path:
     override = os.environ.get(DATA_DIR_ENV)
     path = Path(override) if override else Path(user_data_dir(APP_NAME, APP_AUTHOR))
-    path.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        # letters hold names and diagnoses: on macOS and Linux only this user may open the folder
+        path.mkdir(parents=True, mode=0o700, exist_ok=True)
+        if os.name != "nt":
+            os.chmod(path, 0o700)
     return path
 
 
@@ -69,6 +73,7 @@ class Settings:
     user_templates_dir: str = ""  # an extra (shared) template folder
     editor_font_size: int = 13
     docx_font: str = "mincho"  # mincho | gothic
+    database_url: str = ""  # empty: the SQLite file in the data folder; a facility's PostgreSQL URL otherwise
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
@@ -83,7 +88,7 @@ class Settings:
         known = FacilityProfile.__dataclass_fields__
         facility = FacilityProfile(**{k: v for k, v in fac.items() if k in known})
         s = cls(facility=facility)
-        for key in ("user_templates_dir", "editor_font_size", "docx_font"):
+        for key in ("user_templates_dir", "editor_font_size", "docx_font", "database_url"):
             if key in raw:
                 setattr(s, key, raw[key])
         return s

@@ -76,3 +76,46 @@ def library():
 
 def sample(template_id: str) -> dict:
     return json.loads((SAMPLES / f"{template_id}.json").read_text(encoding="utf-8"))
+
+
+# ---- the workflow database, on both backends -------------------------------------------------
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server for this session. In CI a missing server fails the tests: a skipped
+    PostgreSQL test must never pass as a green run."""
+    from tests.pg_server import PostgresServer, PostgresUnavailable
+
+    try:
+        server = PostgresServer().start()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {exc}")
+        pytest.skip(f"PostgreSQL not available here: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{(tmp_path / 'workflow.sqlite3').as_posix()}"
+    return request.getfixturevalue("postgres_server").new_database()
+
+
+@pytest.fixture
+def db(db_url):
+    from desktop_app.core.db import open_database
+
+    database = open_database(db_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch):
+    """argon2id with minimal cost in tests (the app uses the library's recommended parameters)."""
+    from argon2 import PasswordHasher
+
+    from desktop_app.core import accounts
+
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))

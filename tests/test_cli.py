@@ -91,15 +91,25 @@ def test_check_jsonl_bad_line_exits_2(tmp_path, capsys):
     assert "letters.jsonl:2" in capsys.readouterr().err
 
 
-def test_export_refuses_high_findings_unless_accepted(tmp_path, capsys):
+def test_standalone_export_refuses_high_findings_and_accept_findings_no_longer_bypasses(tmp_path, capsys):
     src = tmp_path / "leak.txt"
     src.write_text(LETTER_LEAK.replace("佐々木様", "佐々木様（マイナンバー 123456789018）"), encoding="utf-8")
     out = tmp_path / "手紙 テスト.docx"
     assert main(["export", str(src), "--out", str(out), "--no-model"]) == 1
     assert not out.exists()
     assert "マイナンバー" in capsys.readouterr().err
-    assert main(["export", str(src), "--out", str(out), "--no-model", "--accept-findings", "承認者確認済み"]) == 0
-    assert "佐々木" in "\n".join(p.text for p in Document(str(out)).paragraphs)
+    assert main(["export", str(src), "--out", str(out), "--no-model", "--accept-findings", "承認者確認済み"]) == 2
+    assert not out.exists()
+    assert "letters approve" in capsys.readouterr().err
+
+
+def test_standalone_export_is_a_draft_copy_marked_on_every_page(tmp_path, capsys):
+    src = tmp_path / "ok.txt"
+    src.write_text(LETTER_OK, encoding="utf-8")
+    out = tmp_path / "下書き.docx"
+    assert main(["export", str(src), "--out", str(out), "--no-model"]) == 0
+    doc = Document(str(out))
+    assert all("下書き（未承認）" in "".join(p.text for p in s.header.paragraphs) for s in doc.sections)
 
 
 def test_export_to_missing_folder_exits_2(tmp_path, capsys):

@@ -93,7 +93,8 @@ def _set_east_asian_font(run_or_style, name: str) -> None:
         rfonts.set(qn(attr), name)
 
 
-def build_document(text: str, *, author: str, title: str = "", font: str = "mincho", size_pt: float = 11):
+def build_document(text: str, *, author: str, title: str = "", font: str = "mincho", size_pt: float = 11,
+                   header_text: str | None = None):
     doc = Document()
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
@@ -108,6 +109,11 @@ def build_document(text: str, *, author: str, title: str = "", font: str = "minc
     normal.paragraph_format.space_after = Pt(0)
     normal.paragraph_format.space_before = Pt(0)
     normal.paragraph_format.line_spacing = 1.15
+    if header_text:
+        hp = section.header.paragraphs[0]
+        hp.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        run = hp.add_run(header_text)
+        _set_east_asian_font(run, font_name)
     for block in layout(text):
         p = doc.add_paragraph()
         p.alignment = {"left": WD_ALIGN_PARAGRAPH.LEFT, "right": WD_ALIGN_PARAGRAPH.RIGHT,
@@ -134,14 +140,15 @@ def build_document(text: str, *, author: str, title: str = "", font: str = "minc
 
 
 def export_docx(text: str, out_path: Path | str, *, author: str, title: str = "", font: str = "mincho",
-                size_pt: float = 11) -> Path:
+                size_pt: float = 11, header_text: str | None = None) -> Path:
     """Write the letter to out_path through a temporary file; raises WriteError with a Japanese message."""
     out = Path(out_path)
     if out.suffix.lower() != ".docx":
         raise WriteError("bad_name", out, f"Word形式で保存するには、ファイル名を「.docx」で終えてください：{out.name}")
     if not out.parent.exists():
         raise WriteError("no_folder", out, f"保存先のフォルダーが見つかりません：{out.parent}")
-    doc = build_document(text, author=author or "施設", title=title, font=font, size_pt=size_pt)
+    doc = build_document(text, author=author or "施設", title=title, font=font, size_pt=size_pt,
+                         header_text=header_text)
     atomic_write(out, lambda tmp: doc.save(str(tmp)))
     return out
 

@@ -141,6 +141,19 @@ class CheckContext:
         return cls(facility=facility, recipient=_name(raw.get("recipient")), subject=_name(raw.get("subject")),
                    sender=_name(raw.get("sender")), letter_type=letter_type, letter_date=date)
 
+    def to_dict(self) -> dict:
+        """The inverse of from_dict: what is stored with a letter and bound into its approval."""
+        fac = self.facility
+        out: dict[str, Any] = {"facility": {"name": fac.name, "address": fac.address, "phone": fac.phone,
+                                            "fax": fac.fax, "email": fac.email, "staff": list(fac.staff)}}
+        for role in ("recipient", "subject", "sender"):
+            out[role] = {"name": getattr(self, role)}
+        if self.letter_type:
+            out["type"] = self.letter_type
+        if self.letter_date:
+            out["date"] = self.letter_date.isoformat()
+        return out
+
     def people(self) -> list[tuple[str, str]]:
         """(role, name) of the people the letter is legitimately about."""
         out = []

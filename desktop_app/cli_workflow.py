@@ -1,0 +1,376 @@
+"""Command line of the review workflow (users, letters, audit): scriptable, and the workflow's tests
+run through it without a window. Every rule is in core.review; this module only parses and prints."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from desktop_app import config
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+
+
+class CliExit(Exception):
+    """Stop with this exit code after printing `message` (one line) to stderr."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def open_db(args):
+    from desktop_app.core.db import DatabaseUnavailable, open_database, resolve_url
+
+    url = resolve_url(getattr(args, "db", None), config.data_dir(), config.Settings.load().database_url)
+    try:
+        return open_database(url)
+    except DatabaseUnavailable as exc:
+        hint = ""
+        if exc.reason == "corrupt":
+            hint = " Start the app to restore the newest backup / アプリを起動するとバックアップから復元できます。"
+        raise CliExit(EXIT_USAGE, f"database unavailable ({exc.reason}) / {exc}{hint}") from exc
+
+
+def service(db):
+    from desktop_app.cli import _runner
+    from desktop_app.core.checks.runner import CheckRunner
+    from desktop_app.core.review import ReviewService
+
+    runner: CheckRunner = _runner(True)
+    return ReviewService(db, lambda text, ctx: runner.check(text, ctx))
+
+
+_stdin_lines: list[str] | None = None
+
+
+def read_password(n: int = 0) -> str:
+    """Line n (0-based) of standard input: --password-stdin takes passwords one per line."""
+    global _stdin_lines
+    if _stdin_lines is None:
+        _stdin_lines = sys.stdin.read().splitlines() if not sys.stdin.isatty() else []
+    if n >= len(_stdin_lines):
+        raise CliExit(EXIT_USAGE, "--password-stdin: missing password line on standard input / パスワードがありません")
+    return _stdin_lines[n]
+
+
+def login(db, name: str | None, line: int = 0):
+    from desktop_app.core.accounts import authenticate
+
+    if not name:
+        raise CliExit(EXIT_USAGE, "--as USER is required / --as で利用者名を指定してください")
+    return authenticate(db, name, read_password(line))
+
+
+def _read_body(path: str) -> str:
+    from desktop_app.cli import UsageError, _read_letter
+
+    try:
+        return _read_letter(path)
+    except UsageError as exc:
+        raise CliExit(EXIT_USAGE, str(exc)) from exc
+
+
+def _context(args, svc) -> dict:
+    from desktop_app.cli import UsageError, _load_json
+
+    ctx: dict = {}
+    if getattr(args, "context", None):
+        try:
+            ctx = _load_json(args.context, "context")
+        except UsageError as exc:
+            raise CliExit(EXIT_USAGE, str(exc)) from exc
+    ctx.setdefault("facility", svc.facility())
+    return ctx
+
+
+# ---- users -----------------------------------------------------------------------------------
+def cmd_users_add(args) -> int:
+    from desktop_app.core import accounts
+
+    db = open_db(args)
+    if not args.password_stdin:
+        raise CliExit(EXIT_USAGE, "use --password-stdin (passwords are never given as arguments)")
+    by = None
+    line = 0
+    if accounts.user_count(db) > 0:
+        by = login(db, args.as_user)
+        line = 1
+    actor = accounts.add_user(db, args.name, args.role, read_password(line), by)
+    print(f"added {actor.name} ({' '.join(sorted(actor.roles))})")
+    return EXIT_OK
+
+
+def cmd_users_remove(args) -> int:
+    from desktop_app.core import accounts
+
+    db = open_db(args)
+    accounts.remove_user(db, args.name, login(db, args.as_user))
+    print(f"removed {args.name}")
+    return EXIT_OK
+
+
+def cmd_users_list(args) -> int:
+    from desktop_app.core import accounts
+
+    for u in accounts.list_users(open_db(args)):
+        print(f"{u.name}\t{' '.join(r for r in accounts.ROLES if r in u.roles)}\t{u.roles_ja}")
+    return EXIT_OK
+
+
+# ---- facility and policy ----------------------------------------------------------------------
+def cmd_facility_set(args) -> int:
+    from desktop_app.cli import UsageError, _load_json
+    from desktop_app.core import accounts
+
+    db = open_db(args)
+    svc = service_light(db)
+    try:
+        profile = _load_json(args.file, "facility")
+    except UsageError as exc:
+        raise CliExit(EXIT_USAGE, str(exc)) from exc
+    by = login(db, args.as_user) if accounts.user_count(db) > 0 else None
+    svc.set_facility(profile, by)
+    print("facility profile saved / 施設情報を保存しました")
+    return EXIT_OK
+
+
+def cmd_policy(args) -> int:
+    db = open_db(args)
+    svc = service_light(db)
+    if args.value:
+        svc.set_policy(args.value, login(db, args.as_user))
+    print(svc.policy())
+    return EXIT_OK
+
+
+def service_light(db):
+    """A service for commands that never check text (no model load)."""
+    from desktop_app.core.review import ReviewService
+
+    def no_check(text, ctx):
+        raise RuntimeError("this command does not check letters")
+
+    return ReviewService(db, no_check)
+
+
+# ---- letters -----------------------------------------------------------------------------------
+def _template_ok(template_id: str) -> None:
+    from desktop_app.cli import _library
+
+    lib = _library()
+    if template_id not in lib.templates:
+        raise CliExit(EXIT_USAGE, f"unknown template {template_id!r} / テンプレート「{template_id}」はありません")
+
+
+def cmd_letters_new(args) -> int:
+    db = open_db(args)
+    body = _read_body(args.file)
+    _template_ok(args.template)
+    actor = login(db, args.as_user)
+    svc = service_light(db)
+    view = svc.create(actor, args.template, body, {}, _context(args, svc))
+    print(view.id)
+    return EXIT_OK
+
+
+def cmd_letters_edit(args) -> int:
+    db = open_db(args)
+    body = _read_body(args.file)
+    actor = login(db, args.as_user)
+    svc = service_light(db)
+    current = svc.get(args.id)
+    ctx = _context(args, svc) if args.context else None
+    view = svc.save(actor, args.id, body, current.version, context=ctx)
+    print(f"letter {view.id}: version saved, status {view.status.value} ({view.status.label_ja})")
+    return EXIT_OK
+
+
+def cmd_letters_submit(args) -> int:
+    db = open_db(args)
+    actor = login(db, args.as_user)
+    view = service(db).submit(actor, args.id)
+    print(f"letter {view.id}: {view.status.value} ({view.status.label_ja}); high {view.high_count}, medium {view.medium_count}")
+    return EXIT_OK
+
+
+def cmd_letters_approve(args) -> int:
+    db = open_db(args)
+    actor = login(db, args.as_user)
+    view = service(db).approve(actor, args.id, accept_reason=args.accept)
+    print(f"letter {view.id}: {view.status.value} ({view.status.label_ja}) by {actor.name}")
+    return EXIT_OK
+
+
+def cmd_letters_return(args) -> int:
+    db = open_db(args)
+    actor = login(db, args.as_user)
+    view = service_light(db).return_letter(actor, args.id, args.comment)
+    print(f"letter {view.id}: {view.status.value} ({view.status.label_ja})")
+    return EXIT_OK
+
+
+def cmd_letters_list(args) -> int:
+    from desktop_app.core.review import Status
+
+    db = open_db(args)
+    for s in service_light(db).list(Status(args.status) if args.status else None):
+        print(f"{s.id}\t{s.status.value}\t{s.status.label_ja}\t{s.template_id}\t{s.writer}\t{s.updated_at}\t"
+              f"high={s.high_count} medium={s.medium_count}")
+    return EXIT_OK
+
+
+def cmd_letters_show(args) -> int:
+    db = open_db(args)
+    v = service_light(db).get(args.id)
+    print(f"letter {v.id}\t{v.status.value}\t{v.status.label_ja}\t{v.template_id}\twriter {v.writer}\tversion {v.version}")
+    for c in v.comments:
+        where = "（全体）" if not c.quote else (f"「{c.quote}」" if not c.anchor_lost else f"「{c.quote}」 該当箇所が変更されました")
+        print(f"comment by {c.author}: {where} {c.text}")
+    sys.stdout.write(v.body if v.body.endswith("\n") else v.body + "\n")
+    return EXIT_OK
+
+
+def cmd_letters_export(args) -> int:
+    from desktop_app.core.export_docx import PdfUnavailable, convert_to_pdf, export_docx
+    from desktop_app.core.fileio import WriteError
+
+    db = open_db(args)
+    actor = login(db, args.as_user)
+    svc = service(db)
+    out = Path(args.out)
+    fac = svc.facility()
+    settings = config.Settings.load()
+
+    def write(body: str) -> Path:
+        return export_docx(body, out, author=fac.get("name") or "施設", font=settings.docx_font)
+
+    try:
+        path, digest = svc.export(actor, args.id, write)
+    except WriteError as exc:
+        raise CliExit(EXIT_USAGE, str(exc)) from exc
+    print(f"wrote {path} (sha256 {digest})")
+    if args.pdf:
+        try:
+            print(f"wrote {convert_to_pdf(path)}")
+        except PdfUnavailable as exc:
+            raise CliExit(EXIT_USAGE, str(exc)) from exc
+    return EXIT_OK
+
+
+# ---- audit --------------------------------------------------------------------------------------
+def cmd_audit_verify(args) -> int:
+    from desktop_app.core import audit
+
+    result = audit.verify(open_db(args))
+    if result.ok:
+        print(f"audit log intact: {result.checked} entries / 監査ログは改ざんされていません")
+        return EXIT_OK
+    print(f"audit log BROKEN at entry {result.broken_id}: {result.problem} (checked {result.checked} before it)")
+    return EXIT_FINDINGS
+
+
+def cmd_audit_show(args) -> int:
+    from desktop_app.core import audit
+
+    for e in audit.entries(open_db(args), args.letter):
+        letter = "" if e.letter_id is None else f"letter {e.letter_id}"
+        print(f"{e.id}\t{e.at[:19].replace('T', ' ')}Z\t{e.actor}\t{e.action}\t"
+              f"{audit.ACTIONS_JA.get(e.action, e.action)}\t{letter}\t{e.text_hash[:16]}\t{e.detail}")
+    return EXIT_OK
+
+
+def add_parsers(sub) -> None:
+    def user_opts(p, password=True):
+        p.add_argument("--as", dest="as_user", metavar="USER", help="who is doing this / 操作する利用者")
+        if password:
+            p.add_argument("--password-stdin", action="store_true",
+                           help="read the password(s) from standard input, one per line")
+
+    users = sub.add_parser("users", help="accounts / 利用者の管理").add_subparsers(dest="users_cmd", required=True)
+    p = users.add_parser("add", help="add an account (the first one needs no login and must be admin)")
+    p.add_argument("name")
+    p.add_argument("--role", action="append", required=True, choices=("writer", "reviewer", "admin"))
+    user_opts(p)
+    p.set_defaults(func=cmd_users_add)
+    p = users.add_parser("remove", help="remove an account (admin)")
+    p.add_argument("name")
+    user_opts(p)
+    p.set_defaults(func=cmd_users_remove)
+    users.add_parser("list", help="list accounts").set_defaults(func=cmd_users_list)
+
+    fac = sub.add_parser("facility", help="facility profile / 施設情報").add_subparsers(dest="fac_cmd", required=True)
+    p = fac.add_parser("set", help="set the facility profile from FACILITY.json (admin, or before the first user)")
+    p.add_argument("file")
+    user_opts(p)
+    p.set_defaults(func=cmd_facility_set)
+    p = sub.add_parser("policy", help="approval policy: always | when_findings (admin to change)")
+    p.add_argument("value", nargs="?", choices=("always", "when_findings"))
+    user_opts(p)
+    p.set_defaults(func=cmd_policy)
+
+    letters = sub.add_parser("letters", help="letters in the review workflow / 手紙の確認と承認").add_subparsers(
+        dest="letters_cmd", required=True)
+    p = letters.add_parser("new", help="a new letter (下書き) from FILE; prints its id")
+    p.add_argument("file")
+    p.add_argument("--template", required=True)
+    p.add_argument("--context", help="CONTEXT.json")
+    user_opts(p)
+    p.set_defaults(func=cmd_letters_new)
+    p = letters.add_parser("edit", help="save FILE as a new version (voids an approval)")
+    p.add_argument("id", type=int)
+    p.add_argument("file")
+    p.add_argument("--context", help="CONTEXT.json")
+    user_opts(p)
+    p.set_defaults(func=cmd_letters_edit)
+    for name, func, helptext in (("submit", cmd_letters_submit, "ask for review (→ 確認待ち)"),):
+        p = letters.add_parser(name, help=helptext)
+        p.add_argument("id", type=int)
+        user_opts(p)
+        p.set_defaults(func=func)
+    p = letters.add_parser("approve", help="approve (reviewer; not your own letter)")
+    p.add_argument("id", type=int)
+    p.add_argument("--accept", metavar="REASON", help="accept the remaining high findings with this reason")
+    user_opts(p)
+    p.set_defaults(func=cmd_letters_approve)
+    p = letters.add_parser("return", help="return to the writer with a comment (差し戻し)")
+    p.add_argument("id", type=int)
+    p.add_argument("--comment", required=True)
+    user_opts(p)
+    p.set_defaults(func=cmd_letters_return)
+    p = letters.add_parser("list", help="list letters")
+    p.add_argument("--status", choices=("draft", "submitted", "approved", "returned", "exported"))
+    p.set_defaults(func=cmd_letters_list)
+    p = letters.add_parser("show", help="print a letter, its state and comments")
+    p.add_argument("id", type=int)
+    p.set_defaults(func=cmd_letters_show)
+    p = letters.add_parser("export", help="export an approved letter to Word (the file that can be sent)")
+    p.add_argument("id", type=int)
+    p.add_argument("--out", required=True, help="LETTER.docx")
+    p.add_argument("--pdf", action="store_true")
+    user_opts(p)
+    p.set_defaults(func=cmd_letters_export)
+
+    aud = sub.add_parser("audit", help="audit log / 監査ログ").add_subparsers(dest="audit_cmd", required=True)
+    aud.add_parser("verify", help="check the hash chain: exit 0 intact, 1 broken").set_defaults(func=cmd_audit_verify)
+    p = aud.add_parser("show", help="print the log")
+    p.add_argument("--letter", type=int)
+    p.set_defaults(func=cmd_audit_show)
+
+
+def run(func, args) -> int:
+    """Map workflow refusals to exit codes: 3 refused, 1 when high findings block."""
+    from desktop_app.core.accounts import Refusal, WorkflowRefused
+
+    try:
+        return func(args)
+    except CliExit as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.code
+    except WorkflowRefused as exc:
+        print(f"refused ({exc.reason.value}): {exc.message}", file=sys.stderr)
+        for f in exc.details.get("findings", [])[:20]:
+            print(f"  [{f.severity.value}] {f.category} 「{f.text}」 {f.message}", file=sys.stderr)
+        if exc.reason == Refusal.BAD_INPUT:
+            return EXIT_USAGE
+        return EXIT_FINDINGS if exc.reason == Refusal.HIGH_NOT_ACCEPTED else EXIT_REFUSED

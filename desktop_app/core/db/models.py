@@ -1,0 +1,173 @@
+"""Tables of the review workflow: users, letters and their versions, marks, comments, approvals,
+exports, the audit log, per-window recovery slots and facility-wide settings (SQLAlchemy 2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict: JSON, list: JSON}
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    roles: Mapped[str] = mapped_column(String(100))  # space-separated: writer reviewer admin
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    @property
+    def role_set(self) -> set[str]:
+        return set(self.roles.split())
+
+
+class Letter(Base):
+    __tablename__ = "letters"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[str] = mapped_column(String(100))
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    context: Mapped[dict] = mapped_column(JSON, default=dict)  # the check context, canonical form
+    body: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    writer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    last_editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # counts from the check at the last submit (for the reviewer's queue without re-checking 10,000 letters)
+    high_count: Mapped[int] = mapped_column(Integer, default=0)
+    medium_count: Mapped[int] = mapped_column(Integer, default=0)
+    # optimistic concurrency: every write bumps it; a write carrying an older number is refused
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    writer: Mapped[User | None] = relationship(foreign_keys=[writer_id])
+    last_editor: Mapped[User | None] = relationship(foreign_keys=[last_editor_id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class LetterVersion(Base):
+    """Every saved body, so the reviewer can see what changed since the last submission."""
+
+    __tablename__ = "letter_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    body_sha: Mapped[str] = mapped_column(String(64))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (UniqueConstraint("letter_id", "number"),)
+
+
+class Mark(Base):
+    """A 確認済み mark on a finding: the writer's proposal, or the reviewer's acceptance."""
+
+    __tablename__ = "marks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id", ondelete="CASCADE"), index=True)
+    finding_key: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(20))  # proposal | accepted
+    reason: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (UniqueConstraint("letter_id", "finding_key", "kind"),)
+
+
+class Comment(Base):
+    """A reviewer's comment on a range of the text; `quote` re-anchors it after edits."""
+
+    __tablename__ = "comments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id", ondelete="CASCADE"), index=True)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    quote: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Approval(Base):
+    __tablename__ = "approvals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id", ondelete="CASCADE"), index=True)
+    body_sha: Mapped[str] = mapped_column(String(64))
+    template_id: Mapped[str] = mapped_column(String(100))
+    context_sha: Mapped[str] = mapped_column(String(64))
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    voided_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class Export(Base):
+    __tablename__ = "exports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id", ondelete="CASCADE"), index=True)
+    file_sha: Mapped[str] = mapped_column(String(64))
+    body_sha: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(500))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AuditEntry(Base):
+    """Append-only, hash-chained. Holds hashes and ids, never letter text."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # ISO 8601 UTC text, hashed exactly as stored (no time-zone or precision conversion by a driver)
+    at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    letter_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    text_hash: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (Index("ix_audit_letter", "letter_id"),)
+
+
+class AuditHead(Base):
+    """One row: the newest entry's hash. Locked while appending, so two PCs never fork the chain."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_id: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class RecoverySlot(Base):
+    """Crash copy of one window's unsaved work (each window has its own slot)."""
+
+    __tablename__ = "recovery_slots"
+    slot: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200), default="")  # host:pid of the window that writes it
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    letter_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    template_id: Mapped[str] = mapped_column(String(100))
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    body: Mapped[str] = mapped_column(Text)
+    marks: Mapped[dict] = mapped_column(JSON, default=dict)
+    saved_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class FacilitySetting(Base):
+    """Facility-wide settings shared by every PC: the profile, the approval policy, retention."""
+
+    __tablename__ = "facility_settings"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[dict] = mapped_column(JSON)
