@@ -93,6 +93,20 @@ def test_user_templates_come_from_the_data_folder(tmp_path):
     assert rendered.returncode == 0 and "来月の行事予定をお送りします。" in rendered.stdout, rendered.stderr
 
 
+def test_accounts_database_and_migrations_work_frozen(tmp_path):
+    """SQLAlchemy, Alembic (migration scripts read from disk) and argon2 inside the bundle: the first account
+    creates and migrates the SQLite database in the data folder."""
+    data = tmp_path / "data"
+    env = _env(data)
+    add = subprocess.run([str(CLI), "users", "add", "boss", "--role", "admin", "--password-stdin"],
+                         input="boss-pass-1234\n", capture_output=True, text=True, encoding="utf-8", timeout=120,
+                         cwd=tmp_path, env=env)
+    assert add.returncode == 0, add.stdout + add.stderr
+    listed = _run("users", "list", data=data)
+    assert listed.returncode == 0 and "boss\tadmin" in listed.stdout, listed.stdout + listed.stderr
+    assert list(data.glob("*.sqlite3"))
+
+
 def test_check_exit_codes(tmp_path):
     data = tmp_path / "data"
     high = tmp_path / "high.txt"
@@ -115,7 +129,7 @@ def test_window_opens_offscreen_with_data_outside_the_app(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     info = json.loads(probe.read_text(encoding="utf-8"))
     assert info["visible"] and info["frozen"] and info["templates"] >= 12
-    assert Path(info["data_dir"]) == data and (data / "drafts.sqlite3").exists()
+    assert Path(info["data_dir"]) == data and list(data.glob("*.sqlite3")), list(data.iterdir())
     assert DIST in Path(info["templates_dir"]).parents
     assert info["shown_at"] - t0 < 10, "benchmarks/frozen_startup.py: target <= 2 s"
     assert _snapshot(DIST) == before, "the frozen app wrote into its own folder"
@@ -132,6 +146,11 @@ def test_bundle_leaves_out_test_and_build_tools():
     assert "spacy.lang.ja" in names and "spacy.lang.en" not in names
     assert {"desktop_app.core.checks.nlp", "desktop_app.gui.main_window", "spacy_legacy.architectures.tok2vec",
             "ginza"} <= names
+    # the databases a facility may use: SQLite, and PostgreSQL through psycopg 3
+    assert {"sqlalchemy.dialects.sqlite.pysqlite", "sqlalchemy.dialects.postgresql.psycopg", "psycopg",
+            "alembic.ddl.postgresql"} <= names
+    dangling = [str(p) for p in DIST.rglob("*") if p.is_symlink() and not p.exists()]
+    assert not dangling, dangling
     qt = {p.name.split(".")[0] for p in (DIST / "_internal" / "PySide6").glob("Qt*") if p.is_file()}
     assert qt <= {"QtCore", "QtGui", "QtWidgets"}, qt
 
