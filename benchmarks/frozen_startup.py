@@ -39,12 +39,25 @@ def env_with_data(**extra: str) -> dict:
     return env
 
 
+def _children_cpu() -> float:
+    try:
+        import resource  # Unix only
+    except ImportError:
+        return float("nan")
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+CPU: dict[str, list[float]] = {}  # CPU seconds of each launch: less sensitive than wall time to a busy machine
+
+
 def time_cli(*args: str) -> tuple[float, str]:
     env = env_with_data()
-    t0 = time.perf_counter()
+    cpu0, t0 = _children_cpu(), time.perf_counter()
     proc = subprocess.run([str(DIST / f"careletter-cli{EXE}"), *args], capture_output=True, text=True,
                           encoding="utf-8", env=env)
     seconds = time.perf_counter() - t0
+    CPU.setdefault(args[0], []).append(_children_cpu() - cpu0)
     if proc.returncode != 0:
         raise SystemExit(f"careletter-cli {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
     return seconds, proc.stdout
@@ -53,8 +66,9 @@ def time_cli(*args: str) -> tuple[float, str]:
 def time_window() -> float:
     probe = Path(tempfile.mkdtemp(prefix="careletter-probe-")) / "probe.json"
     env = env_with_data(DESKTOP_APP_STARTUP_PROBE=str(probe))
-    t0 = time.time()  # from launch, as a double-click would see it
+    cpu0, t0 = _children_cpu(), time.time()  # from launch, as a double-click would see it
     proc = subprocess.run([str(DIST / f"CareLetter{EXE}")], capture_output=True, text=True, env=env, timeout=120)
+    CPU.setdefault("window", []).append(_children_cpu() - cpu0)  # the whole process, up to its exit
     if proc.returncode != 0 or not probe.exists():
         raise SystemExit(f"CareLetter failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
     info = json.loads(probe.read_text(encoding="utf-8"))
@@ -75,13 +89,16 @@ def main() -> int:
     if archives:
         results["archive_mb"] = archives[-1].stat().st_size / 2**20
     time_cli("--version")  # the first launch after a build pays for a cold file cache; not counted
+    CPU.clear()
     results["version_s"] = statistics.median(time_cli("--version")[0] for _ in range(args.runs))
     self_checks = [time_cli("self-check") for _ in range(max(1, args.runs // 2))]
     results["self_check_s"] = statistics.median(s for s, _ in self_checks)
     load_line = next((ln for ln in self_checks[-1][1].splitlines() if "load GiNZA" in ln), "")
     results["window_s"] = statistics.median(time_window() for _ in range(args.runs))
 
-    print(f"frozen app: {DIST.relative_to(ROOT)} ({sys.platform}, median of {args.runs} runs)")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"frozen app: {DIST.relative_to(ROOT)} ({sys.platform}, {os.cpu_count()} CPUs, load {load:.1f}; "
+          f"median of {args.runs} runs)")
     labels = {"bundle_mb": ("bundle, unpacked", "MB"), "archive_mb": ("archive (tar.gz)", "MB"),
               "version_s": ("careletter-cli --version", "s"), "self_check_s": ("careletter-cli self-check", "s"),
               "window_s": ("CareLetter window shown", "s")}
@@ -95,6 +112,8 @@ def main() -> int:
         print(f"  {label:<28} {value:8.2f} {unit:<3} {limit}{verdict}")
     if load_line:
         print(f"  of which: {load_line.strip()}")
+    cpu = {key: statistics.median(values) for key, values in CPU.items()}
+    print("  CPU seconds (user+sys, median): " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items()))
     return 1 if failed else 0
 
 

@@ -93,6 +93,20 @@ def test_user_templates_come_from_the_data_folder(tmp_path):
     assert rendered.returncode == 0 and "来月の行事予定をお送りします。" in rendered.stdout, rendered.stderr
 
 
+def test_accounts_database_and_migrations_work_frozen(tmp_path):
+    """SQLAlchemy, Alembic (migration scripts read from disk) and argon2 inside the bundle: the first account
+    creates and migrates the SQLite database in the data folder."""
+    data = tmp_path / "data"
+    env = _env(data)
+    add = subprocess.run([str(CLI), "users", "add", "boss", "--role", "admin", "--password-stdin"],
+                         input="boss-pass-1234\n", capture_output=True, text=True, encoding="utf-8", timeout=120,
+                         cwd=tmp_path, env=env)
+    assert add.returncode == 0, add.stdout + add.stderr
+    listed = _run("users", "list", data=data)
+    assert listed.returncode == 0 and "boss\tadmin" in listed.stdout, listed.stdout + listed.stderr
+    assert list(data.glob("*.sqlite3"))
+
+
 def test_check_exit_codes(tmp_path):
     data = tmp_path / "data"
     high = tmp_path / "high.txt"
@@ -133,8 +147,30 @@ def test_bundle_leaves_out_test_and_build_tools():
     assert "spacy.lang.ja" in names and "spacy.lang.en" not in names
     assert {"desktop_app.core.checks.nlp", "desktop_app.gui.main_window", "spacy_legacy.architectures.tok2vec",
             "ginza"} <= names
+    # the databases a facility may use: SQLite, and PostgreSQL through psycopg 3
+    assert {"sqlalchemy.dialects.sqlite.pysqlite", "sqlalchemy.dialects.postgresql.psycopg", "psycopg",
+            "alembic.ddl.postgresql"} <= names
+    dangling = [str(p) for p in DIST.rglob("*") if p.is_symlink() and not p.exists()]
+    assert not dangling, dangling
     qt = {p.name.split(".")[0] for p in (DIST / "_internal" / "PySide6").glob("Qt*") if p.is_file()}
     assert qt <= {"QtCore", "QtGui", "QtWidgets"}, qt
+
+
+def test_bundle_carries_templates_resources_and_package_data():
+    """templates/, resources/, and every file inside desktop_app/ that is read as a file (not imported):
+    non-Python data, and migration scripts, which Alembic reads from disk."""
+    internal = DIST / "_internal"
+    wanted = []
+    for folder in ("templates", "resources", "desktop_app"):
+        for path in (ROOT / folder).rglob("*"):
+            if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".pyc":
+                continue
+            rel = path.relative_to(ROOT)
+            if folder != "desktop_app" or path.suffix != ".py" or "migrations" in rel.parts:
+                wanted.append(rel)
+    assert len(wanted) > 40
+    missing = [str(rel) for rel in wanted if not (internal / rel).is_file()]
+    assert not missing, f"not in the bundle (rebuild with `make dist`?): {missing[:20]}"
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="size budget and stripping are for the Linux build")
