@@ -109,6 +109,12 @@ class LegendWidget(QWidget):
         self.setSizePolicy(policy)
 
 
+def place(f: Finding) -> str:
+    """The place in a Word letter's file (meta "location"), as a tooltip line."""
+    loc = dict(f.meta).get("location")
+    return f"<br>場所：{loc}" if loc else ""
+
+
 def char_format(finding: Finding, reviewed: bool = False) -> QTextCharFormat:
     fmt = QTextCharFormat()
     color = color_for(finding.category)
@@ -220,7 +226,7 @@ class DraftEditor(QPlainTextEdit):
                 sug = f"<br>提案：{f.suggestions[0]}" if f.suggestions and f.suggestions[0] else ""
                 QToolTip.showText(e.globalPos(),
                                   f"<b>[{f.severity.label_ja}] {category_label(f.category)}</b><br>{f.message}"
-                                  f"<br><small>{f.explanation}</small>{sug}", self)
+                                  f"<br><small>{f.explanation}</small>{sug}{place(f)}", self)
             else:
                 QToolTip.hideText()
             return True

@@ -31,6 +31,12 @@ def group_key(f: Finding) -> tuple:
     return (f.severity.value, "text", "".join(f.text.split()))
 
 
+def where(f: Finding) -> str:
+    """「（表1の2行3列）」 for a finding in a Word letter (meta "location"), else ""."""
+    loc = dict(f.meta).get("location")
+    return f"（{loc}）" if loc else ""
+
+
 def group_findings(findings: list[Finding]) -> list[list[Finding]]:
     """Findings of one category grouped by group_key, most severe first, then in the order of the text."""
     groups: dict[tuple, list[Finding]] = {}
@@ -114,7 +120,7 @@ class FindingsPanel(QWidget):
 
     def _label(self, f: Finding) -> str:
         mark = "✔ " if f.key in self.reviewed else ""
-        return f"{mark}[{f.severity.label_ja}] 「{f.text[:30]}」"
+        return f"{mark}[{f.severity.label_ja}] 「{f.text[:30]}」{where(f)}"
 
     def _group_label(self, group: list[Finding]) -> str:
         first = group[0]
@@ -128,19 +134,19 @@ class FindingsPanel(QWidget):
     def _occurrence_label(self, f: Finding, index: int, text: str | None) -> str:
         mark = "✔ " if f.key in self.reviewed else ""
         if text is None or f.end > len(text):
-            return f"{mark}{index}か所目「{f.text[:30]}」"
+            return f"{mark}{index}か所目「{f.text[:30]}」{where(f)}"
         line = text.count("\n", 0, f.start) + 1
         line_start = text.rfind("\n", 0, f.start) + 1
         line_end = text.find("\n", f.end)
         line_end = len(text) if line_end < 0 else line_end
         before = text[max(line_start, f.start - 8):f.start]
         after = text[f.end:min(line_end, f.end + 8)]
-        return f"{mark}{line}行目：…{before}【{f.text[:30]}】{after}…"
+        return f"{mark}{line}行目{where(f)}：…{before}【{f.text[:30]}】{after}…"
 
     def _finding_item(self, f: Finding, label: str) -> QTreeWidgetItem:
         item = QTreeWidgetItem([label])
         item.setData(0, Qt.UserRole, f)
-        item.setToolTip(0, f"{f.message}\n{f.explanation}")
+        item.setToolTip(0, f"{f.message}\n{f.explanation}" + (f"\n場所：{where(f)[1:-1]}" if where(f) else ""))
         self._color(item, [f])
         return item
 
@@ -192,5 +198,5 @@ class FindingsPanel(QWidget):
         self.review_btn.setText("確認済みを取り消す" if f.key in self.reviewed else "確認済みにする…")
         sug = f"<br>提案：{'／'.join(s for s in f.suggestions if s)}" if any(f.suggestions) else ""
         reason = f"<br>確認済み：{self.reviewed[f.key]}" if f.key in self.reviewed else ""
-        self.detail.setText(f"<b>{f.message}</b><br><small>{f.explanation}</small>{sug}{reason}")
+        self.detail.setText(f"<b>{f.message}</b>{where(f)}<br><small>{f.explanation}</small>{sug}{reason}")
         self.finding_selected.emit(f)

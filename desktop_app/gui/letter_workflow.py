@@ -16,7 +16,7 @@ from desktop_app.core.export_docx import PdfUnavailable, convert_to_pdf
 from desktop_app.core.export_letter import write_letter
 from desktop_app.core.fileio import WriteError
 from desktop_app.core.review import Status
-from desktop_app.gui import prompts
+from desktop_app.gui import prompts, word_letter
 from desktop_app.gui.comments_panel import comment_selections, reanchor
 
 
@@ -88,6 +88,7 @@ class LetterWorkflowMixin:
             Status.APPROVED: "承認済み：このまま書き出せます（本文を変えると承認は取り消されます）",
         }.get(s.status, "手紙の本文（自由に編集できます）") if writer else
             "手紙を作成・保存するには「作成者」の役割が必要です（確認待ちの手紙は「確認待ち」から開けます）")
+        word_letter.show_state(self)
 
     def show_actor(self) -> None:
         self.user_label.setText(f" ログイン中：{self.actor.name}（{self.actor.roles_ja}） ")
@@ -104,6 +105,9 @@ class LetterWorkflowMixin:
 
     def _sync_session(self) -> None:
         s = self.session
+        if word_letter.is_word_letter(s):  # no form: the fields say where the original .docx is
+            s.context = self.context()
+            return
         s.template_id, s.fields, s.context = self.current_template_id(), self.form.values(), self.context()
 
     def _ask_keep_changes(self, title: str) -> bool:
@@ -315,6 +319,9 @@ class LetterWorkflowMixin:
             return write_letter(body, Path(path), library=self.library, template_id=self.session.template_id,
                                 fields=self.session.fields, facility=self.facility, font=self.settings.docx_font)
 
+        if word_letter.is_word_letter(self.session):  # into a copy of the original .docx, its layout kept
+            write = word_letter.export_writer(self, _ExportCancelled)
+
         def write_now(body: str) -> Path:
             QApplication.restoreOverrideCursor()  # the file dialog wants the normal cursor
             try:
@@ -346,7 +353,7 @@ class LetterWorkflowMixin:
             except PdfUnavailable as exc:
                 prompts.error(self, "PDFにできませんでした", f"Wordファイルは保存しました：{out}\n\n{exc}")
                 return out
-        prompts.info(self, "書き出しました", f"Wordファイルを保存しました：\n{out}")
+        prompts.info(self, "書き出しました", f"Wordファイルを保存しました：\n{out}" + word_letter.export_summary(self))
         return out
 
     # ---- settings and logout ----------------------------------------------------------------------

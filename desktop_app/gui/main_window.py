@@ -23,7 +23,7 @@ from desktop_app.core.draft_session import DraftSession, RecoveryStore
 from desktop_app.core.letters import CheckContext, Finding
 from desktop_app.core.review import ReviewService
 from desktop_app.core.templates import MissingFieldsError, TemplateError, TemplateLibrary
-from desktop_app.gui import prompts
+from desktop_app.gui import prompts, word_letter
 from desktop_app.gui.check_dispatcher import CheckDispatcher
 from desktop_app.gui.comments_panel import CommentsPanel
 from desktop_app.gui.editor import DraftEditor
@@ -99,6 +99,7 @@ class MainWindow(LetterWorkflowMixin, QMainWindow):
         self.generate_action = action("手紙を作成", self.generate, "Ctrl+G")
         self.save_action = action("下書きを保存", self.save_draft, QKeySequence.Save)
         self.open_action = action("手紙を開く…", self.open_draft, QKeySequence.Open)
+        self.word_open_action = action("Wordの手紙を開く…", lambda: word_letter.open_word_letter(self))
         self.new_action = action("新しい手紙", self.new_letter, QKeySequence.New)
         self.submit_action = action("確認を依頼", self.submit_for_review, "Ctrl+Return")
         self.export_action = action("Wordに書き出す…", self.export_word, "Ctrl+E")
@@ -125,7 +126,8 @@ class MainWindow(LetterWorkflowMixin, QMainWindow):
         self.prev_action = action("前の指摘", lambda: self.goto_finding(-1), "Shift+F8")
         for a in (self.undo_action, self.redo_action, self.next_action, self.prev_action):
             edit_menu.addAction(a)
-        for a in (self.new_action, self.generate_action, self.open_action, self.save_action, self.submit_action,
+        for a in (self.new_action, self.generate_action, self.open_action, self.word_open_action, self.save_action,
+                  self.submit_action,
                   self.export_action, self.pdf_action, self.queue_action, self.settings_action, self.logout_action):
             file_menu.addAction(a)
 
@@ -218,6 +220,8 @@ class MainWindow(LetterWorkflowMixin, QMainWindow):
 
     def context(self) -> CheckContext:
         """The check's context, typed: the facility profile plus the people and date from the form."""
+        if word_letter.is_word_letter(self.session):
+            return word_letter.check_context(self)
         tid = self.current_template_id()
         facility = self.facility_context()
         try:
@@ -276,7 +280,7 @@ class MainWindow(LetterWorkflowMixin, QMainWindow):
         self.dispatcher.request_check(self.editor.toPlainText(), self.context(), revision, immediate=immediate)
 
     def _on_check_finished(self, revision: int, findings, nlp_used: bool) -> None:
-        if not self.session.set_findings(revision, list(findings)):
+        if not self.session.set_findings(revision, word_letter.with_locations(self, list(findings))):
             return
         self._show_findings()
 

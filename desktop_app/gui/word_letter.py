@@ -1,0 +1,249 @@
+"""A Word letter in the window: open a .docx staff wrote themselves, check its full text with each
+finding's place in the file (本文 / 表1の2行3列 / ヘッダー …), review it like any draft, and export the
+approved text into a copy of the ORIGINAL file, so its layout, tables and headers are kept.
+
+The letter is a DraftSession with template_id WORD_TEMPLATE_ID; its fields keep where the original is
+and the SHA-256 it had when it was read. The review workflow does not know the difference.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+
+from desktop_app.core.draft_session import DraftSession
+from desktop_app.core.fileio import WriteError
+from desktop_app.core.letters import CheckContext, Finding
+from desktop_app.core.word import DocxError, WordDocument, edits_from_text, mask_docx, read_docx
+from desktop_app.core.word.mask import MaskReport, build_masked
+from desktop_app.core.word.reader import read_docx_bytes
+from desktop_app.gui import prompts
+
+WORD_TEMPLATE_ID = "word_import"
+SOURCE, NAME, SHA = "word_source", "word_file_name", "word_sha256"
+# Parts of the text the export drops anyway (tracked deletions, comments, who made them, author, company):
+# deleting those lines in the window is not a change the original's layout has to take.
+_DROPPED_KINDS = ("deleted", "comments")
+_DROPPED_PROPERTIES = ("作成者", "最終更新者", "会社名", "管理者", "変更履歴・コメントの作成者")
+
+
+def is_word_letter(session: DraftSession) -> bool:
+    return session.template_id == WORD_TEMPLATE_ID
+
+
+def file_name(session: DraftSession) -> str:
+    return str(session.fields.get(NAME) or Path(str(session.fields.get(SOURCE) or "")).name)
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# ---- opening ------------------------------------------------------------------------------------
+def open_word_letter(window, path: str | None = None) -> bool:
+    """ファイル ▸ Wordの手紙を開く…: the file's full text becomes a new letter; nothing on screen is lost
+    when the file cannot be read."""
+    if path is None:
+        path = prompts.open_file(window, "Wordの手紙を開く", "Word 文書 (*.docx)")
+        if not path:
+            return False
+    try:
+        doc = read_docx(path)
+    except DocxError as exc:
+        prompts.error(window, "Wordの手紙を開けません", f"{exc}\n\n今の手紙はそのまま残っています。")
+        return False
+    except Exception as exc:  # an unexpected structure must not lose the letter on screen
+        prompts.error(window, "Wordの手紙を開けません",
+                      f"{Path(path).name} を読み込めませんでした（{exc}）。\n\n今の手紙はそのまま残っています。")
+        return False
+    if not doc.text.strip():
+        prompts.error(window, "Wordの手紙を開けません", f"{Path(path).name} には文字がありません。")
+        return False
+    if not window._ask_keep_changes("Wordの手紙を開く"):
+        return False
+    src = Path(path).resolve()
+    session = DraftSession(template_id=WORD_TEMPLATE_ID, body=doc.text,
+                           fields={SOURCE: str(src), NAME: src.name, SHA: _sha(doc.source)})
+    window._word_doc = (str(src), _sha(doc.source), doc)
+    window.replace_session(session)  # present() puts doc.text in the editor and checks it
+    window.recovery.clear()
+    if doc.warnings:
+        prompts.info(window, "Wordの手紙の注意", "次のものは確認も伏せ字もできません。目で確かめてください。\n\n"
+                     + "\n".join(f"・{w}" for w in doc.warnings))
+    window.statusBar().showMessage(f"Wordの手紙「{src.name}」を開きました（{len(doc.segments)}段落）", 8000)
+    return True
+
+
+def document(window) -> WordDocument | None:
+    """The original of the open Word letter (read again when another letter was opened), or None."""
+    s = window.session
+    if not is_word_letter(s):
+        return None
+    src, sha = str(s.fields.get(SOURCE) or ""), str(s.fields.get(SHA) or "")
+    cached = getattr(window, "_word_doc", None)
+    if cached and cached[0] == src and cached[1] == sha:
+        return cached[2]
+    try:
+        doc = read_docx(src)
+    except Exception:
+        return None
+    if _sha(doc.source) != sha:  # changed since it was opened: its places no longer match the text
+        return None
+    window._word_doc = (src, sha, doc)
+    return doc
+
+
+def check_context(window) -> CheckContext:
+    """A Word letter has no form: the facility is all the check knows (names come from the text)."""
+    return CheckContext.from_dict({"facility": window.facility_context()})
+
+
+# ---- locations ----------------------------------------------------------------------------------
+def _line_starts(lines: list[str]) -> list[int]:
+    out, pos = [], 0
+    for line in lines:
+        out.append(pos)
+        pos += len(line) + 1
+    return out
+
+
+def locate_in(doc: WordDocument, text: str, start: int, end: int) -> str | None:
+    """Where text[start:end] of the (possibly edited) letter is in the original file, or None for a
+    paragraph added in the window."""
+    if text == doc.text:
+        return doc.locate(start, end)
+    old, new = doc.text.split("\n"), text.split("\n")
+    new_starts, old_starts = _line_starts(new), _line_starts(old)
+    line = text.count("\n", 0, start)
+    col = start - new_starts[line]
+    sm = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if not j1 <= line < j2:
+            continue
+        k = line - j1
+        if op == "equal":
+            s = old_starts[i1 + k] + col
+            return doc.locate(s, s + (end - start))
+        if op == "replace" and k < i2 - i1:  # the same paragraph, edited
+            seg = doc.segment_at(old_starts[i1 + k])
+            return seg.location if seg else "本文"
+        return None
+    return None
+
+
+def with_locations(window, findings: list[Finding]) -> list[Finding]:
+    """Each finding of a Word letter gains meta ("location", 表1の2行3列 …) for the panel and tooltips."""
+    doc = document(window)
+    if doc is None:
+        return findings
+    text = window.session.body
+    out = []
+    for f in findings:
+        where = locate_in(doc, text, f.start, f.end) if f.end <= len(text) else None
+        label = where or "追加された段落"
+        out.append(replace(f, meta=tuple(m for m in f.meta if m[0] != "location") + (("location", label),)))
+    return out
+
+
+def location_of(f: Finding) -> str:
+    return str(dict(f.meta).get("location") or "")
+
+
+# ---- export -------------------------------------------------------------------------------------
+def _reconcile(doc: WordDocument, body: str) -> str:
+    """The approved body with the lines put back that the user deleted but the export drops anyway
+    (deleted text of tracked changes, comments, author and company): no layout change is needed for them."""
+    old, new = doc.text.split("\n"), body.replace("\r\n", "\n").split("\n")
+    starts = _line_starts(old)
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if op == "equal":
+            out += new[j1:j2]
+            continue
+        pairs = min(i2 - i1, j2 - j1) if op == "replace" else 0
+        out += new[j1:j1 + pairs]
+        for i in range(i1 + pairs, i2):
+            seg = doc.segment_at(starts[i])
+            if seg is not None and (seg.kind in _DROPPED_KINDS or (
+                    seg.kind == "property" and any(f"（{p}）" in seg.location for p in _DROPPED_PROPERTIES))):
+                out.append(old[i])
+        out += new[j1 + pairs:j2]
+    return "\n".join(out)
+
+
+def export_writer(window, cancelled: type[Exception]):
+    """write(body) for ReviewService.export: the approved body into a copy of the original .docx.
+
+    Called by the gate only after it allowed the export. Raises `cancelled` when the person stops (nothing
+    is recorded), WriteError when the original is gone or changed, or the text cannot be placed in it.
+    """
+    s = window.session
+    src = Path(str(s.fields.get(SOURCE) or ""))
+    name = file_name(s)
+    window._word_export_report = None
+
+    def write(body: str) -> Path:
+        try:
+            doc = read_docx(src)
+        except DocxError as exc:
+            raise WriteError("source_missing", src, f"元のWordファイル「{name}」を読めません。移動・削除されていませんか。\n"
+                             f"（{exc}）\n元のファイルを元の場所に戻してから、もう一度書き出してください。") from exc
+        if _sha(doc.source) != str(s.fields.get(SHA) or ""):
+            raise WriteError("source_changed", src, f"元のWordファイル「{name}」は、取り込んだ後に変更されています。"
+                             "確認を受けた内容と違う可能性があるため書き出しません。\n"
+                             "「Wordの手紙を開く」で開き直し、もう一度確認を受けてください。")
+        changes = edits_from_text(doc, _reconcile(doc, body))
+        if changes.unsupported:
+            prompts.error(window, "Wordに書き出せません",
+                          "次の変更は元のWordの書式に反映できないため、書き出しを中止しました（内容は失われていません）：\n"
+                          + "\n".join(f"・{u}" for u in changes.unsupported[:15])
+                          + "\n\n段落の追加・削除はWordで行い、開き直してください。")
+            raise cancelled
+        dry = MaskReport(path=src)
+        build_masked(read_docx_bytes(doc.source, name), changes.edits, dry)
+        if dry.not_applied:
+            prompts.error(window, "Wordに書き出せません",
+                          "次の変更は元のWordファイルの中に置く場所がないため、書き出しを中止しました：\n"
+                          + "\n".join(f"・「{e.original}」→「{e.replacement}」（{doc.locate(e.start, e.end)}）"
+                                      for e in dry.not_applied[:15]))
+            raise cancelled
+        if doc.warnings and not prompts.confirm(
+                window, "Wordに書き出す", "次のものは確認も伏せ字もできないまま、元のとおり残ります：\n"
+                + "\n".join(f"・{w}" for w in doc.warnings) + "\n\n書き出しますか？"):
+            raise cancelled
+        suggested = src.with_name(f"{src.stem}_送付用.docx")
+        path = prompts.save_file(window, "Wordに書き出す", str(suggested), "Word 文書 (*.docx)")
+        if not path:
+            raise cancelled
+        if not path.lower().endswith(".docx"):
+            path += ".docx"
+        out = Path(path)
+        if out.exists() and out.resolve() == src.resolve():
+            raise WriteError("same_file", out, "元のWordファイルには上書きできません。別の名前で保存してください。")
+        report = mask_docx(doc, changes.edits, out)  # approved: no 下書き header
+        window._word_export_report = report
+        return out
+
+    return write
+
+
+def export_summary(window) -> str:
+    """What the export changed besides the text (tracked changes, comments, properties), for the closing note."""
+    report = getattr(window, "_word_export_report", None) if is_word_letter(window.session) else None
+    return ("\n" + "\n".join(report.summary())) if report is not None else ""
+
+
+def show_state(window) -> None:
+    """A Word letter has no template form: the form and the template choice step aside, the label names the file."""
+    word = is_word_letter(window.session)
+    scroll = window.form.parentWidget()
+    scroll = scroll.parentWidget() if scroll is not None and scroll.parentWidget() is not None else scroll
+    if scroll is not None:
+        scroll.setVisible(not word)
+    if not word:
+        return
+    window.template_combo.setEnabled(False)
+    window.generate_action.setEnabled(False)
+    window.body_label.setText(f"Wordの手紙「{file_name(window.session)}」　" + window.body_label.text())

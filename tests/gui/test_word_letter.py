@@ -1,0 +1,184 @@
+"""A Word letter in the window: opened with its full text and each finding's place in the file, reviewed
+like any draft, and exported into a copy of the original that keeps its table and header."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+from desktop_app.core.review import Status
+from desktop_app.gui import prompts, word_letter
+from tests.core.docx_fixtures import (
+    DIAGNOSIS,
+    HEADER_PHONE,
+    TABLE_PHONE,
+    THIRD_PARTY,
+    build_docx_with_picture_and_field,
+    build_letter_docx,
+)
+from tests.gui.conftest import wait_check
+
+pytestmark = [pytest.mark.gui, pytest.mark.nlp]
+
+
+@pytest.fixture
+def said(monkeypatch):
+    out: list[tuple[str, str, str]] = []
+    monkeypatch.setattr(prompts, "info", lambda parent, title, text: out.append(("info", title, text)))
+    monkeypatch.setattr(prompts, "error", lambda parent, title, text: out.append(("error", title, text)))
+    monkeypatch.setattr(prompts, "confirm", lambda parent, title, text: out.append(("confirm", title, text)) or True)
+    return out
+
+
+def open_word(qtbot, window, monkeypatch, path) -> None:
+    monkeypatch.setattr(prompts, "open_file", lambda *a, **k: str(path))
+    with qtbot.waitSignal(window.dispatcher.check_finished, timeout=15000):
+        assert window.word_open_action.isEnabled()
+        window.word_open_action.trigger()
+    qtbot.waitUntil(lambda: any(f.text == THIRD_PARTY for f in window.findings), timeout=15000)
+
+
+def panel_labels(window) -> list[str]:
+    return [item.text(0) for item in window.panel.all_items()]
+
+
+def test_word_letter_opens_with_its_full_text_and_finding_locations(qtbot, make_window, said, monkeypatch, tmp_path):
+    src = build_letter_docx(tmp_path / "12月のご連絡.docx")
+    w = make_window("writer")
+    open_word(qtbot, w, monkeypatch, src)
+    text = w.editor.toPlainText()
+    assert THIRD_PARTY in text and HEADER_PHONE in text and TABLE_PHONE in text  # table cells and the header
+    assert word_letter.is_word_letter(w.session) and w.session.template_id == word_letter.WORD_TEMPLATE_ID
+    assert w.session.fields[word_letter.NAME] == "12月のご連絡.docx"
+    assert "12月のご連絡.docx" in w.body_label.text()
+    assert not w.form.isVisibleTo(w) and not w.template_combo.isEnabled()
+    name = next(f for f in w.findings if f.text == THIRD_PARTY)
+    assert dict(name.meta)["location"] == "表1の3行2列"
+    header = next(f for f in w.findings if f.text == HEADER_PHONE)
+    assert dict(header.meta)["location"] == "ヘッダー"
+    labels = panel_labels(w)
+    assert any(THIRD_PARTY[:3] in t and "（表1の3行2列）" in t for t in labels), labels
+    assert any("（ヘッダー）" in t for t in labels)
+    assert any("（変更履歴（削除された文字）・本文）" in t for t in labels)
+    # after an edit elsewhere, the places still follow the text
+    w.editor.replace_range(0, 4, "ご家族の皆様")
+    wait_check(qtbot, w)
+    name = next(f for f in w.findings if f.text == THIRD_PARTY)
+    assert dict(name.meta)["location"] == "表1の3行2列"
+    assert not [m for m in said if m[0] == "error"]
+
+
+def test_bad_or_huge_word_file_gives_a_japanese_error_and_keeps_the_letter(qtbot, make_window, said, monkeypatch,
+                                                                         tmp_path):
+    from desktop_app.core.word import reader
+
+    w = make_window("writer")
+    w.editor.setPlainText("山田 太郎 様\n\n今月のご様子をお知らせします。\n")
+    broken = tmp_path / "壊れた.docx"
+    broken.write_bytes(b"PK\x03\x04 this is not really a zip")
+    assert not word_letter.open_word_letter(w, str(broken))
+    assert said[-1][0] == "error" and "読めません" in said[-1][2] and "そのまま残っています" in said[-1][2]
+    bomb = tmp_path / "大きすぎる.docx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", b"<a/>" + b" " * (reader.MAX_XML_TOTAL + 10))
+    assert not word_letter.open_word_letter(w, str(bomb))
+    assert said[-1][0] == "error" and "上限" in said[-1][2]
+    assert w.editor.toPlainText().startswith("山田 太郎 様") and not word_letter.is_word_letter(w.session)
+
+
+def test_pictures_and_fields_are_named_when_opened(qtbot, make_window, said, monkeypatch, tmp_path):
+    src = build_docx_with_picture_and_field(tmp_path / "写真つき.docx")
+    w = make_window("writer")
+    monkeypatch.setattr(prompts, "open_file", lambda *a, **k: str(src))
+    assert w.word_open_action.isEnabled()
+    w.word_open_action.trigger()
+    notes = [m for m in said if m[1] == "Wordの手紙の注意"]
+    assert notes and "画像" in notes[0][2] and "フィールドコード" in notes[0][2]
+
+
+def approve(qtbot, make_window, monkeypatch, letter_id: int):
+    reviewer = make_window("reviewer")
+    reviewer.open_review()
+    assert reviewer.review_view.select_letter(letter_id)
+    monkeypatch.setattr(prompts, "ask_text", lambda *a, **k: "ご家族への連絡先として記載しています")
+    assert reviewer.review_view.approve()
+
+
+def test_word_letter_is_reviewed_and_exported_into_the_original_layout(qtbot, make_window, said, monkeypatch,
+                                                                     tmp_path):
+    from docx import Document
+
+    src = build_letter_docx(tmp_path / "連絡.docx")
+    w = make_window("writer")
+    open_word(qtbot, w, monkeypatch, src)
+    name = next(f for f in w.findings if f.text == THIRD_PARTY)
+    w.mask_finding(name)  # the other resident's name becomes 〇〇 in the table cell
+    wait_check(qtbot, w)
+    assert "同室の〇〇様" in w.editor.toPlainText()
+    monkeypatch.setattr(prompts, "ask_text", lambda *a, **k: "ご家族に必要な情報です")
+    for f in w.unresolved_high():
+        w.mark_reviewed(f)
+    assert w.submit_for_review()
+    letter_id = w.session.letter_id
+    assert w.service.get(letter_id).template_id == word_letter.WORD_TEMPLATE_ID
+    assert w.service.get(letter_id).fields[word_letter.SOURCE] == str(src.resolve())
+
+    approve(qtbot, make_window, monkeypatch, letter_id)
+    w.poll_letter()
+    assert w.session.status == Status.APPROVED
+    target = tmp_path / "送付用.docx"
+    monkeypatch.setattr(prompts, "save_file", lambda *a, **k: str(target))
+    assert w.export_word() == target
+    assert w.session.status == Status.EXPORTED
+    out = Document(str(target))
+    assert len(out.tables) == 1
+    assert out.tables[0].cell(2, 1).text == f"同室の〇〇様（{DIAGNOSIS}）と衣類の入れ替え"
+    assert out.tables[0].cell(1, 2).text == TABLE_PHONE  # accepted by the reviewer: unchanged
+    assert out.sections[0].header.paragraphs[0].text == f"担当直通 {HEADER_PHONE}"
+    assert all("下書き" not in p.text for p in out.sections[0].header.paragraphs)  # approved: no draft header
+    with zipfile.ZipFile(target) as z:
+        assert all(THIRD_PARTY.encode() not in z.read(n) for n in z.namelist())
+        assert "word/comments.xml" not in z.namelist()
+    done = [m for m in said if m[1] == "書き出しました"][-1][2]
+    assert "コメント" in done and "文書のプロパティ" in done  # what the export changed besides the text
+
+
+def test_export_refuses_when_the_original_is_gone_or_a_paragraph_was_added(qtbot, make_window, people, said,
+                                                                          monkeypatch, tmp_path):
+    src = build_letter_docx(tmp_path / "連絡.docx")
+    target = tmp_path / "送付用.docx"
+    monkeypatch.setattr(prompts, "save_file", lambda *a, **k: str(target))
+    w = make_window("writer")
+    w.service.set_policy("when_findings", people["admin"])
+    open_word(qtbot, w, monkeypatch, src)
+    text = w.editor.toPlainText()
+    w.editor.setPlainText(text.replace("敬具\n", "敬具\n追って日程をご連絡いたします。\n", 1))
+    wait_check(qtbot, w)
+    assert w.save_draft()
+    letter_id = w.session.letter_id
+    monkeypatch.setattr(prompts, "ask_text", lambda *a, **k: "ご家族に必要な情報です")
+    for f in w.unresolved_high():
+        w.mark_reviewed(f)
+    assert w.submit_for_review()
+    approve(qtbot, make_window, monkeypatch, letter_id)
+    w.poll_letter()
+    assert w.export_word() is None and not target.exists()
+    assert "追加された段落" in said[-1][2] and "追って日程" in said[-1][2]
+    assert w.service.get(letter_id).status == Status.APPROVED  # nothing recorded as sent
+
+    src.unlink()
+    assert w.export_word() is None and not target.exists()
+    assert said[-1][0] == "error" and "元のWordファイル" in said[-1][2]
+    assert w.service.get(letter_id).status == Status.APPROVED
+
+
+def test_window_grab_with_a_word_letter(qtbot, make_window, said, monkeypatch, tmp_path):
+    src = build_letter_docx(tmp_path / "連絡.docx")
+    w = make_window("writer")
+    w.show()
+    open_word(qtbot, w, monkeypatch, src)
+    w.panel.select_finding(next(f for f in w.findings if f.text == THIRD_PARTY))
+    png = tmp_path / "word_letter.png"
+    assert w.grab().save(str(png))
+    assert png.stat().st_size > 10_000
