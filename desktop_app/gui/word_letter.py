@@ -242,8 +242,36 @@ def show_state(window) -> None:
     scroll = scroll.parentWidget() if scroll is not None and scroll.parentWidget() is not None else scroll
     if scroll is not None:
         scroll.setVisible(not word)
+    _follow_cursor(window)
     if not word:
         return
     window.template_combo.setEnabled(False)
     window.generate_action.setEnabled(False)
-    window.body_label.setText(f"Wordの手紙「{file_name(window.session)}」　" + window.body_label.text())
+    window.body_label.setText(f"Wordの手紙「{file_name(window.session)}」（段落の中だけ直せます）　"
+                              + window.body_label.text())
+
+
+def _follow_cursor(window) -> None:
+    """In a Word letter the status bar names where the line under the cursor is in the file (表1の3行2列 …)."""
+    from PySide6.QtWidgets import QLabel
+
+    label = getattr(window, "word_place_label", None)
+    if label is None:
+        label = window.word_place_label = QLabel()
+        label.setObjectName("wordPlace")
+        window.statusBar().insertPermanentWidget(0, label)  # a passing message does not cover it
+        window.editor.cursorPositionChanged.connect(lambda: _show_place(window))
+    _show_place(window)
+
+
+def _show_place(window) -> None:
+    label = window.word_place_label
+    doc = document(window) if is_word_letter(window.session) else None
+    if doc is None:
+        label.setVisible(False)
+        return
+    text = window.editor.toPlainText()
+    pos = window.editor.codepoint_at(window.editor.textCursor().position())
+    where = locate_in(doc, text, pos, pos + 1) if text.strip() else None
+    label.setText(f"カーソルの位置：{where or '追加された段落'}")
+    label.setVisible(True)
