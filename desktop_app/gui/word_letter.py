@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from desktop_app.core.draft_session import DraftSession
@@ -19,7 +19,6 @@ from desktop_app.core.letters import CheckContext, Finding
 from desktop_app.core.word import DocxError, WordDocument, edits_from_text, mask_docx, read_docx
 from desktop_app.core.word.mask import MaskReport, build_masked
 from desktop_app.core.word.reader import read_docx_bytes
-from desktop_app.gui import prompts
 
 WORD_TEMPLATE_ID = "word_import"
 SOURCE, NAME, SHA = "word_source", "word_file_name", "word_sha256"
@@ -45,6 +44,8 @@ def _sha(data: bytes) -> str:
 def open_word_letter(window, path: str | None = None) -> bool:
     """ファイル ▸ Wordの手紙を開く…: the file's full text becomes a new letter; nothing on screen is lost
     when the file cannot be read."""
+    from desktop_app.gui import prompts
+
     if path is None:
         path = prompts.open_file(window, "Wordの手紙を開く", "Word 文書 (*.docx)")
         if not path:
@@ -173,58 +174,92 @@ def _reconcile(doc: WordDocument, body: str) -> str:
     return "\n".join(out)
 
 
+@dataclass
+class WordExport:
+    """The approved body ready to go into a copy of the original: the original read again, and the edits."""
+
+    source: Path
+    doc: WordDocument
+    edits: list
+    warnings: list[str]
+
+
+class WordExportRefused(Exception):
+    """The approved text cannot be put into the original's layout; `problems` name each place (Japanese)."""
+
+    def __init__(self, title: str, problems: list[str]):
+        super().__init__(title + "\n" + "\n".join(problems))
+        self.title = title
+        self.problems = problems
+
+
+def prepare_export(fields: dict, body: str) -> WordExport:
+    """Without Qt (the CLI's `letters export` can use it too): read the original again from the stored path,
+    make sure it is the file that was checked, and turn the approved body into run edits.
+
+    Raises WriteError when the original is gone or changed since it was opened, WordExportRefused when a
+    change cannot be placed in the original (a paragraph added or removed, text with no run of its own)."""
+    src = Path(str(fields.get(SOURCE) or ""))
+    name = str(fields.get(NAME) or src.name)
+    try:
+        doc = read_docx(src)
+    except DocxError as exc:
+        raise WriteError("source_missing", src, f"元のWordファイル「{name}」を読めません。移動・削除されていませんか。\n"
+                         f"（{exc}）\n元のファイルを元の場所に戻してから、もう一度書き出してください。") from exc
+    if _sha(doc.source) != str(fields.get(SHA) or ""):
+        raise WriteError("source_changed", src, f"元のWordファイル「{name}」は、取り込んだ後に変更されています。"
+                         "確認を受けた内容と違う可能性があるため書き出しません。\n"
+                         "「Wordの手紙を開く」で開き直し、もう一度確認を受けてください。")
+    changes = edits_from_text(doc, _reconcile(doc, body))
+    if changes.unsupported:
+        raise WordExportRefused("次の変更は元のWordの書式に反映できないため、書き出しを中止しました（内容は失われていません）。"
+                                "段落の追加・削除はWordで行い、開き直してください：", list(changes.unsupported))
+    dry = MaskReport(path=src)  # a dry run on a fresh parse: every edit must find its run
+    build_masked(read_docx_bytes(doc.source, name), changes.edits, dry)
+    if dry.not_applied:
+        raise WordExportRefused("次の変更は元のWordファイルの中に置く場所がないため、書き出しを中止しました：",
+                                [f"「{e.original}」→「{e.replacement}」（{doc.locate(e.start, e.end)}）"
+                                 for e in dry.not_applied])
+    return WordExport(src, doc, changes.edits, list(doc.warnings))
+
+
+def write_export(prepared: WordExport, out: Path) -> MaskReport:
+    """The approved copy (no 下書き header), never over the original."""
+    if out.exists() and out.resolve() == prepared.source.resolve():
+        raise WriteError("same_file", out, "元のWordファイルには上書きできません。別の名前で保存してください。")
+    return mask_docx(prepared.doc, prepared.edits, out)
+
+
 def export_writer(window, cancelled: type[Exception]):
     """write(body) for ReviewService.export: the approved body into a copy of the original .docx.
 
-    Called by the gate only after it allowed the export. Raises `cancelled` when the person stops (nothing
-    is recorded), WriteError when the original is gone or changed, or the text cannot be placed in it.
+    Called by the gate only after it allowed the export. Raises `cancelled` when the person stops or the
+    text cannot be placed (nothing is recorded), WriteError when the original is gone or changed.
     """
+    from desktop_app.gui import prompts
+
     s = window.session
-    src = Path(str(s.fields.get(SOURCE) or ""))
-    name = file_name(s)
     window._word_export_report = None
 
     def write(body: str) -> Path:
         try:
-            doc = read_docx(src)
-        except DocxError as exc:
-            raise WriteError("source_missing", src, f"元のWordファイル「{name}」を読めません。移動・削除されていませんか。\n"
-                             f"（{exc}）\n元のファイルを元の場所に戻してから、もう一度書き出してください。") from exc
-        if _sha(doc.source) != str(s.fields.get(SHA) or ""):
-            raise WriteError("source_changed", src, f"元のWordファイル「{name}」は、取り込んだ後に変更されています。"
-                             "確認を受けた内容と違う可能性があるため書き出しません。\n"
-                             "「Wordの手紙を開く」で開き直し、もう一度確認を受けてください。")
-        changes = edits_from_text(doc, _reconcile(doc, body))
-        if changes.unsupported:
+            prepared = prepare_export(s.fields, body)
+        except WordExportRefused as exc:
             prompts.error(window, "Wordに書き出せません",
-                          "次の変更は元のWordの書式に反映できないため、書き出しを中止しました（内容は失われていません）：\n"
-                          + "\n".join(f"・{u}" for u in changes.unsupported[:15])
-                          + "\n\n段落の追加・削除はWordで行い、開き直してください。")
-            raise cancelled
-        dry = MaskReport(path=src)
-        build_masked(read_docx_bytes(doc.source, name), changes.edits, dry)
-        if dry.not_applied:
-            prompts.error(window, "Wordに書き出せません",
-                          "次の変更は元のWordファイルの中に置く場所がないため、書き出しを中止しました：\n"
-                          + "\n".join(f"・「{e.original}」→「{e.replacement}」（{doc.locate(e.start, e.end)}）"
-                                      for e in dry.not_applied[:15]))
-            raise cancelled
-        if doc.warnings and not prompts.confirm(
+                          exc.title + "\n" + "\n".join(f"・{p}" for p in exc.problems[:15]))
+            raise cancelled from exc
+        if prepared.warnings and not prompts.confirm(
                 window, "Wordに書き出す", "次のものは確認も伏せ字もできないまま、元のとおり残ります：\n"
-                + "\n".join(f"・{w}" for w in doc.warnings) + "\n\n書き出しますか？"):
+                + "\n".join(f"・{w}" for w in prepared.warnings) + "\n\n書き出しますか？"):
             raise cancelled
-        suggested = src.with_name(f"{src.stem}_送付用.docx")
+        suggested = prepared.source.with_name(f"{prepared.source.stem}_送付用.docx")
         path = prompts.save_file(window, "Wordに書き出す", str(suggested), "Word 文書 (*.docx)")
         if not path:
             raise cancelled
         if not path.lower().endswith(".docx"):
             path += ".docx"
-        out = Path(path)
-        if out.exists() and out.resolve() == src.resolve():
-            raise WriteError("same_file", out, "元のWordファイルには上書きできません。別の名前で保存してください。")
-        report = mask_docx(doc, changes.edits, out)  # approved: no 下書き header
-        window._word_export_report = report
-        return out
+        window._word_export_report = write_export(prepared, Path(path))
+        return Path(path)
 
     return write
 

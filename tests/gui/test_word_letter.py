@@ -169,6 +169,15 @@ def test_export_refuses_when_the_original_is_gone_or_a_paragraph_was_added(qtbot
     assert "追加された段落" in said[-1][2] and "追って日程" in said[-1][2]
     assert w.service.get(letter_id).status == Status.APPROVED  # nothing recorded as sent
 
+    from docx import Document
+
+    saved = src.read_bytes()
+    changed = Document(str(src))
+    changed.add_paragraph("Wordで後から書き足した一文です。")
+    changed.save(str(src))
+    assert w.export_word() is None and not target.exists()
+    assert said[-1][0] == "error" and "取り込んだ後に変更されています" in said[-1][2]
+    src.write_bytes(saved)
     src.unlink()
     assert w.export_word() is None and not target.exists()
     assert said[-1][0] == "error" and "元のWordファイル" in said[-1][2]
@@ -186,3 +195,42 @@ def test_window_grab_with_a_word_letter(qtbot, make_window, said, monkeypatch, t
     png = Path(os.environ.get("WORD_LETTER_GRAB", tmp_path / "word_letter.png"))
     assert w.grab().save(str(png))
     assert png.stat().st_size > 10_000
+
+
+def test_lines_the_export_drops_anyway_may_be_deleted_and_a_reopened_letter_keeps_its_places(
+        qtbot, make_window, people, said, monkeypatch, tmp_path):
+    from desktop_app.core.word import read_docx
+    from tests.core.docx_fixtures import COMMENT_PHONE, DELETED_PHONE
+
+    src = build_letter_docx(tmp_path / "連絡.docx")
+    w = make_window("writer")
+    w.service.set_policy("when_findings", people["admin"])
+    open_word(qtbot, w, monkeypatch, src)
+    lines = w.editor.toPlainText().split("\n")
+    kept = [ln for ln in lines if COMMENT_PHONE not in ln and DELETED_PHONE not in ln]  # comment, tracked deletion
+    w.editor.setPlainText("\n".join(kept).replace(HEADER_PHONE, "〇〇"))
+    wait_check(qtbot, w)
+    assert w.save_draft()
+    letter_id = w.session.letter_id
+
+    # opened again from the list (another day): the places come from the stored path
+    again = make_window("writer")
+    monkeypatch.setattr(prompts, "choose_item", lambda parent, title, label, items: next(
+        i for i, t in enumerate(items) if t.startswith(f"#{letter_id}")))
+    with qtbot.waitSignal(again.dispatcher.check_finished, timeout=15000):
+        assert again.open_draft()
+    qtbot.waitUntil(lambda: any(f.text == THIRD_PARTY for f in again.findings), timeout=15000)
+    assert dict(next(f for f in again.findings if f.text == THIRD_PARTY).meta)["location"] == "表1の3行2列"
+
+    monkeypatch.setattr(prompts, "ask_text", lambda *a, **k: "ご家族に必要な情報です")
+    for f in again.unresolved_high():
+        again.mark_reviewed(f)
+    assert again.submit_for_review()
+    approve(qtbot, make_window, monkeypatch, letter_id)
+    again.poll_letter()
+    target = tmp_path / "送付用.docx"
+    monkeypatch.setattr(prompts, "save_file", lambda *a, **k: str(target))
+    assert again.export_word() == target
+    out = read_docx(target)
+    assert COMMENT_PHONE not in out.text and DELETED_PHONE not in out.text and HEADER_PHONE not in out.text
+    assert "担当直通 〇〇" in out.text and THIRD_PARTY in out.text
