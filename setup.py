@@ -1,4 +1,5 @@
-"""Only what pyproject.toml cannot say: the wheel carries the top-level templates/ and resources/ folders.
+"""Only what pyproject.toml cannot say: the wheel carries the top-level templates/, resources/ and docs/ (the
+staff guide the ヘルプ menu opens) folders.
 
 In the checkout they stay at the top level (the layout requires it); in the wheel they become
 desktop_app/templates and desktop_app/resources, where `desktop_app.config` finds them through
@@ -9,7 +10,7 @@ pyproject.toml ([tool.setuptools.package-data]).
 
 from setuptools import find_namespace_packages, setup
 
-DATA_DIRS = {"desktop_app.templates": "templates", "desktop_app.resources": "resources"}
+DATA_DIRS = {"desktop_app.templates": "templates", "desktop_app.resources": "resources", "desktop_app.docs": "docs"}
 
 
 def _packages() -> list[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
-SIZES = [(1280, 800), (1024, 700)]
+SIZES = [(1280, 800), (1024, 700), (800, 600)]
 sys.path.insert(0, str(ROOT))
 
 
@@ -31,16 +31,22 @@ def main(out_dir: str = "screenshots", guide_dir: str | None = None) -> None:
     os.environ.setdefault("DESKTOP_APP_DATA_DIR", tempfile.mkdtemp(prefix="careletter-shot-"))
     from PySide6.QtWidgets import QApplication
 
+    from desktop_app import config
+    from desktop_app.core import accounts
+    from desktop_app.core.db import open_database, resolve_url
+    from desktop_app.core.review import ReviewService
     from desktop_app.gui.app import create_window
 
     app = QApplication.instance() or QApplication([])
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    w = create_window()
+    # a facility that has done its first start: the profile, an administrator who reviews, and a writer
+    db = open_database(resolve_url(None, config.data_dir(), ""))
     facility = json.loads((ROOT / "resources" / "samples" / "facility.json").read_text(encoding="utf-8"))
-    for k, v in facility.items():
-        if hasattr(w.settings.facility, k):
-            setattr(w.settings.facility, k, v)
+    admin = accounts.add_user(db, "山本 施設長", ["admin", "reviewer"], "screenshot-pass", None)
+    ReviewService(db, lambda text, ctx: []).set_facility(facility, admin)
+    writer = accounts.add_user(db, "佐藤 恵", ["writer"], "screenshot-pass", admin)
+    w = create_window(db=db, actor=writer)
     w.show()
 
     def pump(seconds: float, until=None) -> None:

@@ -47,3 +47,20 @@ def show_guide(parent: QWidget | None = None) -> GuideDialog:
     dialog.show()
     dialog.raise_()
     return dialog
+
+
+def about_text() -> str:
+    """The About box: version, what the check uses, and the credits its licences ask for."""
+    from desktop_app import __version__
+    from desktop_app.core.checks.vocab import CREDIT
+
+    return (f"<b>お手紙作成・チェック</b> {__version__}<br><br>"
+            "介護施設からご家族へのお手紙を作成し、個人情報と危険な表現を確認して、承認後にWordに書き出します。<br><br>"
+            "日本語の解析には GiNZA（spaCy・SudachiPy）を使用しています。<br>"
+            f"{CREDIT}")
+
+
+def show_about(parent: QWidget | None = None) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    QMessageBox.about(parent, "このアプリについて", about_text())

@@ -9,10 +9,12 @@ from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
     QMainWindow,
+    QMenu,
     QScrollArea,
     QSizePolicy,
     QSplitter,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +31,7 @@ from desktop_app.gui.comments_panel import CommentsPanel
 from desktop_app.gui.editor import DraftEditor
 from desktop_app.gui.findings_panel import FindingsPanel
 from desktop_app.gui.form import TemplateForm
+from desktop_app.gui.help import show_about, show_guide
 from desktop_app.gui.letter_workflow import LetterWorkflowMixin
 from desktop_app.gui.render_worker import RenderWorker
 
@@ -107,16 +110,25 @@ class MainWindow(LetterWorkflowMixin, QMainWindow):
         self.queue_action = action("確認待ち…", self.open_review)
         self.settings_action = action("設定…", self.open_settings)
         self.logout_action = action("ログアウト", self.logout)
-        for a in (self.generate_action, None, self.save_action, self.open_action, self.submit_action, None,
-                  self.export_action, self.pdf_action, None, self.queue_action, self.settings_action):
-            tb.addSeparator() if a is None else tb.addAction(a)
+        # The bar keeps the everyday steps; the rest sits behind a visible 「その他」 button, so nothing hides
+        # behind Qt's easily missed » arrow on a small screen (every action is also in the ファイル menu).
+        for a in (self.generate_action, self.save_action, self.submit_action, self.export_action, self.queue_action):
+            tb.addAction(a)
+        more = QToolButton()
+        more.setText("その他 ▾")
+        more.setObjectName("moreButton")
+        more.setPopupMode(QToolButton.InstantPopup)
+        more_menu = QMenu(more)
+        for a in (self.new_action, self.open_action, self.pdf_action, None, self.settings_action, self.logout_action):
+            more_menu.addSeparator() if a is None else more_menu.addAction(a)
+        more.setMenu(more_menu)
+        tb.addWidget(more)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
         tb.addWidget(spacer)
         self.user_label = QLabel()
         self.user_label.setObjectName("userLabel")
         tb.addWidget(self.user_label)
-        tb.addAction(self.logout_action)
 
         file_menu = self.menuBar().addMenu("ファイル")
         edit_menu = self.menuBar().addMenu("編集")
@@ -130,6 +142,11 @@ class MainWindow(LetterWorkflowMixin, QMainWindow):
                   self.submit_action,
                   self.export_action, self.pdf_action, self.queue_action, self.settings_action, self.logout_action):
             file_menu.addAction(a)
+        help_menu = self.menuBar().addMenu("ヘルプ")
+        self.guide_action = action("使い方ガイド", lambda: show_guide(self), QKeySequence.HelpContents)
+        self.about_action = action("このアプリについて", lambda: show_about(self))
+        help_menu.addAction(self.guide_action)
+        help_menu.addAction(self.about_action)
 
         self.form = TemplateForm()
         self.form.changed.connect(self._on_form_changed)
