@@ -119,7 +119,8 @@ class MainWindow(LetterWorkflowMixin, QMainWindow):
         more.setObjectName("moreButton")
         more.setPopupMode(QToolButton.InstantPopup)
         more_menu = QMenu(more)
-        for a in (self.new_action, self.open_action, self.pdf_action, None, self.settings_action, self.logout_action):
+        for a in (self.new_action, self.open_action, self.word_open_action, self.pdf_action, None, self.settings_action,
+                  self.logout_action):
             more_menu.addSeparator() if a is None else more_menu.addAction(a)
         more.setMenu(more_menu)
         tb.addWidget(more)

@@ -46,8 +46,14 @@ def panel_labels(window) -> list[str]:
 
 
 def test_word_letter_opens_with_its_full_text_and_finding_locations(qtbot, make_window, said, monkeypatch, tmp_path):
+    from PySide6.QtWidgets import QToolButton
+
     src = build_letter_docx(tmp_path / "12月のご連絡.docx")
     w = make_window("writer")
+    menus = {a.text(): a.menu() for a in w.menuBar().actions()}
+    assert w.word_open_action in menus["ファイル"].actions()
+    assert w.word_open_action in w.findChild(QToolButton, "moreButton").menu().actions()
+    assert w.word_open_action.text() == "Wordの手紙を開く…"
     open_word(qtbot, w, monkeypatch, src)
     text = w.editor.toPlainText()
     assert THIRD_PARTY in text and HEADER_PHONE in text and TABLE_PHONE in text  # table cells and the header
