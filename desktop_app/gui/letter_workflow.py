@@ -189,7 +189,7 @@ class LetterWorkflowMixin:
         labels = []
         for d in letters:
             info = self.library.templates.get(d.template_id)
-            labels.append(f"#{d.id}［{d.status.label_ja}］ {d.updated_at}　{info.title if info else d.template_id}"
+            labels.append(f"#{d.id}［{d.status.label_ja}］ {d.updated_at}　{info.title if info else word_letter.title(d.template_id)}"
                           f"　{d.writer}　{d.first_line[:20]}")
         index = prompts.choose_item(self, "手紙を開く", "開く手紙を選んでください：", labels)
         if index is None or not self._ask_keep_changes("手紙を開く"):

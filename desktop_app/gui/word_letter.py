@@ -32,6 +32,11 @@ def is_word_letter(session: DraftSession) -> bool:
     return session.template_id == WORD_TEMPLATE_ID
 
 
+def title(template_id: str) -> str:
+    """How a letter with no template is named in lists."""
+    return "Wordの手紙" if template_id == WORD_TEMPLATE_ID else template_id
+
+
 def file_name(session: DraftSession) -> str:
     return str(session.fields.get(NAME) or Path(str(session.fields.get(SOURCE) or "")).name)
 

@@ -75,6 +75,12 @@ def test_word_letter_opens_with_its_full_text_and_finding_locations(qtbot, make_
     name = next(f for f in w.findings if f.text == THIRD_PARTY)
     assert dict(name.meta)["location"] == "表1の3行2列"
     assert not [m for m in said if m[0] == "error"]
+    # a new letter from the template form: the form and the template choice come back
+    monkeypatch.setattr(prompts, "ask_save_discard_cancel", lambda *a, **k: "discard")
+    assert w.new_letter()
+    assert not word_letter.is_word_letter(w.session)
+    qtbot.waitUntil(lambda: w.form.isVisibleTo(w), timeout=5000)  # with the first check of the new letter
+    assert w.form.isVisibleTo(w) and w.template_combo.isEnabled() and "Word" not in w.body_label.text()
 
 
 def test_bad_or_huge_word_file_gives_a_japanese_error_and_keeps_the_letter(qtbot, make_window, said, monkeypatch,
@@ -221,12 +227,15 @@ def test_lines_the_export_drops_anyway_may_be_deleted_and_a_reopened_letter_keep
 
     # opened again from the list (another day): the places come from the stored path
     again = make_window("writer")
-    monkeypatch.setattr(prompts, "choose_item", lambda parent, title, label, items: next(
+    listed = []
+    monkeypatch.setattr(prompts, "choose_item", lambda parent, title, label, items: listed.extend(items) or next(
         i for i, t in enumerate(items) if t.startswith(f"#{letter_id}")))
     with qtbot.waitSignal(again.dispatcher.check_finished, timeout=15000):
         assert again.open_draft()
     qtbot.waitUntil(lambda: any(f.text == THIRD_PARTY for f in again.findings), timeout=15000)
     assert dict(next(f for f in again.findings if f.text == THIRD_PARTY).meta)["location"] == "表1の3行2列"
+    assert "連絡.docx" in again.body_label.text()
+    assert "Wordの手紙" in next(t for t in listed if t.startswith(f"#{letter_id}"))
 
     monkeypatch.setattr(prompts, "ask_text", lambda *a, **k: "ご家族に必要な情報です")
     for f in again.unresolved_high():
