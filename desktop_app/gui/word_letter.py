@@ -72,7 +72,7 @@ def open_word_letter(window, path: str | None = None) -> bool:
     src = Path(path).resolve()
     session = DraftSession(template_id=WORD_TEMPLATE_ID, body=doc.text,
                            fields={SOURCE: str(src), NAME: src.name, SHA: _sha(doc.source)})
-    window._word_doc = (str(src), _sha(doc.source), doc)
+    window._word_doc = ((str(src), _sha(doc.source), _stamp(str(src))), doc)
     window.replace_session(session)  # present() puts doc.text in the editor and checks it
     window.recovery.clear()
     if doc.warnings:
@@ -82,22 +82,34 @@ def open_word_letter(window, path: str | None = None) -> bool:
     return True
 
 
+def _stamp(path: str) -> tuple[int, int] | None:
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
 def document(window) -> WordDocument | None:
-    """The original of the open Word letter (read again when another letter was opened), or None."""
+    """The original of the open Word letter, or None when it is gone or changed since it was opened (its
+    places would no longer match). Read once per file state, not at every check."""
     s = window.session
     if not is_word_letter(s):
         return None
     src, sha = str(s.fields.get(SOURCE) or ""), str(s.fields.get(SHA) or "")
+    key = (src, sha, _stamp(src))
     cached = getattr(window, "_word_doc", None)
-    if cached and cached[0] == src and cached[1] == sha:
-        return cached[2]
-    try:
-        doc = read_docx(src)
-    except Exception:
-        return None
-    if _sha(doc.source) != sha:  # changed since it was opened: its places no longer match the text
-        return None
-    window._word_doc = (src, sha, doc)
+    if cached and cached[0] == key:
+        return cached[1]
+    doc = None
+    if key[2] is not None:
+        try:
+            doc = read_docx(src)
+        except Exception:
+            doc = None
+        if doc is not None and _sha(doc.source) != sha:
+            doc = None
+    window._word_doc = (key, doc)
     return doc
 
 
