@@ -76,6 +76,7 @@ def test_conditions_about_the_resident_are_found(runner, text, word):
     "認知症の方への接し方を学ぶ講座を開きます。",
     "感染症が流行しておりますので、手洗いにご協力ください。",
     "車椅子で中庭を散歩されました。",
+    "看護師によると、血圧は安定しているとのことです。",
 ])
 def test_ordinary_words_and_generic_statements_stay_quiet(runner, text):
     assert health(runner, text) == []

@@ -49,6 +49,7 @@ FALLBACK_NAME = re.compile(
 ELDER_AFTER = re.compile(r"^の(?:おばあ|おじい|お婆|お爺|奥さん|旦那さん|ご主人|おばちゃん|おじちゃん)")
 # How a place name goes on (別府旅行, 別府に行った, 堀川通): not how a person's name does.
 PLACE_USE = re.compile(rf"^(?:[{KANJI}]|(?:に|へ|まで|から)(?:行|出かけ|旅行|帰|向か)|(?:で|の)(?:旅行|観光|温泉|名物|お土産))")
+KANA_KO_NAME = re.compile(rf"(?<![{KATAKANA}])([アイウエオカ-ヂツ-モヤユヨラ-ロワヲ]{{1,3}}子)(?=[はがもをにとの、。」 \u3000]|様|さん|ちゃん)")
 OLD_GIVEN_NAME = re.compile(r"[アイウエオカ-ヂツ-モヤユヨラ-ロワヲン]{2,3}")
 TRUSTED_ROLE = "職名の後に書かれた名前"
 TRUSTED_HOLDER = "口座の名義として書かれた名前"
@@ -207,6 +208,9 @@ class PersonRule(Rule):
                     and OLD_GIVEN_NAME.fullmatch(nxt.text) and nxt.text not in NOT_NAMES:
                 out.append((t.start, nxt.end, "名字とカタカナの名前の並び"))
         out.extend(self._labelled_names(doc))
+        # 6) an older woman's given name in katakana with 子 (ヨシ子, ハナ子), which the tagger may miss
+        for m in KANA_KO_NAME.finditer(text):
+            out.append((m.start(1), m.end(1), "カタカナと「子」の名前"))
         return out
 
     @staticmethod
@@ -341,6 +345,10 @@ class PersonRule(Rule):
         if STAFF_BEFORE.search(before):
             return "professional", "お名前の前に職名や役割が書かれている"
         if not honor:
+            opened = text.rfind("「", sent_start, s)
+            if opened != -1 and text.rfind("」", opened, s) == -1:
+                # inside quoted speech a resident or a relative is named without an honorific too
+                return "unknown", "「」の中の言葉で敬称なしに書かれている（話した方の身近な方と思われる）"
             # Facilities write their own staff without an honorific (担当の深田、介護職員の前川).
             return "staff", "敬称なしで書かれている（施設の職員を書くときの書き方）"
         return "third_party", f"「{honor.group(1)}」付きのお名前で、宛先・ご本人・差出人のどなたとも違う"
