@@ -210,10 +210,10 @@ class HealthRule(Rule):
             who = "利用者様ご本人"
             whom = "お名前が書かれていないため、この手紙の利用者様ご本人の情報と思われます"
         if third:
-            message = f"他の利用者様などの健康情報（{word}）が書かれています。"
+            message = f"他の利用者様などの健康情報「{word}」が書かれています。"
             advice = "他の方の病気やけがをこのご家族に知らせると、個人情報の漏えいになります。この部分を削ってください。"
         else:
-            message = f"健康に関する情報（{word}）が含まれています。"
+            message = f"健康に関する情報「{word}」が含まれています。"
             advice = ("病名・けが・服薬などは特に慎重に扱う個人情報です。宛先のご家族に伝える必要がある内容か確認し、"
                       "不要であれば削るか「体調を崩され」などの表現にしてください。")
         explanation = f"「{doc.text[s:e]}」は{_SOURCE.get(source, _SOURCE['hand'])}です。{whom}。{advice}"
@@ -232,7 +232,7 @@ class HealthRule(Rule):
                 if nearest is not p:
                     continue
                 yield self.finding(
-                    doc, m.start(), m.end(), f"他の利用者様などの受診・治療のこと（{m.group()}）が書かれています。",
+                    doc, m.start(), m.end(), f"他の利用者様などの受診・治療のこと「{m.group()}」が書かれています。",
                     f"同じ文のお名前「{p.text}」は{ROLE_WHO['third_party']}と思われます。"
                     "その方の通院や治療のことは健康情報で、このご家族に知らせると個人情報の漏えいになります。"
                     "この部分を削ってください。",

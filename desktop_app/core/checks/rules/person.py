@@ -10,7 +10,7 @@ from pathlib import Path
 
 from desktop_app.config import resources_dir
 from desktop_app.core.checks.analysis import Token
-from desktop_app.core.checks.rules.base import CheckDoc, PersonMention, Rule
+from desktop_app.core.checks.rules.base import ROLE_WHO, CheckDoc, PersonMention, Rule
 from desktop_app.core.letters import Finding, Severity
 from desktop_app.core.textutil import KANJI, KATAKANA
 
@@ -462,9 +462,6 @@ def detect_persons(doc: CheckDoc) -> list[PersonMention]:
 
 _ROLE_JA = {"recipient": "宛先", "subject": "ご本人", "sender": "差出人", "staff": "職員", "family": "ご家族",
             "professional": "職員・専門職", "third_party": "第三者", "unknown": "役割不明"}
-ROLE_WHO = {"recipient": "宛先のご家族", "subject": "利用者様ご本人", "sender": "差出人の職員",
-            "staff": "施設の職員", "family": "利用者様のご家族", "professional": "医師・職員などの専門職",
-            "third_party": "他の利用者様、またはこの手紙と関係のない方", "unknown": "どなたか分からない方"}
 ROLE_ADVICE = {
     "recipient": "宛名やお呼びかけとして書く分には問題ありません。",
     "subject": "ご本人のお名前です。宛先のご家族以外に渡らないことを確認してください。",
@@ -476,5 +473,5 @@ ROLE_ADVICE = {
                    "「他のご利用者様」のように書き換えてください。",
     "unknown": "どなたのお名前か確認し、このご家族に伝えてよいか判断してください。",
 }
-ROLE_SUGGESTIONS = {"third_party": ("他のご利用者様",), "unknown": ("〇〇",), "family": ("〇〇",),
+ROLE_SUGGESTIONS = {"third_party": ("〇〇",), "unknown": ("〇〇",), "family": ("〇〇",),
                     "professional": ("〇〇",), "staff": ("〇〇",)}
