@@ -77,6 +77,7 @@ def test_conditions_about_the_resident_are_found(runner, text, word):
     "感染症が流行しておりますので、手洗いにご協力ください。",
     "車椅子で中庭を散歩されました。",
     "看護師によると、血圧は安定しているとのことです。",
+    "季節の変わり目ですので、皆様も風邪などひかれませんようご自愛ください。",
 ])
 def test_ordinary_words_and_generic_statements_stay_quiet(runner, text):
     assert health(runner, text) == []

@@ -32,6 +32,9 @@ _NEEDS_PERSON = {"安静", "傷", "張り", "熱", "咳", "痰", "まひ", "炎�
 _DEGREE = re.compile(r"^(?:軽度|重度|中等度|軽い|重い|ひどい|強い|少し|やや|急な|急性の|激しい)の?")
 # A hospital visit or treatment next to another resident's name: their health, not the subject's.
 _THIRD_PARTY_CARE = re.compile(r"(?:同じ(?:症状|病気|ご病気|診断)[^。\n]{0,12}?)?(?:通院|入院|受診|服薬|治療|手術|投薬)")
+# 様/さん that address a group, not a person (皆様も風邪などひかれませんよう…).
+_GROUP_WORDS = re.compile(r"皆様|皆さま|皆さん|みなさま|みなさん|ご家族様|家族様|ご家族の皆様|お客様|利用者様|入居者様|各位|ご一同様")
+_SOMEONE = re.compile(r"様|さん")
 _SOURCE = {
     "vocab": "医学用語の辞書（万病辞書）に載っている病名・症状",
     "hand": "介護の現場でよく使われる病名・症状・薬などの言葉",
@@ -188,11 +191,11 @@ class HealthRule(Rule):
             sent_s, sent_e = doc.sentence(s)
             person = self._nearest_person(doc, s, e)
             about = person if person and person.role not in ("staff", "professional", "sender") else None
-            if word in _NEEDS_PERSON and not (about or "様" in text[sent_s:sent_e]):
+            if word in _NEEDS_PERSON and not (about or _SOMEONE.search(_GROUP_WORDS.sub("", text[sent_s:sent_e]))):
                 continue
             if word == "張り" and not re.search(r"の張り$", text[max(0, s - 3):e]):
                 continue
-            named = about is not None or "様" in text[sent_s:sent_e] or "さん" in text[sent_s:sent_e]
+            named = about is not None or bool(_SOMEONE.search(_GROUP_WORDS.sub("", text[sent_s:sent_e])))
             if notice and about is None:
                 continue
             if not named and self.generic.search(text[sent_s:sent_e]):
