@@ -74,13 +74,14 @@ def main() -> None:
     letter = "\n".join(body)
     context = recs[0].get("context") or {}
     runner.check(letter, context)  # warm: every paragraph parsed once
-    times = []
+    times, cpu = [], []
     for n in range(args.edits):
         k = n % len(body)
         edited = body[:k] + [body[k] + f"追記{n}。"] + body[k + 1:]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         runner.check("\n".join(edited), context)
         times.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
     cold = []
     for n in range(3):
         engine._cache.clear()
@@ -88,7 +89,8 @@ def main() -> None:
         runner.check(letter + f"{n}", context)
         cold.append((time.perf_counter() - t0) * 1000)
     print(f"re-check after one-paragraph edit ({len(letter)} chars): median {statistics.median(times):6.1f} ms, "
-          f"max {max(times):6.1f} ms over {len(times)} edits (target median <= 100 ms)")
+          f"max {max(times):6.1f} ms over {len(times)} edits (target median <= 100 ms); "
+          f"CPU time median {statistics.median(cpu):6.1f} ms (what a busy machine does not inflate)")
     print(f"full check of the same letter, nothing cached: median {statistics.median(cold):6.1f} ms")
     print(f"peak memory (RSS) with the model loaded: {peak_rss_mb():6.0f} MB   (target <= 700 MB)")
 
