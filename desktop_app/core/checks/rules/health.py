@@ -40,6 +40,7 @@ _SOURCE = {
     "hand": "介護の現場でよく使われる病名・症状・薬などの言葉",
     "care_level": "要介護度・要支援度",
     "drug": "薬の名前（剤形や量が書かれています）",
+    "drug_by_use": "飲んだり処方されたりしている薬の名前",
     "procedure": "手術・処置の名前",
     "function": "体の働きの低下を表す言葉",
     "suffix": "病名の形（〜症・〜炎・〜骨折など）",
@@ -78,6 +79,7 @@ class HealthRule(Rule):
             rf"|(?P<function>(?:{_alt(d['functions'])})の?(?:{_alt(d['impairments'])}))"
             rf"|(?P<drug>[{KATAKANA}]{{2,}}(?:(?:{_alt(d['drug_forms'])}){d['strength']}?"
             rf"|(?:{_alt(d['drug_forms_with_strength'])})?{d['strength']}))"
+            rf"|(?P<drug_by_use>[{KATAKANA}]{{3,}}(?:[A-Z]{{1,3}})?(?=(?:{d['drug_context']})))"
             rf"|(?P<procedure>{d['procedure']})"
             # kana inside medical compounds (胆のう, 骨粗しょう症) but no particles (様は…)
             rf"|(?P<suffix>[{KANJI}{KATAKANA}](?:[{KANJI}{KATAKANA}]|のう|しょう|せき|ろう){{0,10}}?(?:型|性)?(?:{suffix}))(?![{KANJI}])"
