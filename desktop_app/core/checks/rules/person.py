@@ -35,6 +35,7 @@ ORG_SUFFIX_RE = re.compile(rf"^[ \u3000]?(?:{_alt(_D['org_suffixes'])})")
 BUSINESS_END_RE = re.compile(rf"(?:{_alt(_D['business_endings'])})$")
 THIRD_PARTY_BEFORE = re.compile(_D["third_party_before_re"])
 FAMILY_BEFORE = re.compile(_D["family_before_re"])
+THIRD_PARTY_AFTER = re.compile(_D["third_party_after_re"])
 FAMILY_AFTER = re.compile(_D["family_after_re"])
 STAFF_BEFORE = re.compile(
     rf"(?:{_alt(set(ROLE_WORDS) | set(_D['staff_before_extra']))})(?:の|である|:|：)?[ \u3000]*$")
@@ -323,6 +324,8 @@ class PersonRule(Rule):
         honor = HONORIFIC_RE.match(after)
         if FAMILY_AFTER.match(after):
             return "family", "お名前の後に続柄（ご長女など）が書かれている"
+        if THIRD_PARTY_AFTER.match(after):
+            return "third_party", "お名前の後に（同室）などと書かれ、他の方を指している"
         if THIRD_PARTY_BEFORE.search(before):
             m = THIRD_PARTY_BEFORE.search(before)
             return "third_party", f"お名前の前に「{m.group(1)}」とあり、他の方を指している"
