@@ -47,6 +47,23 @@ _SOURCE = {
 }
 
 
+_PREFIX_CACHE: dict[tuple[int, frozenset[str]], tuple[HealthVocab, dict[str, list[int]]]] = {}
+
+
+def _prefix_index(vocab: HealthVocab, hand: frozenset[str]) -> dict[str, list[int]]:
+    """The dictionary and the hand list indexed by their first two characters (term lengths, longest
+    first). Built once per vocabulary: every CheckRunner shares it."""
+    key = (id(vocab), hand)
+    if key not in _PREFIX_CACHE or _PREFIX_CACHE[key][0] is not vocab:
+        index: dict[str, set[int]] = {}
+        for term in list(vocab.terms) + list(hand):
+            if len(term) >= 2:
+                index.setdefault(term[:2], set()).add(len(term))
+        _PREFIX_CACHE.clear()  # one vocabulary at a time (tests may load another)
+        _PREFIX_CACHE[key] = (vocab, {k: sorted(v, reverse=True) for k, v in index.items()})
+    return _PREFIX_CACHE[key][1]
+
+
 class HealthRule(Rule):
     """Health information is 要配慮個人情報 under the 個人情報保護法: it needs consent to share, and a
     letter that reaches the wrong person leaks it. Finds the minimal phrase naming a condition from
@@ -63,13 +80,7 @@ class HealthRule(Rule):
         self.vocab = vocab if vocab is not None else load_health_vocab()
         self.not_conditions = {fold_width(w) for w in d["not_conditions"]}
         self.hand = {fold_width(t) for t in d["terms"]}
-        # the dictionary and the hand list, indexed by their first two characters
-        self.by_prefix: dict[str, list[int]] = {}
-        for term in list(self.vocab.terms) + list(self.hand):
-            if len(term) >= 2:
-                self.by_prefix.setdefault(term[:2], []).append(len(term))
-        for k, lengths in self.by_prefix.items():
-            self.by_prefix[k] = sorted(set(lengths), reverse=True)
+        self.by_prefix = _prefix_index(self.vocab, frozenset(self.hand))
         self.single = {t for t in self.hand if len(t) == 1}
         body = _alt(d["body_parts"])
         self.body_before = re.compile(rf"(?:右|左|両|左右の?)?(?:{body})の?$")
