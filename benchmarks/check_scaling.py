@@ -45,9 +45,12 @@ def build(n: int, shape: str) -> str:
     if shape == "hostile":
         return ("認知症" * (n // 3 + 1))[:n]
     sep = "" if shape == "line" else "\n"
-    out, i = [], 0
-    while sum(map(len, out)) + len(out) * len(sep) < n:
-        out.append(SENTENCES[i % len(SENTENCES)])
+    out, i, total = [], 0, 0
+    while total < n:
+        # numbered, so that no paragraph repeats (the model's cache would hide the parsing cost)
+        sentence = SENTENCES[i % len(SENTENCES)]
+        out.append(f"{sentence[:-1]}（その{i}）。")
+        total += len(out[-1]) + len(sep)
         i += 1
     return sep.join(out)[:n]
 

@@ -43,7 +43,12 @@ def main() -> None:
 
     engine = NlpEngine()
     load = engine.load()
-    print(f"model load:                     {load:6.2f} s   (target <= 3 s)")
+    t0 = time.perf_counter()
+    runner = CheckRunner(engine)  # the rules and their data, the MANBYO vocabulary included
+    rules_load = time.perf_counter() - t0
+    print(f"model load:                     {load:6.2f} s   (target <= 3 s, with the rules below)")
+    print(f"rules and vocabulary load:      {rules_load:6.2f} s")
+    print(f"memory (RSS) after loading:     {peak_rss_mb():6.0f} MB   (target <= 700 MB)")
 
     # 1) GiNZA pass alone vs the rules alone, on the same letters, cache cleared for the GiNZA pass
     texts = [r["text"] for r in recs]
@@ -51,7 +56,6 @@ def main() -> None:
     t0 = time.perf_counter()
     analyses = [engine.analyze(t) for t in texts]
     nlp_s = time.perf_counter() - t0
-    runner = CheckRunner(engine)
     t0 = time.perf_counter()
     for rec, analysis in zip(recs, analyses, strict=True):
         runner.check(rec["text"], rec.get("context") or {}, analysis=analysis)
@@ -59,6 +63,7 @@ def main() -> None:
     chars = sum(map(len, texts))
     print(f"GiNZA pass ({len(texts)} letters, {chars} chars): {nlp_s:6.2f} s   ({nlp_s / chars * 1000:.2f} s per 1,000 chars)")
     print(f"rules on the same letters:      {rules_s:6.2f} s   = {rules_s / nlp_s * 100:5.1f}% of the GiNZA pass (target <= 15%)")
+    print(f"whole check / GiNZA pass:       {(nlp_s + rules_s) / nlp_s:6.3f}   (target <= 1.15)")
 
     # 2) re-check after editing one paragraph of a ~3,000-character letter
     paragraphs = [p for t in texts for p in t.split("\n") if len(p) > 40]
@@ -69,13 +74,14 @@ def main() -> None:
     letter = "\n".join(body)
     context = recs[0].get("context") or {}
     runner.check(letter, context)  # warm: every paragraph parsed once
-    times = []
+    times, cpu = [], []
     for n in range(args.edits):
         k = n % len(body)
         edited = body[:k] + [body[k] + f"追記{n}。"] + body[k + 1:]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         runner.check("\n".join(edited), context)
         times.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
     cold = []
     for n in range(3):
         engine._cache.clear()
@@ -83,7 +89,8 @@ def main() -> None:
         runner.check(letter + f"{n}", context)
         cold.append((time.perf_counter() - t0) * 1000)
     print(f"re-check after one-paragraph edit ({len(letter)} chars): median {statistics.median(times):6.1f} ms, "
-          f"max {max(times):6.1f} ms over {len(times)} edits (target median <= 100 ms)")
+          f"max {max(times):6.1f} ms over {len(times)} edits (target median <= 100 ms); "
+          f"CPU time median {statistics.median(cpu):6.1f} ms (what a busy machine does not inflate)")
     print(f"full check of the same letter, nothing cached: median {statistics.median(cold):6.1f} ms")
     print(f"peak memory (RSS) with the model loaded: {peak_rss_mb():6.0f} MB   (target <= 700 MB)")
 

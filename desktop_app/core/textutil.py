@@ -111,11 +111,3 @@ class SentenceIndex:
         """The sentence before the one holding pos (the same one at the start of the text)."""
         start, _ = self.bounds(pos)
         return self.bounds(start - 1) if start > 0 else self.bounds(pos)
-
-
-def sentence_bounds(text: str, pos: int) -> tuple[int, int]:
-    """Start and end of the sentence around pos (a one-off query; rules use CheckDoc.sentences)."""
-    lo = max(0, pos - MAX_SENTENCE)
-    idx = SentenceIndex(text[lo:pos + MAX_SENTENCE])
-    s, e = idx.bounds(pos - lo)
-    return s + lo, e + lo

@@ -13,6 +13,8 @@ from desktop_app.core.textutil import sanitize_for_nlp
 MODEL_NAME = "ja_ginza"
 # Sudachi refuses inputs over ~49 KB; a letter paragraph is far shorter. Longer runs are split.
 MAX_SEGMENT = 1200
+# Characters handed to the parser in one batch (memory, not speed, sets this).
+BATCH_CHARS = 4000
 # Beyond this many characters the check uses patterns only (GiNZA needs ~0.6 s per 1,000 chars).
 MAX_NLP_CHARS = 60_000
 # The most one call of the check reads as one document: 200,000 characters (about 150 pages of
@@ -102,7 +104,13 @@ class NlpEngine:
     def _parse_missing(self, segments: list[str]) -> None:
         """Parse, in one batch, the segments not cached yet. Call with the lock held."""
         todo = list(dict.fromkeys(seg for seg in segments if seg not in self._cache))
-        for seg, doc in zip(todo, self._nlp.pipe(todo, batch_size=32), strict=True):
+        if not todo:
+            return
+        # The parser's memory grows with the characters in one batch (32 long segments took 800 MB
+        # more than 4 did, at the same speed): batch about BATCH_CHARS characters at a time.
+        avg = sum(map(len, todo)) / len(todo)
+        batch = max(1, min(32, int(BATCH_CHARS // max(avg, 1.0))))
+        for seg, doc in zip(todo, self._nlp.pipe(todo, batch_size=batch), strict=True):
             self._cache[seg] = self._parse_segment(doc)
             self.parsed_chars += len(seg)
 

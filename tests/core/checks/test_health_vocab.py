@@ -62,6 +62,7 @@ def health(runner, text, context=CTX):
     ("持病の痛風の発作が出て、足の親指が腫れております。", "痛風"),
     ("人工膝関節置換術を受けられ、順調に回復されています。", "人工膝関節置換術"),
     ("食欲の低下が続いております。", "食欲の低下"),
+    ("毎朝アムロジピンを服用されています。", "アムロジピン"),
 ])
 def test_conditions_about_the_resident_are_found(runner, text, word):
     assert word in [t for t, _ in health(runner, text)], health(runner, text)
@@ -76,6 +77,9 @@ def test_conditions_about_the_resident_are_found(runner, text, word):
     "認知症の方への接し方を学ぶ講座を開きます。",
     "感染症が流行しておりますので、手洗いにご協力ください。",
     "車椅子で中庭を散歩されました。",
+    "看護師によると、血圧は安定しているとのことです。",
+    "季節の変わり目ですので、皆様も風邪などひかれませんようご自愛ください。",
+    "温かいコーヒーを飲まれ、リハビリの処方についてもお話ししました。",
 ])
 def test_ordinary_words_and_generic_statements_stay_quiet(runner, text):
     assert health(runner, text) == []

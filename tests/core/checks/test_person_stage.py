@@ -38,6 +38,10 @@ def persons(runner, text, context=CTX):
     ("齋藤から改めてご連絡いたします。", "齋藤", "staff"),
     ("先日、娘の由美が面会に来てくれました、とキヨ様が話されました。", "由美", "family"),
     ("お振込みは名義 オカダ ナオキ の口座へいたします。", "オカダ ナオキ", None),
+    ("昼食の際、キヨ様は向かいの席の小池ハルと楽しそうにお話しされていました。", "小池ハル", "third_party"),
+    ("「ヨシ子は元気にしとるかね」と、妹さんのことを気にかけておられます。", "ヨシ子", None),
+    ("マイケル・ジョンソンさんが英語の歌を教えてくださいました。", "マイケル・ジョンソン", "third_party"),
+    ("松井様（同室）と将棋を指されました。", "松井", "third_party"),
 ])
 def test_names_without_honorifics(runner, text, name, role):
     got = persons(runner, text)

@@ -25,6 +25,11 @@ def squash(s: str) -> str:
     return re.sub(r"[\s,、]", "", s)
 
 
+ROLE_WHO = {"recipient": "宛先のご家族", "subject": "利用者様ご本人", "sender": "差出人の職員",
+            "staff": "施設の職員", "family": "利用者様のご家族", "professional": "医師・職員などの専門職",
+            "third_party": "他の利用者様、またはこの手紙と関係のない方", "unknown": "どなたか分からない方"}
+
+
 @dataclass
 class PersonMention:
     start: int
@@ -96,6 +101,19 @@ class CheckDoc:
         i = bisect_left(self._person_starts, start)
         j = bisect_left(self._person_starts, end)
         return self.persons[i:j]
+
+    def whose(self, start: int, end: int) -> str:
+        """A sentence for an explanation: whose data this seems to be, and why (the nearest person
+        named in the same sentence, else the letter's resident)."""
+        sent_s, sent_e = self.sentence(start)
+        people = self.persons_in(sent_s, sent_e)
+        before = [p for p in people if p.end <= start]
+        person = before[-1] if before else next((p for p in people if p.start >= end), None)
+        if person is not None:
+            return f"同じ文のお名前「{person.text}」から、{ROLE_WHO.get(person.role, 'どなたか')}の情報と思われます。"
+        if self.context.subject:
+            return "お名前が書かれていないため、この手紙の利用者様ご本人かご家族の情報と思われます。"
+        return "どなたの情報か、手紙の中からは分かりません。"
 
     def in_facility(self, start: int, end: int) -> bool:
         i = bisect_right(self._fac_starts, start) - 1

@@ -45,7 +45,8 @@ class PhoneNumberRule(Rule):
                 continue
             yield self.finding(
                 doc, m.start(), m.end(), "個人の電話番号が含まれています。",
-                f"電話番号の形式（{len(digits)}桁、0始まり）に一致。施設の代表番号・FAXとは異なる番号です。",
+                f"{len(digits)}桁の電話番号で、施設の代表番号・ファクスとは違います。{doc.whose(m.start(), m.end())}"
+                "宛先のご家族以外の方の番号なら、知らせてはいけません。必要でなければ削ってください。",
                 suggestions=["（電話番号は別途お伝えします）"],
             )
 
@@ -68,7 +69,8 @@ class EmailRule(Rule):
             if addr.lower() == own or local in self.GENERIC_LOCAL:
                 continue
             yield self.finding(doc, m.start(), m.start() + len(addr), "個人のメールアドレスが含まれています。",
-                               "メールアドレスの形式に一致（施設の代表アドレスではありません）。",
+                               "施設の代表アドレスではない、個人のメールアドレスです。"
+                               f"{doc.whose(m.start(), m.start() + len(addr))}必要でなければ削ってください。",
                                suggestions=["（メールアドレスは別途お伝えします）"])
 
 
@@ -106,7 +108,8 @@ class AddressRule(Rule):
                 continue
             seen.add(s, e)
             yield self.finding(doc, s, e, "個人の住所が含まれています。",
-                               "住所の形式（市区町村名＋番地・号）に一致。施設の所在地とは異なります。",
+                               "市区町村から番地・号まで書かれた、施設の所在地ではない住所です。"
+                               f"{doc.whose(s, e)}ご自宅の住所は手紙に書かないでください。",
                                suggestions=["（ご住所は記載しない）"])
         # 〒 followed by an address the pattern could not parse (no house number): still an address
         for m in self.POSTCODE_ONLY.finditer(doc.folded):
@@ -118,5 +121,6 @@ class AddressRule(Rule):
                 continue
             if doc.in_facility(s, e):
                 continue
-            yield self.finding(doc, s, e, "郵便番号付きの住所が含まれています。", "〒記号と郵便番号に一致。",
+            yield self.finding(doc, s, e, "郵便番号付きの住所が含まれています。",
+                               f"〒と郵便番号から始まる、施設の所在地ではない住所です。{doc.whose(s, e)}",
                                severity=Severity.MEDIUM)

@@ -44,15 +44,17 @@ class BirthdateRule(Rule):
 
     def find(self, doc: CheckDoc) -> Iterable[Finding]:
         seen = Occupancy(len(doc.folded))
-        for pattern, why in ((self.WITH_SUFFIX, "日付の直後の「生／生まれ」"),
-                             (self.AFTER_LABEL, "「生年月日」の直後の日付"),
-                             (self.BIRTHDAY, "「誕生日」と結びついた月日")):
+        for pattern, why in ((self.WITH_SUFFIX, "日付の後に「生まれ」"),
+                             (self.AFTER_LABEL, "「生年月日」の後に日付"),
+                             (self.BIRTHDAY, "「誕生日」と書かれた月日")):
             for m in pattern.finditer(doc.folded):
                 s, e = (m.start(), m.end()) if pattern is self.WITH_SUFFIX else m.span(1)
                 if seen.overlaps(s, e):
                     continue
                 seen.add(s, e)
-                yield self.finding(doc, s, e, "生年月日が含まれています。", why + "に一致。",
+                yield self.finding(doc, s, e, "生年月日が含まれています。",
+                                   f"{why}があります。{doc.whose(s, e)}生年月日は本人を特定できる情報です。"
+                                   "必要でなければ削ってください。",
                                    suggestions=["（生年月日は記載しない）"])
 
 
@@ -74,10 +76,11 @@ class AgeRule(Rule):
             if self.GENERIC_AFTER.search(text[m.end():m.end() + 8]):
                 continue
             yield self.finding(doc, m.start(), m.end(), "年齢が含まれています。",
-                               "「数字＋歳」の形。本人を特定できる情報と組み合わさると個人情報になります。",
+                               f"年齢が書かれています。{doc.whose(m.start(), m.end())}"
+                               "お名前などと合わせると本人を特定できます。必要でなければ削ってください。",
                                suggestions=["（年齢は記載しない）"])
         for m in self.LONGEVITY.finditer(text):
             if self.GENERIC_AFTER.search(text[m.end():m.end() + 10]):
                 continue
             yield self.finding(doc, m.start(), m.end(), "年齢（長寿の祝い名）が含まれています。",
-                               f"「{m.group()}」は特定の年齢を表します。")
+                               f"「{m.group()}」は決まった年齢を表す言葉です。{doc.whose(m.start(), m.end())}")

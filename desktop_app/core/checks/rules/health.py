@@ -32,15 +32,36 @@ _NEEDS_PERSON = {"安静", "傷", "張り", "熱", "咳", "痰", "まひ", "炎�
 _DEGREE = re.compile(r"^(?:軽度|重度|中等度|軽い|重い|ひどい|強い|少し|やや|急な|急性の|激しい)の?")
 # A hospital visit or treatment next to another resident's name: their health, not the subject's.
 _THIRD_PARTY_CARE = re.compile(r"(?:同じ(?:症状|病気|ご病気|診断)[^。\n]{0,12}?)?(?:通院|入院|受診|服薬|治療|手術|投薬)")
+# 様/さん that address a group, not a person (皆様も風邪などひかれませんよう…).
+_GROUP_WORDS = re.compile(r"皆様|皆さま|皆さん|みなさま|みなさん|ご家族様|家族様|ご家族の皆様|お客様|利用者様|入居者様|各位|ご一同様")
+_SOMEONE = re.compile(r"様|さん")
 _SOURCE = {
     "vocab": "医学用語の辞書（万病辞書）に載っている病名・症状",
     "hand": "介護の現場でよく使われる病名・症状・薬などの言葉",
     "care_level": "要介護度・要支援度",
     "drug": "薬の名前（剤形や量が書かれています）",
+    "drug_by_use": "飲んだり処方されたりしている薬の名前",
     "procedure": "手術・処置の名前",
     "function": "体の働きの低下を表す言葉",
     "suffix": "病名の形（〜症・〜炎・〜骨折など）",
 }
+
+
+_PREFIX_CACHE: dict[tuple[int, frozenset[str]], tuple[HealthVocab, dict[str, list[int]]]] = {}
+
+
+def _prefix_index(vocab: HealthVocab, hand: frozenset[str]) -> dict[str, list[int]]:
+    """The dictionary and the hand list indexed by their first two characters (term lengths, longest
+    first). Built once per vocabulary: every CheckRunner shares it."""
+    key = (id(vocab), hand)
+    if key not in _PREFIX_CACHE or _PREFIX_CACHE[key][0] is not vocab:
+        index: dict[str, set[int]] = {}
+        for term in list(vocab.terms) + list(hand):
+            if len(term) >= 2:
+                index.setdefault(term[:2], set()).add(len(term))
+        _PREFIX_CACHE.clear()  # one vocabulary at a time (tests may load another)
+        _PREFIX_CACHE[key] = (vocab, {k: sorted(v, reverse=True) for k, v in index.items()})
+    return _PREFIX_CACHE[key][1]
 
 
 class HealthRule(Rule):
@@ -59,13 +80,7 @@ class HealthRule(Rule):
         self.vocab = vocab if vocab is not None else load_health_vocab()
         self.not_conditions = {fold_width(w) for w in d["not_conditions"]}
         self.hand = {fold_width(t) for t in d["terms"]}
-        # the dictionary and the hand list, indexed by their first two characters
-        self.by_prefix: dict[str, list[int]] = {}
-        for term in list(self.vocab.terms) + list(self.hand):
-            if len(term) >= 2:
-                self.by_prefix.setdefault(term[:2], []).append(len(term))
-        for k, lengths in self.by_prefix.items():
-            self.by_prefix[k] = sorted(set(lengths), reverse=True)
+        self.by_prefix = _prefix_index(self.vocab, frozenset(self.hand))
         self.single = {t for t in self.hand if len(t) == 1}
         body = _alt(d["body_parts"])
         self.body_before = re.compile(rf"(?:右|左|両|左右の?)?(?:{body})の?$")
@@ -75,6 +90,7 @@ class HealthRule(Rule):
             rf"|(?P<function>(?:{_alt(d['functions'])})の?(?:{_alt(d['impairments'])}))"
             rf"|(?P<drug>[{KATAKANA}]{{2,}}(?:(?:{_alt(d['drug_forms'])}){d['strength']}?"
             rf"|(?:{_alt(d['drug_forms_with_strength'])})?{d['strength']}))"
+            rf"|(?P<drug_by_use>[{KATAKANA}]{{3,}}(?:[A-Z]{{1,3}})?(?=(?:{d['drug_context']})))"
             rf"|(?P<procedure>{d['procedure']})"
             # kana inside medical compounds (胆のう, 骨粗しょう症) but no particles (様は…)
             rf"|(?P<suffix>[{KANJI}{KATAKANA}](?:[{KANJI}{KATAKANA}]|のう|しょう|せき|ろう){{0,10}}?(?:型|性)?(?:{suffix}))(?![{KANJI}])"
@@ -188,11 +204,11 @@ class HealthRule(Rule):
             sent_s, sent_e = doc.sentence(s)
             person = self._nearest_person(doc, s, e)
             about = person if person and person.role not in ("staff", "professional", "sender") else None
-            if word in _NEEDS_PERSON and not (about or "様" in text[sent_s:sent_e]):
+            if word in _NEEDS_PERSON and not (about or _SOMEONE.search(_GROUP_WORDS.sub("", text[sent_s:sent_e]))):
                 continue
             if word == "張り" and not re.search(r"の張り$", text[max(0, s - 3):e]):
                 continue
-            named = about is not None or "様" in text[sent_s:sent_e] or "さん" in text[sent_s:sent_e]
+            named = about is not None or bool(_SOMEONE.search(_GROUP_WORDS.sub("", text[sent_s:sent_e])))
             if notice and about is None:
                 continue
             if not named and self.generic.search(text[sent_s:sent_e]):
@@ -210,10 +226,10 @@ class HealthRule(Rule):
             who = "利用者様ご本人"
             whom = "お名前が書かれていないため、この手紙の利用者様ご本人の情報と思われます"
         if third:
-            message = f"他の利用者様などの健康情報（{word}）が書かれています。"
+            message = f"他の利用者様などの健康情報「{word}」が書かれています。"
             advice = "他の方の病気やけがをこのご家族に知らせると、個人情報の漏えいになります。この部分を削ってください。"
         else:
-            message = f"健康に関する情報（{word}）が含まれています。"
+            message = f"健康に関する情報「{word}」が含まれています。"
             advice = ("病名・けが・服薬などは特に慎重に扱う個人情報です。宛先のご家族に伝える必要がある内容か確認し、"
                       "不要であれば削るか「体調を崩され」などの表現にしてください。")
         explanation = f"「{doc.text[s:e]}」は{_SOURCE.get(source, _SOURCE['hand'])}です。{whom}。{advice}"
@@ -232,7 +248,7 @@ class HealthRule(Rule):
                 if nearest is not p:
                     continue
                 yield self.finding(
-                    doc, m.start(), m.end(), f"他の利用者様などの受診・治療のこと（{m.group()}）が書かれています。",
+                    doc, m.start(), m.end(), f"他の利用者様などの受診・治療のこと「{m.group()}」が書かれています。",
                     f"同じ文のお名前「{p.text}」は{ROLE_WHO['third_party']}と思われます。"
                     "その方の通院や治療のことは健康情報で、このご家族に知らせると個人情報の漏えいになります。"
                     "この部分を削ってください。",

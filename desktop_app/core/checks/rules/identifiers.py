@@ -62,12 +62,14 @@ class IdNumberRule(Rule):
                 valid = my_number_valid(digits)
                 yield self.finding(
                     doc, s, e, "マイナンバー（個人番号）が含まれています。手紙に記載してはいけません。",
-                    f"キーワード「{keyword}」の直後の12桁の番号（チェックディジット{'一致' if valid else '不一致'}）。",
+                    f"「{keyword}」の後の12桁の番号です（番号の検査用の数字が{'合っています' if valid else '合いません'}）。"
+                    "マイナンバーは法律で決められた手続き以外に使えません。手紙からは必ず削ってください。",
                     suggestions=["（個人番号は記載しない）"], severity=Severity.HIGH, kind="my_number")
                 continue
             yield self.finding(
                 doc, s, e, "被保険者番号などの個人を識別する番号が含まれています。",
-                f"キーワード「{keyword}」の直後の{len(digits)}桁の番号。",
+                f"「{keyword}」の後の{len(digits)}桁の番号で、個人を特定できます。{doc.whose(s, e)}"
+                "手紙に書く必要がなければ削ってください。",
                 suggestions=["（番号は記載しない）"])
         # A valid 個人番号 written without a keyword right before it, but with one nearby.
         for m in re.finditer(r"(?<![\d-])\d{4}[- ]?\d{4}[- ]?\d{4}(?![\d-])", text):
@@ -77,7 +79,8 @@ class IdNumberRule(Rule):
             near = text[max(0, m.start() - 40):m.end() + 10]
             if my_number_valid(digits) and re.search(r"マイナンバー|個人番号", near):
                 yield self.finding(doc, m.start(), m.end(), "マイナンバー（個人番号）と思われる番号です。",
-                                   "12桁でチェックディジットが一致し、近くに「マイナンバー／個人番号」があります。",
+                                   "12桁で番号の検査用の数字が合い、近くに「マイナンバー／個人番号」とあります。"
+                                   "マイナンバーは手紙に書かないでください。",
                                    severity=Severity.HIGH, kind="my_number")
 
 
@@ -119,6 +122,6 @@ class BankAccountRule(Rule):
                 continue
             digits = digits_of(m.group())
             yield self.finding(doc, s, e, "個人の口座情報が含まれています。",
-                               f"金融機関名・預金種別・口座番号（{len(digits)}桁の数字を含む）の並びに一致。"
-                               "施設の振込先口座ではありません。",
+                               f"銀行名・種別・口座番号（{len(digits)}桁）が並んだ、施設の振込先ではない口座です。"
+                               f"{doc.whose(s, e)}口座の情報は手紙に書かず、必要なら別の方法でお伝えください。",
                                suggestions=["（口座情報は記載しない）"])

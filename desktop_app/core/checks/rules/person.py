@@ -10,7 +10,7 @@ from pathlib import Path
 
 from desktop_app.config import resources_dir
 from desktop_app.core.checks.analysis import Token
-from desktop_app.core.checks.rules.base import CheckDoc, PersonMention, Rule
+from desktop_app.core.checks.rules.base import ROLE_WHO, CheckDoc, PersonMention, Rule
 from desktop_app.core.letters import Finding, Severity
 from desktop_app.core.textutil import KANJI, KATAKANA
 
@@ -35,6 +35,7 @@ ORG_SUFFIX_RE = re.compile(rf"^[ \u3000]?(?:{_alt(_D['org_suffixes'])})")
 BUSINESS_END_RE = re.compile(rf"(?:{_alt(_D['business_endings'])})$")
 THIRD_PARTY_BEFORE = re.compile(_D["third_party_before_re"])
 FAMILY_BEFORE = re.compile(_D["family_before_re"])
+THIRD_PARTY_AFTER = re.compile(_D["third_party_after_re"])
 FAMILY_AFTER = re.compile(_D["family_after_re"])
 STAFF_BEFORE = re.compile(
     rf"(?:{_alt(set(ROLE_WORDS) | set(_D['staff_before_extra']))})(?:の|である|:|：)?[ \u3000]*$")
@@ -49,6 +50,7 @@ FALLBACK_NAME = re.compile(
 ELDER_AFTER = re.compile(r"^の(?:おばあ|おじい|お婆|お爺|奥さん|旦那さん|ご主人|おばちゃん|おじちゃん)")
 # How a place name goes on (別府旅行, 別府に行った, 堀川通): not how a person's name does.
 PLACE_USE = re.compile(rf"^(?:[{KANJI}]|(?:に|へ|まで|から)(?:行|出かけ|旅行|帰|向か)|(?:で|の)(?:旅行|観光|温泉|名物|お土産))")
+KANA_KO_NAME = re.compile(rf"(?<![{KATAKANA}])([アイウエオカ-ヂツ-モヤユヨラ-ロワヲ]{{1,3}}子)(?=[はがもをにとの、。」 \u3000]|様|さん|ちゃん)")
 OLD_GIVEN_NAME = re.compile(r"[アイウエオカ-ヂツ-モヤユヨラ-ロワヲン]{2,3}")
 TRUSTED_ROLE = "職名の後に書かれた名前"
 TRUSTED_HOLDER = "口座の名義として書かれた名前"
@@ -212,6 +214,9 @@ class PersonRule(Rule):
                     and OLD_GIVEN_NAME.fullmatch(nxt.text) and nxt.text not in NOT_NAMES:
                 out.append((t.start, nxt.end, "名字とカタカナの名前の並び"))
         out.extend(self._labelled_names(doc))
+        # 6) an older woman's given name in katakana with 子 (ヨシ子, ハナ子), which the tagger may miss
+        for m in KANA_KO_NAME.finditer(text):
+            out.append((m.start(1), m.end(1), "カタカナと「子」の名前"))
         return out
 
     @staticmethod
@@ -324,6 +329,8 @@ class PersonRule(Rule):
         honor = HONORIFIC_RE.match(after)
         if FAMILY_AFTER.match(after):
             return "family", "お名前の後に続柄（ご長女など）が書かれている"
+        if THIRD_PARTY_AFTER.match(after):
+            return "third_party", "お名前の後に（同室）などと書かれ、他の方を指している"
         if THIRD_PARTY_BEFORE.search(before):
             m = THIRD_PARTY_BEFORE.search(before)
             return "third_party", f"お名前の前に「{m.group(1)}」とあり、他の方を指している"
@@ -346,6 +353,10 @@ class PersonRule(Rule):
         if STAFF_BEFORE.search(before):
             return "professional", "お名前の前に職名や役割が書かれている"
         if not honor:
+            opened = text.rfind("「", sent_start, s)
+            if opened != -1 and text.rfind("」", opened, s) == -1:
+                # inside quoted speech a resident or a relative is named without an honorific too
+                return "unknown", "「」の中の言葉で敬称なしに書かれている（話した方の身近な方と思われる）"
             # Facilities write their own staff without an honorific (担当の深田、介護職員の前川).
             return "staff", "敬称なしで書かれている（施設の職員を書くときの書き方）"
         return "third_party", f"「{honor.group(1)}」付きのお名前で、宛先・ご本人・差出人のどなたとも違う"
@@ -459,9 +470,6 @@ def detect_persons(doc: CheckDoc) -> list[PersonMention]:
 
 _ROLE_JA = {"recipient": "宛先", "subject": "ご本人", "sender": "差出人", "staff": "職員", "family": "ご家族",
             "professional": "職員・専門職", "third_party": "第三者", "unknown": "役割不明"}
-ROLE_WHO = {"recipient": "宛先のご家族", "subject": "利用者様ご本人", "sender": "差出人の職員",
-            "staff": "施設の職員", "family": "利用者様のご家族", "professional": "医師・職員などの専門職",
-            "third_party": "他の利用者様、またはこの手紙と関係のない方", "unknown": "どなたか分からない方"}
 ROLE_ADVICE = {
     "recipient": "宛名やお呼びかけとして書く分には問題ありません。",
     "subject": "ご本人のお名前です。宛先のご家族以外に渡らないことを確認してください。",
@@ -473,5 +481,5 @@ ROLE_ADVICE = {
                    "「他のご利用者様」のように書き換えてください。",
     "unknown": "どなたのお名前か確認し、このご家族に伝えてよいか判断してください。",
 }
-ROLE_SUGGESTIONS = {"third_party": ("他のご利用者様",), "unknown": ("〇〇",), "family": ("〇〇",),
+ROLE_SUGGESTIONS = {"third_party": ("〇〇",), "unknown": ("〇〇",), "family": ("〇〇",),
                     "professional": ("〇〇",), "staff": ("〇〇",)}

@@ -13,7 +13,7 @@ from desktop_app.config import resources_dir
 from desktop_app.core.checks.rules.base import CheckDoc, Rule
 from desktop_app.core.intervals import Occupancy
 from desktop_app.core.letters import Finding, Severity
-from desktop_app.core.textutil import MAX_SENTENCE, fold_width
+from desktop_app.core.textutil import SentenceIndex, fold_width
 
 _CONNECTIVE = re.compile(r"^(?:また|なお|さらに|しかし|ただし|その上で|そのうえで|このたびは?|今回は?|今後は?|これからは|以後|今後とも)[、，]?\s*")
 _TIME_LEAD = re.compile(r"^(?:今後は?|これからは|以後は?|今回は?)[、，]?\s*")
@@ -52,14 +52,15 @@ def load_phrases(path: Path | None = None) -> tuple[Phrase, ...]:
     return tuple(out)
 
 
-def extend_start(text: str, start: int, mode: str) -> int:
+def extend_start(text: str, start: int, mode: str, sentences: SentenceIndex | None = None) -> int:
     """Move the start of a risky phrase back to its clause topic or its sentence start."""
     if not mode:
         return start
-    sent = start
-    floor = max(0, start - MAX_SENTENCE)  # bounded: a line without 。 must not make this quadratic
-    while sent > floor and text[sent - 1] not in "。！？!?\n「":
-        sent -= 1
+    sentences = sentences or SentenceIndex(text)
+    sent = sentences.bounds(start)[0]
+    quote = text.rfind("「", sent, start)  # quoted speech starts a sentence of its own
+    if quote != -1:
+        sent = quote + 1
     if mode == "sentence":
         new = sent
         lead = _CONNECTIVE.match(text[new:start])
@@ -67,9 +68,7 @@ def extend_start(text: str, start: int, mode: str) -> int:
             new += lead.end()
         return new
     # clause: back to the last 、 only when a topic (〜は / 〜も) stands between it and the adverb
-    clause = start
-    while clause > sent and text[clause - 1] not in "、，,":
-        clause -= 1
+    clause = max(sent, max(text.rfind(c, sent, start) for c in "、，,") + 1)
     head = text[clause:start]
     if re.search(r"[はも]", head):
         lead = _TIME_LEAD.match(head)
@@ -77,21 +76,21 @@ def extend_start(text: str, start: int, mode: str) -> int:
     return start
 
 
-def phrase_matches(phrase: Phrase, text: str) -> list[tuple[int, int]]:
-    """Spans where the phrase applies in text (already width-folded)."""
+def phrase_matches(phrase: Phrase, text: str, sentences: SentenceIndex | None = None) -> list[tuple[int, int]]:
+    """Spans where the phrase applies in text (already width-folded). `sentences`: the document's
+    sentence index (one per check); built here when the caller has none."""
     out = []
     for m in phrase.pattern.finditer(text):
         s, e = m.start(), m.end()
         while e > s and text[e - 1] in "。、 \u3000":
             e -= 1
+        if sentences is None:
+            sentences = SentenceIndex(text)
         if phrase.unless_inside:
-            sent_end = e
-            ceiling = min(len(text), e + MAX_SENTENCE)
-            while sent_end < ceiling and text[sent_end] not in "。\n":
-                sent_end += 1
+            sent_end = max(sentences.bounds(max(e - 1, s))[1], e)
             if phrase.unless_inside.search(text[s:sent_end]):
                 continue
-        out.append((extend_start(text, s, phrase.extend), e))
+        out.append((extend_start(text, s, phrase.extend, sentences), e))
     return out
 
 
@@ -111,7 +110,7 @@ class RiskPhraseRule(Rule):
         taken: dict[str, Occupancy] = {}
         for p in self.phrases:
             spans = taken.setdefault(p.category, Occupancy(len(doc.folded)))
-            for s, e in phrase_matches(p, doc.folded):
+            for s, e in phrase_matches(p, doc.folded, doc.sentences):
                 if spans.overlaps(s, e):
                     continue
                 spans.add(s, e)

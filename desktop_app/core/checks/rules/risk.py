@@ -66,8 +66,12 @@ class DependencyRiskRule(Rule):
         self.instruction_tail = tuple(c["instruction_tail"])
         self.effort_tail = tuple(c["effort_tail"])
         self.promise_verbs = set(c["promise_verbs"])
+        self.zero_targets = tuple(c["zero_targets"])
+        self.sure_outcomes = set(c["sure_outcomes"])
         self.fault_nouns = sorted(li["fault_nouns"], key=len, reverse=True)
         self.owners = sorted(li["owners"], key=len, reverse=True)
+        self.self_evident = set(li["self_evident"])
+        self.fault_acts = re.compile(li["fault_acts_re"])
         self.not_fault_after = tuple(li["not_fault_after"])
         self.pay_verbs = set(li["pay_verbs"])
         self.always_offer = set(li["always_offer"])
@@ -77,6 +81,8 @@ class DependencyRiskRule(Rule):
         self.qualifiers = tuple(am["qualifiers"])
         self.wishes = tuple(am["wishes"])
         self.concrete = re.compile(am["concrete_re"])
+        self.vague_alone = re.compile(am["vague_alone_re"])
+        self.hedge = re.compile(am["hedge_re"])
 
     # ---- the parse --------------------------------------------------------------------------
     @staticmethod
@@ -258,6 +264,38 @@ class DependencyRiskRule(Rule):
             end = a.tokens[end_i].end
             yield self._commitment_finding(doc, start, end, word, pred)
 
+    def _promises_without_adverb(self, doc: CheckDoc) -> Iterable[Finding]:
+        """…起きないことをお約束いたします, 事故をゼロにいたします, 完治いたします."""
+        a = doc.analysis
+        text = doc.folded
+        for i, t in enumerate(a.tokens):
+            words = _words(t)
+            end_i = self._chain_end(a, self._climb(a, i))
+            chain = text[t.start:a.tokens[end_i].end]
+            if not re.search(r"(?:いたします|します|申し上げます|させます)$", chain):
+                continue
+            lo, hi = self._sentence_tokens(doc, i)
+            start = None
+            if words & self.promise_verbs:
+                # the promised clause: a child of the verb that ends in a negation (起きないことを)
+                for c in a.children(i):
+                    if c < i and a.tokens[c].dep in ("obj", "advcl", "ccomp", "obl"):
+                        cs, _ = a.subtree(c)
+                        clause = text[a.tokens[max(cs, lo)].start:t.start]
+                        if re.search(r"(?:ない|ません|ず)(?:こと|と|よう)", clause):
+                            start = a.tokens[max(cs, lo)].start
+            elif t.text == "ゼロ" or (words & {"いたす", "する"} and text[max(0, t.start - 3):t.start] == "ゼロに"):
+                objs = [c for c in a.children(i) if c < i and a.tokens[c].dep == "obj"]
+                if objs and any(text[a.tokens[a.subtree(o)[0]].start:a.tokens[o].end].endswith(self.zero_targets)
+                                for o in objs):
+                    start = a.tokens[a.subtree(objs[0])[0]].start
+            elif words & self.sure_outcomes:
+                start = t.start
+            if start is None:
+                continue
+            start = self._skip_leading(doc, start, t.start)
+            yield self._commitment_finding(doc, start, a.tokens[end_i].end, "約束", t)
+
     def _skip_leading(self, doc: CheckDoc, start: int, limit: int) -> int:
         m = LEADING.match(doc.folded[start:limit])
         return start + m.end() if m else start
@@ -317,8 +355,9 @@ class DependencyRiskRule(Rule):
             if re.match(r"^(?:が|は)(?:ございません|ありません)", tail):
                 continue
             owner = self._owner_near(doc, lo, hi, s)
-            if owner is None:
+            if owner is None and word not in self.self_evident:
                 continue
+            owner = owner or "職員"
             p = self._climb(a, p if lo <= p < hi else noun)
             # the end of the sentence's main predicate, when the fault clause ends it
             root = p
@@ -339,7 +378,33 @@ class DependencyRiskRule(Rule):
                              "起きた事実へのお詫び（ご心配をおかけしたこと等）にとどめ、原因は調査のうえ改めてご報告ください。"),
                 suggestions=("ご心配をおかけしましたことを、深くお詫び申し上げます",),
                 rule_id="risk.liability.dependency")
+        yield from self._fault_acts(doc)
         yield from self._payments(doc)
+
+    def _fault_acts(self, doc: CheckDoc) -> Iterable[Finding]:
+        """職員が目を離したことが原因であり…: a staff act named as the cause."""
+        a = doc.analysis
+        text = doc.folded
+        for m in self.fault_acts.finditer(text):
+            i = a.token_at(m.start())
+            if i is None:
+                continue
+            lo, hi = self._sentence_tokens(doc, i)
+            j = a.token_at(m.end() - 1)
+            if j is None:
+                continue
+            end_i = self._chain_end(a, j)
+            tail = text[a.tokens[end_i].end:a.tokens[end_i].end + 12]
+            extra = re.match(r"^(?:で(?:ございます|ございました|あります|あり|す|した)|です|でした)", tail)
+            end = a.tokens[end_i].end + (extra.end() if extra else 0)
+            start = self._clause_start(doc, lo, i)
+            yield Finding(
+                start=start, end=end, text=doc.text[start:end], category="risk.liability", severity=Severity.HIGH,
+                message="職員の行いを原因と認める書き方になっています。",
+                explanation=("原因を職員の不注意と言い切ると、施設が法的な責任を認めたと受け取られます。"
+                             "起きた事実を順に書き、原因は調査のうえ改めてご報告ください。"),
+                suggestions=("原因は現在確認しており、改めてご報告いたします",),
+                rule_id="risk.liability.cause.dependency")
 
     def _clause_start(self, doc: CheckDoc, lo: int, upto: int) -> int:
         """Start of the clause: the sentence start, after leading connectives and time words."""
@@ -421,7 +486,7 @@ class DependencyRiskRule(Rule):
                         r"^(?:に|へ)(?:沿|添|お?応え)", text[tk.end:tk.end + 4]):
                     s_k = k - 1 if k > lo and a.tokens[k - 1].text in ("ご", "お") else k
                     q_start = a.tokens[s_k].start if q_start is None else min(q_start, a.tokens[s_k].start)
-            vague_itself = bool(_words(t) & {"善処"}) or re.match(r"^考えておき", chain)
+            vague_itself = bool(self.vague_alone.search(chain))
             if q_start is None and not vague_itself:
                 continue
             start = q_start if q_start is not None else t.start
@@ -438,6 +503,20 @@ class DependencyRiskRule(Rule):
                              "できないことは理由と代わりの案を書いてください。"),
                 suggestions=("〇月〇日までに検討し、結果をご連絡いたします",),
                 rule_id="risk.ambiguous.dependency")
+
+    def _hedges(self, doc: CheckDoc) -> Iterable[Finding]:
+        """追ってご連絡するかもしれません: a promised act hedged into nothing."""
+        for m in self.hedge.finditer(doc.folded):
+            s = m.start()
+            lead = re.search(r"(?:追って|後日|近いうちに|改めて)$", doc.folded[max(0, s - 6):s])
+            if lead:
+                s -= len(lead.group())
+            yield Finding(
+                start=s, end=m.end(), text=doc.text[s:m.end()], category="risk.ambiguous", severity=Severity.MEDIUM,
+                message="するのかしないのか、はっきりしない返事です。",
+                explanation=("この書き方では、ご家族は何が行われるのかを待ち続けることになります。"
+                             "いつまでに何をするか、できないならその理由を書いてください。"),
+                suggestions=("〇月〇日までにご連絡いたします",), rule_id="risk.ambiguous.hedge.dependency")
 
     @staticmethod
     def _attached(a: Analysis, k: int, p: int) -> bool:
@@ -456,5 +535,7 @@ class DependencyRiskRule(Rule):
         if not doc.analysis.tokens or not doc.analysis.has_parse:
             return
         yield from self._commitments(doc)
+        yield from self._promises_without_adverb(doc)
         yield from self._liability(doc)
         yield from self._ambiguous(doc)
+        yield from self._hedges(doc)
