@@ -43,7 +43,15 @@ def test_window_shows_a_banner_and_export_still_refuses(qtbot, tmp_path, monkeyp
     monkeypatch.setattr(prompts, "error", lambda parent, title, text: errors.append((title, text)))
     target = tmp_path / "out.docx"
     monkeypatch.setattr(prompts, "save_file", lambda *a, **k: str(target))
-    w = create_window(CheckDispatcher(engine=NlpEngine(), delay_ms=20))
+    from desktop_app import config
+    from desktop_app.core import accounts
+    from desktop_app.core.db import open_database, resolve_url
+    from desktop_app.core.review import ReviewService
+
+    db = open_database(resolve_url(None, config.data_dir(), ""))  # a facility past its first start
+    admin = accounts.add_user(db, "管理者", ["admin", "writer"], "password-123", None)
+    ReviewService(db, lambda text, ctx: []).set_facility({"name": "テスト苑"}, admin)
+    w = create_window(CheckDispatcher(engine=NlpEngine(), delay_ms=20), db=db, actor=admin)
     w.show()
     with qtbot.waitSignal(w.dispatcher.model_loaded, timeout=10000) as loaded:
         w.dispatcher.load_model()
