@@ -97,14 +97,19 @@ class DraftSession:
         else:
             view = service.save(actor, self.letter_id, self.body, self.version or 0, fields=self.fields,
                                 context=self.context, template_id=self.template_id)
-        current = service.get(view.id)
+        # create/save already return the stored letter: read it again only when proposals were synced
+        stale = False
         for key, reason in self.proposals.items():
-            if current.proposals.get(key) != reason:
+            if view.proposals.get(key) != reason:
                 service.propose(actor, view.id, key, reason)
-        for key in set(current.proposals) - set(self.proposals):
+                stale = True
+        for key in set(view.proposals) - set(self.proposals):
             service.withdraw(actor, view.id, key)
-        self._after_save(service.get(view.id))
-        return current
+            stale = True
+        if stale:
+            view = service.get(view.id)
+        self._after_save(view)
+        return view
 
     def save_as_new(self, service: ReviewService, actor: Actor) -> LetterView:
         """After a conflict: the same text as a new letter, so nothing typed is lost."""

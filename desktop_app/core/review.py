@@ -4,6 +4,7 @@ voids it. Nobody approves their own letter. Export goes through one gate that re
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import json
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -560,10 +561,6 @@ class ReviewService:
         """Delete letters sent (送付済み) or left untouched (abandoned drafts) for longer than the
         retention period, with their versions, marks, comments and approvals. The audit log keeps only
         their hashes. Returns how many letters were deleted."""
-        import datetime as dt
-
-        from sqlalchemy import delete
-
         cutoff = (now or utcnow()) - dt.timedelta(days=self.retention_days())
         with self.db.session() as s:
             rows = s.execute(select(Letter.id, Letter.body).where(

@@ -122,26 +122,25 @@ def _read_template_file(path: Path, what: str) -> str:
         raise TemplateError(path, f"{what}を読み込めません（{exc}）") from exc
 
 
-def _key_line(text: str, key: str, nth: int = 1) -> int | None:
-    """Line of the nth `key = ...` in a TOML file (tomllib gives no positions for wrong values)."""
+def _nth_line(text: str, pattern: str, nth: int = 1) -> int | None:
+    """Line of the nth line matching pattern in a TOML file (tomllib gives no positions for wrong values)."""
     count = 0
     for n, line in enumerate(text.splitlines(), 1):
-        if re.match(rf"\s*{re.escape(key)}\s*=", line):
+        if re.match(pattern, line):
             count += 1
             if count == nth:
                 return n
     return None
+
+
+def _key_line(text: str, key: str, nth: int = 1) -> int | None:
+    """Line of the nth `key = ...`."""
+    return _nth_line(text, rf"\s*{re.escape(key)}\s*=", nth)
 
 
 def _table_line(text: str, nth: int) -> int | None:
     """Line of the nth [[fields]] table."""
-    count = 0
-    for n, line in enumerate(text.splitlines(), 1):
-        if re.match(r"\s*\[\[\s*fields\s*\]\]", line):
-            count += 1
-            if count == nth:
-                return n
-    return None
+    return _nth_line(text, r"\s*\[\[\s*fields\s*\]\]", nth)
 
 
 _SCALAR = (str, int, float, bool, dt.date, dt.time, dt.datetime)
