@@ -124,3 +124,19 @@ def test_warm_parses_many_letters_so_checking_them_parses_nothing_more(engine):
     for text in letters:
         engine.analyze(text)
     assert engine.parsed_chars == before
+
+
+def test_model_layers_use_numpys_matrix_product_where_thinc_has_no_better_cpu_backend(engine):
+    """BLIS's PyPI wheels run a generic kernel on x86-64 (3x slower here): the engine builds the model on
+    numpy's matmul unless thinc has a faster CPU backend (thinc-apple-ops), which it keeps."""
+    from thinc.api import NumpyOps, get_current_ops, get_ops
+
+    tok2vec_ops = engine._nlp.get_pipe("tok2vec").model.ops
+    if type(get_ops("cpu")) is NumpyOps:
+        assert type(tok2vec_ops) is NumpyOps and tok2vec_ops.use_blis is False
+        ner_ops = engine._nlp.get_pipe("ner").model.ops
+        assert ner_ops.use_blis is False
+    else:
+        assert type(tok2vec_ops) is type(get_ops("cpu"))
+    # the choice holds only while the model loads: other thinc users keep the process's own backend
+    assert getattr(get_current_ops(), "use_blis", True) is True
