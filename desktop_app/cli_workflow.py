@@ -164,14 +164,41 @@ def _template_ok(template_id: str) -> None:
 
 
 def cmd_letters_new(args) -> int:
+    from desktop_app.core.word import letter as word_letter
+
     db = open_db(args)
-    body = _read_body(args.file)
-    _template_ok(args.template)
+    fields: dict = {}
+    if Path(args.file).suffix.lower() == ".docx":
+        # a letter written in Word: checked with every part of the file, exported into a copy of it
+        if args.template:
+            raise CliExit(EXIT_USAGE, "a .docx letter keeps its own layout: leave out --template / "
+                                      "Wordの手紙はその書式のまま扱うため、--template は指定できません")
+        doc = _read_word_letter(args.file)
+        body, template_id, fields = doc.text, word_letter.WORD_TEMPLATE_ID, word_letter.letter_fields(Path(args.file), doc)
+        for warning in doc.warnings:
+            print(f"warning / 注意: {warning}", file=sys.stderr)
+    else:
+        if not args.template:
+            raise CliExit(EXIT_USAGE, "--template is required for a text letter / テンプレートを --template で指定してください")
+        body, template_id = _read_body(args.file), args.template
+        _template_ok(template_id)
     actor = login(db, args.as_user)
     svc = service_light(db)
-    view = svc.create(actor, args.template, body, {}, _context(args, svc))
+    view = svc.create(actor, template_id, body, fields, _context(args, svc))
     print(view.id)
     return EXIT_OK
+
+
+def _read_word_letter(path: str):
+    from desktop_app.cli import UsageError, _read_word
+
+    try:
+        doc = _read_word(path)
+    except UsageError as exc:
+        raise CliExit(EXIT_USAGE, str(exc)) from exc
+    if not doc.text.strip():
+        raise CliExit(EXIT_USAGE, f"{path}: the document has no text / 文書に文字がありません")
+    return doc
 
 
 def cmd_letters_edit(args) -> int:
@@ -236,6 +263,7 @@ def cmd_letters_export(args) -> int:
     from desktop_app.core.export_docx import PdfUnavailable, convert_to_pdf
     from desktop_app.core.export_letter import write_letter
     from desktop_app.core.fileio import WriteError
+    from desktop_app.core.word import letter as word_letter
 
     db = open_db(args)
     actor = login(db, args.as_user)
@@ -245,7 +273,20 @@ def cmd_letters_export(args) -> int:
     settings = config.Settings.load()
     view = svc.get(args.id)
 
+    report = None
+
     def write(body: str) -> Path:
+        nonlocal report
+        if word_letter.is_word_template(view.template_id):
+            # into a copy of the original .docx: its tables, headers and layout are kept
+            if out.suffix.lower() != ".docx":
+                raise WriteError("bad_extension", out, f"{out}: a Word letter is written as .docx / "
+                                 "Wordの手紙は .docx で書き出してください")
+            prepared = word_letter.prepare_export(view.fields, body)
+            for warning in prepared.warnings:
+                print(f"warning / 注意（元のまま残ります）: {warning}", file=sys.stderr)
+            report = word_letter.write_export(prepared, out)
+            return out
         return write_letter(body, out, library=_library(), template_id=view.template_id, fields=view.fields,
                             facility=fac, font=settings.docx_font)
 
@@ -253,7 +294,12 @@ def cmd_letters_export(args) -> int:
         path, digest = svc.export(actor, args.id, write)
     except WriteError as exc:
         raise CliExit(EXIT_USAGE, str(exc)) from exc
+    except word_letter.WordExportRefused as exc:
+        raise CliExit(EXIT_USAGE, "\n".join([exc.title, *(f"- {p}" for p in exc.problems)])) from exc
     print(f"wrote {path} (sha256 {digest})")
+    if report is not None:
+        for line in report.summary():
+            print(line)
     if args.pdf:
         try:
             print(f"wrote {convert_to_pdf(path)}")
@@ -315,9 +361,9 @@ def add_parsers(sub) -> None:
 
     letters = sub.add_parser("letters", help="letters in the review workflow / 手紙の確認と承認").add_subparsers(
         dest="letters_cmd", required=True)
-    p = letters.add_parser("new", help="a new letter (下書き) from FILE; prints its id")
+    p = letters.add_parser("new", help="a new letter (下書き) from FILE (text, or a .docx written in Word); prints its id")
     p.add_argument("file")
-    p.add_argument("--template", required=True)
+    p.add_argument("--template", help="template id (text letters; a .docx keeps its own layout)")
     p.add_argument("--context", help="CONTEXT.json")
     user_opts(p)
     p.set_defaults(func=cmd_letters_new)

@@ -124,6 +124,86 @@ def test_return_with_a_comment_is_shown_to_the_writer(cli, staffed):
     assert "returned" in out and "時候の挨拶を入れてください" in out
 
 
+def _as(cli, who, *argv):
+    return cli(*argv, "--as", who, "--password-stdin", stdin=f"{who}-pass1\n")
+
+
+def test_a_word_letter_goes_through_review_and_is_exported_into_a_copy_of_the_original(cli, staffed, tmp_path):
+    import zipfile
+
+    from docx import Document
+
+    from tests.core.docx_fixtures import (
+        AUTHOR,
+        COMPANY,
+        DIAGNOSIS,
+        HEADER_PHONE,
+        THIRD_PARTY,
+        build_letter_docx,
+    )
+
+    src = build_letter_docx(tmp_path / "12月のご連絡.docx")
+    before = src.read_bytes()
+    code, _, err = _as(cli, "kaori", "letters", "new", str(src), "--template", "monthly_report")
+    assert code == 2 and "--template" in err  # a .docx keeps its own layout
+    code, out, _ = _as(cli, "kaori", "letters", "new", str(src))
+    assert code == 0
+    lid = out.strip()
+    code, out, _ = cli("letters", "list")
+    assert code == 0 and f"{lid}\tdraft" in out
+    # the writer masks the other resident's name in the table cell (the text, not the layout, is edited)
+    code, body, _ = cli("letters", "show", lid)
+    body = body.split("\n", 1)[1]
+    assert THIRD_PARTY in body
+    edited = tmp_path / "edited.txt"
+    edited.write_text(body.replace(THIRD_PARTY, "〇〇"), encoding="utf-8")
+    assert _as(cli, "kaori", "letters", "edit", lid, str(edited))[0] == 0
+    code, out, _ = _as(cli, "kaori", "letters", "submit", lid)
+    assert code == 0 and "high 0" in out  # the only high finding was the other resident's name
+    assert _as(cli, "chief", "letters", "approve", lid)[0] == 0
+    out_txt = tmp_path / "sent.txt"
+    code, _, err = _as(cli, "kaori", "letters", "export", lid, "--out", str(out_txt))
+    assert code == 2 and ".docx" in err and not out_txt.exists()
+    out_docx = tmp_path / "送付用.docx"
+    code, out, err = _as(cli, "kaori", "letters", "export", lid, "--out", str(out_docx))
+    assert code == 0, err
+    assert "伏せ字・修正：1か所" in out and "コメント" in out and "文書のプロパティ" in out
+    sent = Document(str(out_docx))
+    assert len(sent.tables) == 1  # the layout of the original, not the text laid out again
+    assert sent.tables[0].cell(2, 1).text == f"同室の〇〇様（{DIAGNOSIS}）と衣類の入れ替え"
+    assert sent.sections[0].header.paragraphs[0].text == f"担当直通 {HEADER_PHONE}"
+    assert all("下書き" not in p.text for p in sent.sections[0].header.paragraphs)
+    with zipfile.ZipFile(out_docx) as z:
+        for needle in (THIRD_PARTY, AUTHOR, COMPANY):
+            assert all(needle.encode() not in z.read(n) for n in z.namelist()), needle
+        assert "word/comments.xml" not in z.namelist()
+    assert src.read_bytes() == before  # the original is never touched
+    code, out, _ = cli("letters", "list", "--status", "exported")
+    assert code == 0 and out.startswith(f"{lid}\t")
+
+
+def test_a_word_letter_whose_original_changed_is_not_exported(cli, staffed, tmp_path):
+    from docx import Document
+
+    from tests.core.docx_fixtures import build_letter_docx
+
+    src = build_letter_docx(tmp_path / "連絡.docx")
+    lid = _as(cli, "kaori", "letters", "new", str(src))[1].strip()
+    assert _as(cli, "kaori", "letters", "submit", lid)[0] == 0
+    assert _as(cli, "chief", "letters", "approve", lid, "--accept", "ご家族と確認済み")[0] == 0
+    changed = Document(str(src))
+    changed.add_paragraph("Wordで後から書き足した一文です。")
+    changed.save(str(src))
+    target = tmp_path / "送付用.docx"
+    code, _, err = _as(cli, "kaori", "letters", "export", lid, "--out", str(target))
+    assert code == 2 and "取り込んだ後に変更されています" in err and not target.exists()
+    code, out, _ = cli("letters", "list", "--status", "approved")
+    assert out.startswith(f"{lid}\t")  # nothing recorded as sent
+    src.unlink()
+    code, _, err = _as(cli, "kaori", "letters", "export", lid, "--out", str(target))
+    assert code == 2 and "元のWordファイル" in err and not target.exists()
+
+
 def test_usage_errors_exit_2(cli, staffed):
     assert cli("letters", "submit", "1", "--as", "kaori", "--password-stdin", stdin="")[0] == 2
     assert cli("letters", "new", "/no/such/file.txt", "--template", "monthly_report", "--as", "kaori",

@@ -4,6 +4,7 @@ and 承認 / 差し戻し. The rules (who may approve, what must be accepted) ar
 
 from __future__ import annotations
 
+import html
 from bisect import bisect_right
 
 from PySide6.QtCore import Qt, QTimer
@@ -36,6 +37,7 @@ from desktop_app.core.review import (
 )
 from desktop_app.core.templates import TemplateLibrary
 from desktop_app.core.textutil import utf16_offsets
+from desktop_app.core.word import letter as word_letter
 from desktop_app.gui import prompts
 from desktop_app.gui.comments_panel import COMMENT_COLOR, comment_label
 from desktop_app.gui.editor import color_for
@@ -221,7 +223,7 @@ class ReviewView(QWidget):
         for row, q in enumerate(queue):
             info = self.library.templates.get(q.template_id)
             mine = "（自分）" if q.writer == self.actor.name else ""
-            cells = (str(q.id), q.writer + mine, info.title if info else q.template_id, q.submitted_at,
+            cells = (str(q.id), q.writer + mine, info.title if info else word_letter.title(q.template_id), q.submitted_at,
                      str(q.high_count), str(q.medium_count))
             for col, value in enumerate(cells):
                 item = QTableWidgetItem(value)
@@ -270,6 +272,14 @@ class ReviewView(QWidget):
             with busy():
                 view = self.service.get(letter_id)
                 findings = self.service.checker(view.body, view.check_context)
+                note = ""
+                if word_letter.is_word_template(view.template_id):  # each finding's place in the .docx
+                    original = word_letter.original(view.fields)
+                    findings = word_letter.with_locations(original, view.body, findings)
+                    if original is None:
+                        note = ("<br><span style='color:#8a5a00'>元のWordファイル（"
+                                f"{html.escape(word_letter.file_name(view.fields))}）がこのパソコンから見つからないか、"
+                                "取り込んだ後に変更されているため、指摘の場所（表・ヘッダーなど）は表示できません。</span>")
         except WorkflowRefused as exc:
             prompts.error(self, "手紙を開けません", exc.message)
             return
@@ -280,8 +290,9 @@ class ReviewView(QWidget):
         info = self.library.templates.get(view.template_id)
         own = self.actor.id in (view.writer_id, view.last_editor_id)
         changed = "（前回の依頼からの変更を表示）" if view.previous_submitted is not None else ""
-        self.header.setText(f"<b>手紙 #{view.id}　{info.title if info else view.template_id}</b>　作成者：{view.writer}"
-                            f"　状態：{view.status.label_ja}{changed}"
+        name = info.title if info else word_letter.title(view.template_id, view.fields)
+        self.header.setText(f"<b>手紙 #{view.id}　{html.escape(name)}</b>　作成者：{html.escape(view.writer)}"
+                            f"　状態：{view.status.label_ja}{changed}{note}"
                             + ("<br><span style='color:#b00000'>自分で作成・編集した手紙は承認・差し戻しできません。</span>"
                                if own else ""))
         self._render()
@@ -312,7 +323,9 @@ class ReviewView(QWidget):
             fmt.setBackground(color)
             if f.severity.value == "high":
                 fmt.setFontWeight(QFont.Bold)
-            fmt.setToolTip(f"[{f.severity.label_ja}] {category_label(f.category)}：{f.message}")
+            where = word_letter.location_of(f)
+            fmt.setToolTip(f"[{f.severity.label_ja}] {category_label(f.category)}：{f.message}"
+                           + (f"\n場所：{where}" if where else ""))
             _merge(doc, *diff.display_range(f.start, f.end), fmt)
         for c in view.comments:
             if c.start is not None and c.end is not None and c.quote:
@@ -326,7 +339,9 @@ class ReviewView(QWidget):
         self.findings_list.clear()
         order = {"high": 0, "medium": 1, "low": 2, "info": 3}
         for f in sorted(self.findings, key=lambda x: (order[x.severity.value], x.start)):
-            lines = [f"[{f.severity.label_ja}] {category_label(f.category)}「{f.text}」 {f.message}"]
+            where = word_letter.location_of(f)
+            lines = [f"[{f.severity.label_ja}] {category_label(f.category)}「{f.text}」"
+                     + (f"（{where}）" if where else "") + f" {f.message}"]
             if f.key in view.proposals:
                 lines.append(f"　作成者の理由：{view.proposals[f.key]}")
             if f.key in view.accepted:

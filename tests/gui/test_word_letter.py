@@ -119,6 +119,32 @@ def approve(qtbot, make_window, monkeypatch, letter_id: int):
     assert reviewer.review_view.approve()
 
 
+def test_the_reviewer_sees_where_each_finding_is_in_the_word_file(qtbot, make_window, said, monkeypatch, tmp_path):
+    src = build_letter_docx(tmp_path / "連絡.docx")
+    w = make_window("writer")
+    open_word(qtbot, w, monkeypatch, src)
+    monkeypatch.setattr(prompts, "ask_text", lambda *a, **k: "ご家族に必要な情報です")
+    for f in w.unresolved_high():
+        w.mark_reviewed(f)
+    assert w.submit_for_review()
+    letter_id = w.session.letter_id
+    reviewer = make_window("reviewer")
+    reviewer.open_review()
+    view = reviewer.review_view
+    row = next(r for r in range(view.table.rowCount()) if view.table.item(r, 0).text() == str(letter_id))
+    assert view.table.item(row, 2).text() == "Wordの手紙"
+    assert view.select_letter(letter_id)
+    assert "Wordの手紙「連絡.docx」" in view.header.text()
+    items = [view.findings_list.item(i).text() for i in range(view.findings_list.count())]
+    assert any(THIRD_PARTY in t and "（表1の3行2列）" in t for t in items), items
+    assert any(HEADER_PHONE in t and "（ヘッダー）" in t for t in items), items
+    src.unlink()  # on another PC, or moved: the findings are still shown, without places, and it says why
+    view.show_letter(letter_id)
+    assert "見つからない" in view.header.text()
+    items = [view.findings_list.item(i).text() for i in range(view.findings_list.count())]
+    assert any(THIRD_PARTY in t for t in items) and not any("（表1の3行2列）" in t for t in items)
+
+
 def test_word_letter_is_reviewed_and_exported_into_the_original_layout(qtbot, make_window, said, monkeypatch,
                                                                      tmp_path):
     from docx import Document
