@@ -134,3 +134,56 @@ def build_docx_with_picture_and_field(path: Path) -> Path:
     p._p.append(parse_xml(f'<w:fldSimple {W} w:instr=" AUTHOR "><w:r><w:t>{AUTHOR}</w:t></w:r></w:fldSimple>'))
     doc.save(str(path))
     return path
+
+
+CUSTOM_PHONE = "080-5521-7743"  # a custom document property (ファイル ▸ プロパティ ▸ ユーザー設定)
+
+
+def add_custom_properties(path: Path, props: dict[str, str]) -> Path:
+    """Word's custom properties part (docProps/custom.xml), its relationship and content type."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        items = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    body = "".join(
+        f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{n}" name="{name}">'
+        f"<vt:lpwstr>{value}</vt:lpwstr></property>" for n, (name, value) in enumerate(props.items(), 2))
+    custom = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties '
+              'xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+              'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+              f"{body}</Properties>").encode()
+    out = []
+    for name, data in items:
+        if name == "[Content_Types].xml":
+            data = data.replace(b"</Types>", b'<Override PartName="/docProps/custom.xml" ContentType='
+                                b'"application/vnd.openxmlformats-officedocument.custom-properties+xml"/></Types>')
+        elif name == "_rels/.rels":
+            data = data.replace(b"</Relationships>", b'<Relationship Id="rIdCustom1" Type="http://schemas.'
+                                b'openxmlformats.org/officeDocument/2006/relationships/custom-properties" '
+                                b'Target="docProps/custom.xml"/></Relationships>')
+        out.append((name, data))
+    out.append(("docProps/custom.xml", custom))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in out:
+            z.writestr(name, data)
+    return path
+
+
+NESTED_PHONE = "03-6417-2285"  # in a table inside a table cell
+
+
+def build_nested_table_docx(path: Path) -> Path:
+    """A schedule table whose second cell holds a small table of contacts (as Word allows)."""
+    doc = Document()
+    doc.add_paragraph("面会のご案内")
+    outer = doc.add_table(rows=2, cols=2)
+    outer.style = "Table Grid"
+    outer.cell(0, 0).text = "日時"
+    outer.cell(0, 1).text = "連絡先"
+    outer.cell(1, 0).text = "12月14日 午後"
+    inner = outer.cell(1, 1).add_table(rows=1, cols=2)
+    inner.cell(0, 0).text = "相談室"
+    inner.cell(0, 1).text = NESTED_PHONE
+    doc.add_paragraph("以上、よろしくお願いいたします。")
+    doc.save(str(path))
+    return path

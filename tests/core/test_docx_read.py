@@ -175,3 +175,18 @@ def test_footnotes_and_endnotes_are_read_without_their_separators(letter_docx):
     doc = read_docx_bytes(_zip(entries), "notes.docx")
     located = {doc.text[s.start:s.end]: s.location for s in doc.segments if s.kind in ("footnotes", "endnotes")}
     assert located == {"主治医の直通 03-3311-2468": "脚注", "控え：k.ueda@example.net": "文末脚注"}
+
+
+def test_custom_document_properties_are_read_with_their_name(tmp_path, pattern_runner):
+    path = fx.add_custom_properties(fx.build_letter_docx(tmp_path / "手紙.docx"),
+                                    {"担当者連絡先": fx.CUSTOM_PHONE, "部署": "生活相談室"})
+    doc = read_docx(path)
+    assert "部署：生活相談室" in doc.text
+    assert _found(pattern_runner, doc)[fx.CUSTOM_PHONE] == "文書のプロパティ（ユーザー設定：担当者連絡先）"
+
+
+def test_a_table_inside_a_table_cell_is_read_with_both_places(tmp_path, pattern_runner):
+    doc = read_docx(fx.build_nested_table_docx(tmp_path / "入れ子.docx"))
+    lines = doc.text.split("\n")
+    assert lines.index("12月14日 午後") < lines.index("相談室") < lines.index(fx.NESTED_PHONE)
+    assert _found(pattern_runner, doc)[fx.NESTED_PHONE] == "表1の2行2列の中の表2の1行2列"

@@ -31,6 +31,9 @@ CHART_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 DGM_NS = "http://schemas.openxmlformats.org/drawingml/2006/diagram"
 V_NS = "urn:schemas-microsoft-com:vml"
 WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+CUSTOM_PART = "docProps/custom.xml"
 
 
 def w(tag: str) -> str:
@@ -294,6 +297,16 @@ class _Reader:
                 first = False
             self.b.add_segment([(f"{label}：", None, False), (el.text, el, False)],
                                f"文書のプロパティ（{label}）", part, "property")
+        custom = self.parts.get(CUSTOM_PART)  # ファイル ▸ プロパティ ▸ ユーザー設定 (担当者, 利用者名 …)
+        for prop in custom.findall(f"{{{CUSTOM_NS}}}property") if custom is not None else []:
+            name = (prop.get("name") or "").strip()[:40]
+            for el in prop:
+                if el.tag in (f"{{{VT_NS}}}lpwstr", f"{{{VT_NS}}}lpstr", f"{{{VT_NS}}}bstr") and (el.text or "").strip():
+                    if first:
+                        self.b.blank()
+                        first = False
+                    self.b.add_segment([(f"{name}：", None, False), (el.text, el, False)],
+                                       f"文書のプロパティ（ユーザー設定：{name}）", CUSTOM_PART, "property")
         for a in sorted(authors):
             if first:
                 self.b.blank()
@@ -376,7 +389,7 @@ def read_docx_bytes(data: bytes, name: str = "document.docx") -> WordDocument:
         except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
             raise DocxError("broken", f"{name}: ファイルが壊れているため読めません（{exc}） (corrupt zip)") from exc
     parts: dict[str, etree._Element] = {}
-    wanted = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml|docProps/(core|app)\.xml")
+    wanted = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml|docProps/(core|app|custom)\.xml")
     for pname, blob in raw.items():
         if wanted.fullmatch(pname):
             try:

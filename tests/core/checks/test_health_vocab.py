@@ -1,7 +1,6 @@
 """The health rule on the MANBYO vocabulary: the compiled list, its credit, and fresh sentences."""
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -14,12 +13,11 @@ CTX = {"recipient": {"name": "岡田 直樹"}, "subject": {"name": "岡田 キ�
        "facility": {"name": "特別養護老人ホーム ひまわり苑"}}
 
 
-def test_compiled_vocabulary_ships_in_the_repo_and_loads_fast():
+def test_compiled_vocabulary_ships_in_the_repo():
+    # its load time is printed by benchmarks/check_speed.py, not asserted here
     assert vocab_path().is_relative_to(ROOT / "resources")
     load_health_vocab.cache_clear()
-    t0 = time.perf_counter()
     vocab = load_health_vocab()
-    assert time.perf_counter() - t0 < 1.0
     assert len(vocab) > 40000
     assert "肺気腫" in vocab and "誤嚥性肺炎" in vocab
     for ordinary in ("心配", "負担", "様子", "記録", "元気", "転倒", "よう"):
