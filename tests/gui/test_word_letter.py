@@ -138,6 +138,10 @@ def test_the_reviewer_sees_where_each_finding_is_in_the_word_file(qtbot, make_wi
     items = [view.findings_list.item(i).text() for i in range(view.findings_list.count())]
     assert any(THIRD_PARTY in t and "（表1の3行2列）" in t for t in items), items
     assert any(HEADER_PHONE in t and "（ヘッダー）" in t for t in items), items
+    view.resize(1280, 800)
+    qtbot.wait(50)
+    png = Path(os.environ.get("WORD_REVIEW_GRAB", tmp_path / "word_review.png"))
+    assert view.grab().save(str(png)) and png.stat().st_size > 10_000
     src.unlink()  # on another PC, or moved: the findings are still shown, without places, and it says why
     view.show_letter(letter_id)
     assert "見つからない" in view.header.text()
