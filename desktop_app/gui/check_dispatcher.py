@@ -27,12 +27,14 @@ class _CheckWorker(QObject):
 class _ModelLoader(QObject):
     loaded = Signal(bool, str, float)
 
-    def __init__(self, engine: NlpEngine):
+    def __init__(self, runner: CheckRunner):
         super().__init__()
-        self.engine = engine
+        self.runner = runner
+        self.engine = runner.engine
 
     @Slot()
     def load(self) -> None:
+        self.runner.rules  # noqa: B018 - built here, off the GUI thread, before the first check needs them
         try:
             seconds = self.engine.load()
             self.loaded.emit(True, "", seconds)
@@ -65,7 +67,7 @@ class CheckDispatcher(QObject):
         self._thread, self._worker = self._start_in_thread(_CheckWorker(self.runner), "check-worker")
         self._run.connect(self._worker.run)
         self._worker.finished.connect(self._on_finished)
-        self._load_thread, self._loader = self._start_in_thread(_ModelLoader(self.engine), "model-loader")
+        self._load_thread, self._loader = self._start_in_thread(_ModelLoader(self.runner), "model-loader")
         self._load.connect(self._loader.load)
         self._loader.loaded.connect(self._on_loaded)
 

@@ -12,8 +12,6 @@ from PySide6.QtWidgets import QApplication
 
 from desktop_app.core.accounts import Refusal, WorkflowRefused
 from desktop_app.core.draft_session import DraftSession, RecoveryStore
-from desktop_app.core.export_docx import PdfUnavailable, convert_to_pdf
-from desktop_app.core.export_letter import write_letter
 from desktop_app.core.fileio import WriteError
 from desktop_app.core.review import Status
 from desktop_app.gui import prompts, word_letter
@@ -309,6 +307,8 @@ class LetterWorkflowMixin:
 
         def write(body: str) -> Path:
             # called by the gate only after it allowed the export: then ask where to put the file
+            from desktop_app.core.export_letter import write_letter  # python-docx: loaded when first needed
+
             path = prompts.save_file(self, "Wordに書き出す", str(Path.home() / f"{title or '手紙'}.docx"),
                                      "Word 文書 (*.docx)")
             if not path:
@@ -346,6 +346,8 @@ class LetterWorkflowMixin:
         self.session.refresh(self.service)
         self.present_state()
         if pdf:
+            from desktop_app.core.export_docx import PdfUnavailable, convert_to_pdf
+
             try:
                 pdf_path = convert_to_pdf(out)
                 prompts.info(self, "書き出しました", f"PDFを保存しました：\n{pdf_path}")

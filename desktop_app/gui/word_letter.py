@@ -87,14 +87,7 @@ def document(window) -> WordDocument | None:
     cached = getattr(window, "_word_doc", None)
     if cached and cached[0] == key:
         return cached[1]
-    doc = None
-    if key[2] is not None:
-        try:
-            doc = read_docx(src)
-        except Exception:
-            doc = None
-        if doc is not None and sha256(doc.source) != sha:
-            doc = None
+    doc = wl.original(s.fields) if key[2] is not None else None
     window._word_doc = (key, doc)
     return doc
 

@@ -378,3 +378,26 @@ def test_letters_past_the_retention_period_are_deleted_and_only_hashes_remain(sv
     purge = [e for e in audit.entries(db) if e.action == "retention_purge"]
     assert [e.letter_id for e in purge] == [old] and len(purge[0].text_hash) == 64
     assert audit.verify(db).ok
+
+
+def test_head_revision_constant_is_alembics_head_and_an_up_to_date_database_skips_alembic(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from desktop_app.core.db import HEAD_REVISION, MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(cfg).get_heads() == [HEAD_REVISION]
+    url = f"sqlite:///{tmp_path / 'careletter.sqlite3'}"
+    open_database(url).engine.dispose()  # created and migrated
+    probe = ("import sys; from desktop_app.core.db import open_database; "
+             f"db = open_database({url!r}); print('alembic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"

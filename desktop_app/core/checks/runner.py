@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 from collections.abc import Sequence
 
 from desktop_app.core.checks.analysis import Analysis
@@ -50,8 +51,19 @@ class CheckRunner:
 
     def __init__(self, engine: NlpEngine | None = None, rules: Sequence[Rule] | None = None):
         self.engine = engine
-        self.rules = list(rules) if rules is not None else default_rules()
+        self._rules = list(rules) if rules is not None else None
+        self._rules_lock = threading.Lock()
         self._readings: dict[str, list[str]] = {}
+
+    @property
+    def rules(self) -> list[Rule]:
+        """The rules, built on first use (about 0.2 s, mostly the health vocabulary's index), so that the
+        window can be shown first and the model loader's thread builds them."""
+        if self._rules is None:
+            with self._rules_lock:
+                if self._rules is None:
+                    self._rules = default_rules()
+        return self._rules
 
     def analyze(self, text: str) -> Analysis:
         if self.engine is None or not self.engine.loaded:
