@@ -17,7 +17,8 @@ MODEL_NAME = "ja_ginza"
 MAX_SEGMENT = 1200
 # Characters handed to the parser in one batch (memory, not speed, sets this).
 BATCH_CHARS = 4000
-# Beyond this many characters the check uses patterns only (GiNZA needs ~0.6 s per 1,000 chars).
+# Beyond this many characters the check uses patterns only (GiNZA needs 0.2-0.3 s per 1,000 chars on
+# the 2-core development machine: 60,000 characters is about 15 s).
 MAX_NLP_CHARS = 60_000
 # The most one call of the check reads as one document: 200,000 characters (about 150 pages of
 # letters). CheckRunner.check() checks a longer text in parts of this size; every part's work is
