@@ -196,7 +196,7 @@ def _read_word_letter(path: str):
         doc = _read_word(path)
     except UsageError as exc:
         raise CliExit(EXIT_USAGE, str(exc)) from exc
-    if not doc.text.strip():
+    if not doc.body_text().strip():  # properties alone (作成者 …) are not a letter
         raise CliExit(EXIT_USAGE, f"{path}: the document has no text / 文書に文字がありません")
     return doc
 

@@ -146,6 +146,13 @@ def test_a_word_letter_goes_through_review_and_is_exported_into_a_copy_of_the_or
     before = src.read_bytes()
     code, _, err = _as(cli, "kaori", "letters", "new", str(src), "--template", "monthly_report")
     assert code == 2 and "--template" in err  # a .docx keeps its own layout
+    empty = tmp_path / "空.docx"
+    Document().save(str(empty))  # python-docx still writes an author into its properties
+    code, _, err = _as(cli, "kaori", "letters", "new", str(empty))
+    assert code == 2 and "文字がありません" in err
+    (tmp_path / "壊れた.docx").write_bytes(b"PK\x03\x04 not really a zip")
+    code, _, err = _as(cli, "kaori", "letters", "new", str(tmp_path / "壊れた.docx"))
+    assert code == 2 and "Traceback" not in err
     code, out, _ = _as(cli, "kaori", "letters", "new", str(src))
     assert code == 0
     lid = out.strip()

@@ -51,7 +51,7 @@ def open_word_letter(window, path: str | None = None) -> bool:
         prompts.error(window, "Wordの手紙を開けません",
                       f"{Path(path).name} を読み込めませんでした（{exc}）。\n\n今の手紙はそのまま残っています。")
         return False
-    if not doc.text.strip():
+    if not doc.body_text().strip():  # properties alone (作成者 …) are not a letter
         prompts.error(window, "Wordの手紙を開けません", f"{Path(path).name} には文字がありません。")
         return False
     if not window._ask_keep_changes("Wordの手紙を開く"):
