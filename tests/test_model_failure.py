@@ -66,5 +66,7 @@ def test_window_shows_a_banner_and_export_still_refuses(qtbot, tmp_path, monkeyp
     qtbot.waitUntil(lambda: any(f.category == "pii.id_number" for f in w.unresolved_high()), timeout=5000)
     assert w.export_word() is None and not target.exists()
     assert "重大な指摘" in errors[-1][1]
+    summary = w.panel.summary.text()
+    assert "モデルなし" in summary and "準備中" not in summary  # not "still loading": it will not come
     w._closing_ok = True
     w.close()

@@ -84,7 +84,8 @@ class FindingsPanel(QWidget):
         self.findings: list[Finding] = []
         self.reviewed: dict = {}
 
-    def set_findings(self, findings: list[Finding], reviewed: dict, model_ready: bool, text: str | None = None) -> None:
+    def set_findings(self, findings: list[Finding], reviewed: dict, model_ready: bool, text: str | None = None,
+                     model_failed: bool = False) -> None:
         """Show the findings. With the letter's text, occurrences are labelled by line and context."""
         self.findings = findings
         self.reviewed = reviewed
@@ -112,7 +113,8 @@ class FindingsPanel(QWidget):
                     row.addChild(self._finding_item(f, self._occurrence_label(f, i, text)))
             top.setExpanded(True)
         high = sum(f.severity.value == "high" and f.key not in reviewed for f in findings)
-        status = "" if model_ready else "（日本語解析モデルの準備中：パターンによる検出のみ）"
+        status = ("" if model_ready else "（日本語解析モデルなし：パターンによる検出のみ）" if model_failed
+                  else "（日本語解析モデルの準備中：パターンによる検出のみ）")
         self.summary.setText(f"指摘 {len(findings)} 件、未解決の重大な指摘 {high} 件{status}")
         self.detail.setText("")
         for b in (self.apply_btn, self.mask_btn, self.review_btn):

@@ -54,6 +54,7 @@ class MainWindow(LetterWorkflowMixin, QMainWindow):
         self.recovery = RecoveryStore(service.db, actor.id)
         self.facility = service.facility()
         self.model_ready = False
+        self.model_failed = False  # the model could not load (not: still loading)
         self._closing_ok = False
         self.review_view = None
 
@@ -305,11 +306,12 @@ class MainWindow(LetterWorkflowMixin, QMainWindow):
     def _show_findings(self) -> None:
         marks = {**self.session.proposals, **self.session.accepted}
         self.editor.set_findings(self.session.findings, set(marks))
-        self.panel.set_findings(self.session.findings, marks, self.model_ready, self.editor.toPlainText())
+        self.panel.set_findings(self.session.findings, marks, self.model_ready, self.editor.toPlainText(),
+                                model_failed=self.model_failed)
         self.present_state()
 
     def _on_model_loaded(self, ok: bool, message: str, seconds: float) -> None:
-        self.model_ready = ok
+        self.model_ready, self.model_failed = ok, not ok
         if ok:
             self.status_model.setText(f"日本語解析モデル：準備完了（{seconds:.1f}秒）")
         else:
