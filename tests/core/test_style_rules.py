@@ -49,6 +49,33 @@ def test_weekday_that_matches_or_no_weekday_is_not_flagged(pattern_runner, text)
     assert found(pattern_runner, text, "style.weekday") == []
 
 
+@pytest.mark.parametrize("text,right", [
+    ("忘年会は十二月十九日（金）に行います。", "土"),                     # kanji numerals
+    ("令和八年十二月二十日（月）は面会を休止します。", "日"),             # 和暦 in kanji
+    ("次回の受診はR8.12.3（水）です。", "木"),                           # a care record's 和暦 short form
+    ("ご請求書は2026.12.24(水)に発送します。", "木"),                     # 西暦 with dots
+    ("12.14（火）の午後に伺います。", "月"),                             # month.day
+    ("カンファレンスはR8/12/10(水)です。", "木"),                         # 和暦 letter with slashes
+])
+def test_weekday_in_kanji_numerals_and_short_date_forms_is_checked(pattern_runner, text, right):
+    hits = found(pattern_runner, text, "style.weekday")
+    assert [h.suggestions for h in hits] == [(right,)]
+
+
+@pytest.mark.parametrize("text", [
+    "忘年会は十二月十九日（土）に行います。",
+    "令和八年十二月二十日（日）は面会を休止します。",
+    "次回の受診はR8.12.3（木）です。",
+    "ご請求書は2026.12.24(木)に発送します。",
+    "12.14（月）の午後に伺います。",
+    "体温は36.5（日勤帯の測定）でした。",          # a decimal, not a date
+    "2026/12.20(日)の件",                            # mixed separators: not read as one date
+    "十一月二十八日（土）に作品展があります。",
+])
+def test_weekday_in_kanji_numerals_and_short_forms_that_matches_is_not_flagged(pattern_runner, text):
+    assert found(pattern_runner, text, "style.weekday") == []
+
+
 def test_weekday_without_year_uses_the_letter_date_in_the_text(pattern_runner):
     text = "記念写真の受け渡しは3月4日（水）です。\n\n令和9年2月10日\n施設長"
     hits = [f for f in pattern_runner.check(text) if f.category == "style.weekday"]

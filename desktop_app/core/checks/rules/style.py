@@ -35,24 +35,41 @@ def _compiled(pattern: str) -> re.Pattern:
 # On width-folded text (（）→(), full-width digits → ASCII). A weekday in parentheses right after a
 # date: 令和8年12月20日（日）, 2026年12月20日(日曜日), 12月20日（日・祝）, 2026/12/20(日), 12/20（日）.
 _WD = r"\(\s*(?P<wd>[月火水木金土日])(?:曜日?)?\s*(?:[・･、,][^()\n]{1,3})?\)"
+# Numbers are written in digits or, in formal letters, in kanji (十二月二十日, 令和八年).
+_KANJI_DIGITS = "〇一二三四五六七八九"
+_N = rf"(?:(?<!\d)\d{{1,2}}|(?<![{_KANJI_DIGITS}十])[{_KANJI_DIGITS}十]{{1,3}})"
 _KANJI_DATE = re.compile(
-    r"(?:(?P<era>令和|平成|昭和)\s?(?P<ey>\d{1,2}|元)\s?年\s?|(?<!\d)(?P<y>(?:19|20)\d{2})\s?年\s?)?"
-    r"(?<!\d)(?P<m>\d{1,2})\s?月\s?(?P<d>\d{1,2})\s?日\s?" + _WD)
+    rf"(?:(?P<era>令和|平成|昭和)\s?(?P<ey>{_N}|元)\s?年\s?|(?<!\d)(?P<y>(?:19|20)\d{{2}})\s?年\s?)?"
+    rf"(?P<m>{_N})\s?月\s?(?P<d>{_N})\s?日\s?" + _WD)
 # a second day of the same month after a date: 12月20日（日）～21日（月）, 12月6日（日）・13日（日）
-_MORE_DAYS = re.compile(r"\s?(?:〜|~|-|・|、|,|から|及び|および|と)\s?(?<!\d)(?P<d>\d{1,2})\s?日\s?" + _WD)
-_SLASH_DATE = re.compile(r"(?<![\d/])(?:(?P<y>(?:19|20)\d{2})/)?(?P<m>\d{1,2})/(?P<d>\d{1,2})\s?" + _WD)
+_MORE_DAYS = re.compile(rf"\s?(?:〜|~|-|・|、|,|から|及び|および|と)\s?(?P<d>{_N})\s?日\s?" + _WD)
+# 2026/12/20(日), 12/20（日）, R8.12.20（日）, 2026.12.20(日), 12.20（日） (a care record's short forms)
+_SLASH_DATE = re.compile(r"(?<![\d/.])(?:(?P<y>(?:19|20)\d{2})(?P<sep0>[/.])|(?P<abbr>[RHS])\s?(?P<ey>\d{1,2})(?P<sep1>[/.]))?"
+                         r"(?P<m>\d{1,2})(?P<sep>[/.])(?P<d>\d{1,2})(?![\d/.])\s?" + _WD)
+ERA_LETTERS = {"R": "令和", "H": "平成", "S": "昭和"}
+
+
+def _num(text: str) -> int:
+    """12 or 十二 → 12 (numbers of a date: up to 99)."""
+    if text.isdigit():
+        return int(text)
+    if "十" not in text:
+        return int("".join(str(_KANJI_DIGITS.index(c)) for c in text))
+    tens, _, ones = text.partition("十")
+    return (_KANJI_DIGITS.index(tens) if tens else 1) * 10 + (_KANJI_DIGITS.index(ones) if ones else 0)
 
 
 def _year_of(m: re.Match, letter: dt.date) -> tuple[int | None, bool]:
     """(year, written): the year the date names, else the letter's year (the next one for a date more
     than two months before the letter: a December letter's 「1月10日」 is next January)."""
     gd = m.groupdict()
-    if gd.get("era"):
-        return ERAS[gd["era"]] + (1 if gd["ey"] == "元" else int(gd["ey"])), True
+    era = gd.get("era") or ERA_LETTERS.get(gd.get("abbr") or "")
+    if era:
+        return ERAS[era] + (1 if gd["ey"] == "元" else _num(gd["ey"])), True
     if gd.get("y"):
         return int(gd["y"]), True
     try:
-        same = dt.date(letter.year, int(gd["m"]), int(gd["d"]))
+        same = dt.date(letter.year, _num(gd["m"]), _num(gd["d"]))
     except ValueError:
         return letter.year, False
     if (letter - same).days > 60:
@@ -76,8 +93,11 @@ class WeekdayRule(Rule):
                 if m.start("wd") in seen:
                     continue
                 seen.add(m.start("wd"))
+                gd = m.groupdict()
+                if regex is _SLASH_DATE and any(gd.get(k) not in (None, gd["sep"]) for k in ("sep0", "sep1")):
+                    continue  # 2026/12.20: not one date
                 year, written = _year_of(m, letter)
-                month = int(m.group("m"))
+                month = _num(m.group("m"))
                 yield from self._check(doc, m, year, month, written)
                 more = _MORE_DAYS.match(doc.folded, m.end()) if regex is _KANJI_DATE else None
                 while more:
@@ -87,7 +107,7 @@ class WeekdayRule(Rule):
 
     def _check(self, doc: CheckDoc, m: re.Match, year: int, month: int, written: bool) -> Iterable[Finding]:
         try:
-            d = dt.date(year, month, int(m.group("d")))
+            d = dt.date(year, month, _num(m.group("d")))
         except (TypeError, ValueError):
             return  # 2月30日 is another problem, not a weekday one
         right = WEEKDAYS[d.weekday()]
