@@ -330,6 +330,19 @@ def cmd_audit_show(args) -> int:
     return EXIT_OK
 
 
+def letter_id(value: str) -> int:
+    """A letter number as the database can hold it (1 … 2**63-1); anything else is a usage error (2)."""
+    import argparse
+
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a letter number: {value!r} / 手紙の番号ではありません") from None
+    if not 1 <= n < 2**63:
+        raise argparse.ArgumentTypeError(f"no letter has the number {value} / その番号の手紙はありません")
+    return n
+
+
 def add_parsers(sub) -> None:
     def user_opts(p, password=True):
         p.add_argument("--as", dest="as_user", metavar="USER", help="who is doing this / 操作する利用者")
@@ -368,23 +381,23 @@ def add_parsers(sub) -> None:
     user_opts(p)
     p.set_defaults(func=cmd_letters_new)
     p = letters.add_parser("edit", help="save FILE as a new version (voids an approval)")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=letter_id)
     p.add_argument("file")
     p.add_argument("--context", help="CONTEXT.json")
     user_opts(p)
     p.set_defaults(func=cmd_letters_edit)
     for name, func, helptext in (("submit", cmd_letters_submit, "ask for review (→ 確認待ち)"),):
         p = letters.add_parser(name, help=helptext)
-        p.add_argument("id", type=int)
+        p.add_argument("id", type=letter_id)
         user_opts(p)
         p.set_defaults(func=func)
     p = letters.add_parser("approve", help="approve (reviewer; not your own letter)")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=letter_id)
     p.add_argument("--accept", metavar="REASON", help="accept the remaining high findings with this reason")
     user_opts(p)
     p.set_defaults(func=cmd_letters_approve)
     p = letters.add_parser("return", help="return to the writer with a comment (差し戻し)")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=letter_id)
     p.add_argument("--comment", required=True)
     user_opts(p)
     p.set_defaults(func=cmd_letters_return)
@@ -392,10 +405,10 @@ def add_parsers(sub) -> None:
     p.add_argument("--status", choices=("draft", "submitted", "approved", "returned", "exported"))
     p.set_defaults(func=cmd_letters_list)
     p = letters.add_parser("show", help="print a letter, its state and comments")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=letter_id)
     p.set_defaults(func=cmd_letters_show)
     p = letters.add_parser("export", help="export an approved letter to Word (the file that can be sent)")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=letter_id)
     p.add_argument("--out", required=True, help="LETTER.docx")
     p.add_argument("--pdf", action="store_true")
     user_opts(p)
@@ -404,7 +417,7 @@ def add_parsers(sub) -> None:
     aud = sub.add_parser("audit", help="audit log / 監査ログ").add_subparsers(dest="audit_cmd", required=True)
     aud.add_parser("verify", help="check the hash chain: exit 0 intact, 1 broken").set_defaults(func=cmd_audit_verify)
     p = aud.add_parser("show", help="print the log")
-    p.add_argument("--letter", type=int)
+    p.add_argument("--letter", type=letter_id)
     p.set_defaults(func=cmd_audit_show)
 
 

@@ -211,6 +211,14 @@ def test_a_word_letter_whose_original_changed_is_not_exported(cli, staffed, tmp_
     assert code == 2 and "元のWordファイル" in err and not target.exists()
 
 
+def test_letter_numbers_out_of_range_are_usage_errors(cli, staffed):
+    for bad in ("99999999999999999999999", "0", "-5", "abc"):
+        code, _, err = cli("letters", "show", "--", bad)
+        assert code == 2 and "番号" in err and "Traceback" not in err
+    code, _, err = cli("audit", "show", "--letter", str(2**63))
+    assert code == 2 and "番号" in err
+
+
 def test_usage_errors_exit_2(cli, staffed):
     assert cli("letters", "submit", "1", "--as", "kaori", "--password-stdin", stdin="")[0] == 2
     assert cli("letters", "new", "/no/such/file.txt", "--template", "monthly_report", "--as", "kaori",

@@ -18,8 +18,9 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from desktop_app.core.fileio import WriteError, atomic_write
+from desktop_app.core.fileio import WriteError, atomic_write, refuse_read_only
 from desktop_app.core.letter_roles import text_lines
+from desktop_app.core.textutil import xml_safe
 
 FONTS = {"mincho": "MS 明朝", "gothic": "MS ゴシック"}
 # Fallbacks in the font table (w:altName is a comma-separated list of other names for the face) and the
@@ -235,8 +236,10 @@ def export_docx(text: str, out_path: Path | str, *, author: str, title: str = ""
         raise WriteError("bad_name", out, f"Word形式で保存するには、ファイル名を「.docx」で終えてください：{out.name}")
     if not out.parent.exists():
         raise WriteError("no_folder", out, f"保存先のフォルダーが見つかりません：{out.parent}")
-    doc = build_document(text, author=author or "施設", title=title, font=font, size_pt=size_pt, roles=roles,
-                         layout_kind=layout, header_text=header_text)
+    # a control character pasted into the letter cannot be stored in a .docx (and is not seen on paper)
+    doc = build_document(xml_safe(text), author=xml_safe(author) or "施設", title=xml_safe(title), font=font,
+                         size_pt=size_pt, roles=roles, layout_kind=layout,
+                         header_text=xml_safe(header_text) if header_text else header_text)
     atomic_write(out, lambda tmp: doc.save(str(tmp)))
     return out
 
@@ -370,18 +373,31 @@ def convert_to_pdf(docx_path: Path, out_dir: Path | None = None, timeout: float 
         raise PdfUnavailable("PDFに変換するには LibreOffice が必要です。LibreOffice をインストールしてから、もう一度お試しください。")
     docx_path = Path(docx_path)
     out_dir = Path(out_dir or docx_path.parent)
+    pdf = out_dir / (docx_path.stem + ".pdf")
+    if pdf.is_dir():
+        raise PdfUnavailable(f"「{pdf}」という名前のフォルダーがあるため、PDFを保存できません。")
+    try:
+        refuse_read_only(pdf)
+    except WriteError as exc:
+        raise PdfUnavailable(str(exc)) from exc
     with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
         profile_dir = Path(profile)
         write_lo_profile(profile_dir, font_replacements())
+        made_dir = profile_dir / "out"  # LibreOffice writes here; the PDF replaces the target atomically
+        made_dir.mkdir()
         # as_uri(): file:///C:/… on Windows (a hand-built file://C:/… is not a valid URL there)
         cmd = [soffice, f"-env:UserInstallation={profile_dir.resolve().as_uri()}", "--headless",
-               "--convert-to", "pdf", "--outdir", str(out_dir), str(docx_path)]
+               "--convert-to", "pdf", "--outdir", str(made_dir), str(docx_path)]
         _reset_windows_dll_directory()
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=subprocess_env())
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise PdfUnavailable(f"LibreOffice でPDFに変換できませんでした（{exc}）。") from exc
-    pdf = out_dir / (docx_path.stem + ".pdf")
-    if proc.returncode != 0 or not pdf.exists():
-        raise PdfUnavailable(f"LibreOffice でPDFに変換できませんでした：{(proc.stderr or proc.stdout).strip()[:300]}")
+        made = made_dir / (docx_path.stem + ".pdf")
+        if proc.returncode != 0 or not made.is_file():
+            raise PdfUnavailable(f"LibreOffice でPDFに変換できませんでした：{(proc.stderr or proc.stdout).strip()[:300]}")
+        try:
+            atomic_write(pdf, lambda tmp: shutil.copyfile(made, tmp))
+        except WriteError as exc:
+            raise PdfUnavailable(str(exc)) from exc
     return pdf

@@ -123,11 +123,21 @@ class ReadError(Exception):
     pass
 
 
+# A letter, a JSON form or a JSONL corpus of letters: far below this; a bigger file is refused unread.
+MAX_TEXT_FILE = 64 * 1024 * 1024
+
+
 def read_text_file(path: Path) -> str:
     """Read a letter saved by staff: UTF-8 (with or without BOM), UTF-16 (Notepad's 「Unicode」) or
     Shift_JIS/CP932."""
     path = Path(path)
     try:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # a folder, /dev/zero, a pipe: never read without end
+            raise ReadError(f"{path}: not a regular file / 通常のファイルではありません")
+        if st.st_size > MAX_TEXT_FILE:
+            raise ReadError(f"{path}: file too large ({st.st_size / 1024 / 1024:,.0f} MB, limit "
+                            f"{MAX_TEXT_FILE // 1024 // 1024} MB) / ファイルが大きすぎます")
         data = path.read_bytes()
     except FileNotFoundError as exc:
         raise ReadError(f"{path}: file not found / ファイルが見つかりません") from exc

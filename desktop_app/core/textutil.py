@@ -43,6 +43,16 @@ _VARIANT_KANJI = str.maketrans({
 })
 
 
+# Characters XML 1.0, and so a .docx, cannot hold: C0 controls other than tab, newline and carriage
+# return, lone surrogates, U+FFFE and U+FFFF. Nothing a reader sees is lost by dropping them.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """The text without the characters a Word file cannot store (python-docx refuses them)."""
+    return _NOT_XML.sub("", text)
+
+
 def sanitize_for_nlp(text: str) -> str:
     """Replace characters the tokenizer cannot take (controls, lone surrogates) with spaces, and
     variant kanji with their common forms, one character for one (offsets stay valid)."""

@@ -90,3 +90,72 @@ def test_mask_with_suggestions_rewrites_a_promise_split_across_runs(tmp_path, ca
     assert read_docx(out).text.startswith("今後は再発防止に努めてまいります。")
     assert main(["mask", "--no-model", str(src), "--out", str(tmp_path / "plain.docx")]) == 0
     assert "必ず" in read_docx(tmp_path / "plain.docx").text  # without the flag only personal data changes
+
+
+def _replace_part(path, part: str, old: bytes, new: bytes) -> None:
+    with zipfile.ZipFile(path) as z:
+        items = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in items:
+            z.writestr(name, data.replace(old, new) if name == part else data)
+
+
+def test_mask_refuses_to_replace_its_own_input(tmp_path, letter, capsys):
+    import hashlib
+    import os
+
+    before = hashlib.sha256(letter.read_bytes()).hexdigest()
+    link = tmp_path / "link.docx"
+    os.symlink(letter, link)
+    for out in (letter, tmp_path / "." / letter.name, link):
+        assert main(["mask", "--no-model", str(letter), "--out", str(out)]) == 2
+        assert "上書きできません" in capsys.readouterr().err
+    assert main(["mask", "--no-model", str(link), "--out", str(letter)]) == 2
+    assert hashlib.sha256(letter.read_bytes()).hexdigest() == before
+
+
+def test_text_behind_an_xml_comment_in_a_run_is_checked_and_masked(tmp_path, capsys):
+    path = fx.build_nested_table_docx(tmp_path / "comment.docx")
+    # Word does not write this, but an edited or generated file can: the reader sees the whole text
+    _replace_part(path, "word/document.xml", "面会のご案内".encode(), "面会は 090-58<!-- x -->21-4407 まで<?pi y?>".encode())
+    main(["check", "--no-model", "--format", "json", str(path)])
+    assert "090-5821-4407" in [f["text"] for f in json.loads(capsys.readouterr().out)["findings"]]
+    out = tmp_path / "masked.docx"
+    assert main(["mask", "--no-model", str(path), "--out", str(out)]) == 0
+    with zipfile.ZipFile(out) as z:
+        body = z.read("word/document.xml").decode()
+    assert "4407" not in body and "〇〇" in body
+
+
+def test_an_entity_reference_in_a_part_is_refused(tmp_path, capsys):
+    path = fx.build_nested_table_docx(tmp_path / "entity.docx")
+    _replace_part(path, "word/document.xml", "面会のご案内".encode(), b"&ent; 090-6613-2057")
+    _replace_part(path, "word/document.xml", b"<w:document ", b'<!DOCTYPE w:document [<!ENTITY ent "x">]><w:document ')
+    assert main(["check", "--no-model", str(path)]) == 2
+    assert "実体参照" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "a_folder.docx", "a_pipe.docx"])
+def test_files_that_are_not_regular_files_are_refused_unread(tmp_path, capsys, monkeypatch, target):
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    if target == "a_folder.docx":
+        os.mkdir(target)
+    elif target == "a_pipe.docx":
+        os.mkfifo(target)  # reading it would block for ever
+    link = tmp_path / "link.docx"
+    os.symlink(os.path.abspath(target), link)
+    for path in (target, str(link)):
+        assert main(["check", "--no-model", path]) == 2
+        assert "通常のファイルではありません" in capsys.readouterr().err
+
+
+def test_control_characters_in_a_letter_do_not_break_its_export(tmp_path, capsys):
+    from docx import Document
+
+    text = tmp_path / "letter.txt"
+    text.write_text("山田 一郎 様\n\n拝啓　面会は午後\x01からです。\x0b\x00\n敬具\n", encoding="utf-8")
+    out = tmp_path / "letter.docx"
+    assert main(["export", "--no-model", str(text), "--out", str(out)]) == 0
+    assert any(p.text == "拝啓　面会は午後からです。" for p in Document(str(out)).paragraphs)

@@ -4,6 +4,7 @@ import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from docx import Document
@@ -291,13 +292,14 @@ def test_libreoffice_profile_is_a_file_uri(tmp_path, letter, monkeypatch):
 
     def fake_run(cmd, **kw):
         seen["cmd"], seen["env"] = cmd, kw.get("env")
-        (tmp_path / "u.pdf").write_bytes(b"%PDF")
+        outdir = cmd[cmd.index("--outdir") + 1]  # LibreOffice writes into a work folder first
+        (Path(outdir) / "u.pdf").write_bytes(b"%PDF")
         return subprocess.CompletedProcess(cmd, 0, "", "")
 
     monkeypatch.setattr(ex, "find_soffice", lambda: "soffice")
     monkeypatch.setattr(ex.subprocess, "run", fake_run)
     monkeypatch.setattr(ex, "installed_families", lambda: {"Noto Serif CJK JP"})
-    ex.convert_to_pdf(out)
+    assert ex.convert_to_pdf(out).read_bytes() == b"%PDF"  # then put in place beside the .docx
     arg = next(a for a in seen["cmd"] if a.startswith("-env:UserInstallation="))
     assert arg.startswith("-env:UserInstallation=file:///") and seen["env"] is not None
 
@@ -342,3 +344,20 @@ def test_pdf_uses_a_mincho_face(tmp_path):
     names = [ln.split()[0] for ln in fonts.splitlines()[2:] if ln.strip()]
     assert names and all(re.search(r"Serif|Mincho|明朝", n, re.I) for n in names), fonts
     assert not any("Sans" in n or "Gothic" in n for n in names), fonts
+
+
+def test_pdf_target_that_is_a_folder_or_read_only_is_refused_before_conversion(tmp_path, monkeypatch):
+    from desktop_app.core import export_docx as ed
+
+    letter = tmp_path / "お知らせ.docx"
+    ed.export_docx("ご家族様\n\n面会時間が変わります。\n", letter, author="施設")
+    monkeypatch.setattr(ed, "find_soffice", lambda: "/nonexistent/soffice")  # must not be reached
+    (tmp_path / "お知らせ.pdf").mkdir()
+    with pytest.raises(ed.PdfUnavailable, match="フォルダー"):
+        ed.convert_to_pdf(letter)
+    (tmp_path / "お知らせ.pdf").rmdir()
+    (tmp_path / "お知らせ.pdf").write_bytes(b"sent last week")
+    os.chmod(tmp_path / "お知らせ.pdf", 0o444)
+    with pytest.raises(ed.PdfUnavailable, match="読み取り専用"):
+        ed.convert_to_pdf(letter)
+    assert (tmp_path / "お知らせ.pdf").read_bytes() == b"sent last week"

@@ -20,6 +20,7 @@ from pathlib import Path
 from lxml import etree
 
 from desktop_app.core.fileio import atomic_write
+from desktop_app.core.textutil import xml_safe
 from desktop_app.core.word.reader import (
     APP_NS,
     CP_NS,
@@ -159,7 +160,7 @@ def _apply_edits(doc: WordDocument, edits: list[Edit], report: MaskReport) -> No
                 continue
             if p.elem is None:
                 continue
-            per_elem[p.elem].append((lo - p.start, hi - p.start, "" if placed else e.replacement))
+            per_elem[p.elem].append((lo - p.start, hi - p.start, "" if placed else xml_safe(e.replacement)))
             placed = True
         if placed:
             taken.append((e.start, e.end))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import io
 import re
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -325,7 +326,17 @@ def _children(el: etree._Element, tag: str):
 
 
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+    # Comments and processing instructions are dropped while parsing, so text on both sides of one
+    # inside a <w:t> (090-12<!-- -->34-5678) is one string that the check reads whole, as Word shows it.
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
+                           remove_comments=True, remove_pis=True)
+
+
+def _refuse_entities(root: etree._Element, part: str, name: str) -> None:
+    """Word never writes entity references; text behind one could not be checked, so the file is refused."""
+    for _ in root.iter(etree.Entity):
+        raise DocxError("entity", f"{name}: {part} に実体参照（&…;）があるため読み込みません。"
+                        "Wordで開いて保存し直してください (entity references are not supported)")
 
 
 def _relationships(raw: dict[str, bytes], parts: dict[str, etree._Element]) -> dict[str, list[str]]:
@@ -394,6 +405,7 @@ def read_docx_bytes(data: bytes, name: str = "document.docx") -> WordDocument:
         if wanted.fullmatch(pname):
             try:
                 parts[pname] = etree.fromstring(blob, _parser())
+                _refuse_entities(parts[pname], pname, name)
             except etree.XMLSyntaxError as exc:
                 raise DocxError("broken", f"{name}: {pname} が壊れているため読めません（{exc}） (malformed XML)") from exc
     reader = _Reader(parts)
@@ -428,7 +440,10 @@ def read_docx(path: Path | str) -> WordDocument:
     """Read a .docx from disk. Raises DocxError with a message a person can act on."""
     p = Path(path)
     try:
-        size = p.stat().st_size
+        st = p.stat()
+        if not stat.S_ISREG(st.st_mode):  # a folder, /dev/zero, a pipe: never read without end
+            raise DocxError("not_a_file", f"{p}: 通常のファイルではありません (not a regular file)")
+        size = st.st_size
         if size > MAX_ZIP_TOTAL:
             raise DocxError("too_large", f"{p.name}: ファイルが大きすぎます（{size / 1024 / 1024:,.0f} MB） (file too large)")
         data = p.read_bytes()
