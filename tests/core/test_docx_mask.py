@@ -212,3 +212,17 @@ def test_custom_properties_and_nested_tables_are_masked_in_place(tmp_path, patte
     assert out.tables[0].cell(1, 1).tables[0].cell(0, 1).text == "〇〇"  # the inner table is still a table
     assert out.tables[0].cell(1, 0).text == "12月14日 午後"
     assert "担当者連絡先" in _parts(report.path)["docProps/custom.xml"].decode()
+
+
+def test_a_number_with_invisible_characters_is_masked_whole(tmp_path, pattern_runner):
+    from docx import Document
+
+    path = tmp_path / "見えない文字.docx"
+    d = Document()
+    d.add_paragraph("夜間の連絡先")
+    d.add_table(rows=1, cols=2).cell(0, 1).text = "0\u200b80-6674-\u00ad2093"
+    d.save(str(path))
+    doc = read_docx(path)
+    report = mask_docx(doc, edits_for_findings(pattern_runner.check(doc.text, {})), tmp_path / "伏せ字.docx")
+    assert report.masked == 1
+    assert Document(str(report.path)).tables[0].cell(0, 1).text == "〇〇"

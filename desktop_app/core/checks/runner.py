@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import threading
 from collections.abc import Sequence
 
@@ -15,6 +16,10 @@ from desktop_app.core.intervals import Occupancy
 from desktop_app.core.letters import CheckContext, Finding, Severity
 
 log = logging.getLogger(__name__)
+
+# Format characters a reader does not see: soft hyphen, zero-width space / non-joiner / joiner, left-to-right
+# and right-to-left marks, word joiner, and a byte-order mark inside the text.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")
 
 # When two personal-data findings overlap, the more specific one stays.
 PII_PRIORITY = ["pii.email", "pii.phone", "pii.id_number", "pii.bank_account", "pii.address", "pii.birthdate",
@@ -101,6 +106,8 @@ class CheckRunner:
             text = "" if text is None else str(text)
         if isinstance(context, dict) or context is None:
             context = CheckContext.from_dict(context or {})
+        if _INVISIBLE.search(text):
+            return self._check_visible(text, context)
         readings = self._context_readings(context)
         if len(text) <= MAX_CHECK_CHARS:
             if analysis is None:
@@ -119,6 +126,19 @@ class CheckRunner:
         if nlp_limit is not None:
             findings.append(_truncation_note(text, nlp_limit))
         return findings
+
+    def _check_visible(self, text: str, context: CheckContext) -> list[Finding]:
+        """Check the text as a reader sees it, without invisible characters (a zero-width space or a
+        soft hyphen pasted into 090-1234-5678 hides nothing from the reader, so it must not hide the
+        number from the check), then give each finding its place in the text as written."""
+        keep = [i for i, ch in enumerate(text) if not _INVISIBLE.match(ch)]
+        pos = keep + [len(text)]
+        out = []
+        for f in self.check("".join(text[i] for i in keep), context):
+            start = pos[f.start]
+            end = pos[f.end - 1] + 1 if f.end > f.start else start
+            out.append(dataclasses.replace(f, start=start, end=end, text=text[start:end]))
+        return out
 
     def _check_part(self, text: str, context: CheckContext, analysis: Analysis,
                     readings: dict[str, list[str]], note_limit: bool = True) -> list[Finding]:
