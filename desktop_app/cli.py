@@ -106,12 +106,28 @@ def _read_word(path: str):
         raise UsageError(str(exc)) from exc
 
 
+def _looks_like_word(p: Path) -> bool:
+    """A zip file whose entries include Word's body part (the extension may have been lost in a mail)."""
+    import zipfile
+
+    try:
+        if not p.is_file():
+            return False
+        with p.open("rb") as f:
+            if f.read(4) != b"PK\x03\x04":
+                return False
+        with zipfile.ZipFile(p) as z:
+            return "word/document.xml" in z.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
 def _read_input(path: str):
     """(text, WordDocument or None): a .docx gives its full checkable text and the map to locations."""
     from desktop_app.core.fileio import ReadError, read_text_file
 
     p = Path(path)
-    if p.suffix.lower() == ".docx":
+    if p.suffix.lower() == ".docx" or _looks_like_word(p):  # a .docx that lost its extension is still one
         doc = _read_word(path)
         return doc.text, doc
     try:

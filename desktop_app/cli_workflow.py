@@ -168,7 +168,9 @@ def cmd_letters_new(args) -> int:
 
     db = open_db(args)
     fields: dict = {}
-    if Path(args.file).suffix.lower() == ".docx":
+    from desktop_app.cli import _looks_like_word
+
+    if Path(args.file).suffix.lower() == ".docx" or _looks_like_word(Path(args.file)):
         # a letter written in Word: checked with every part of the file, exported into a copy of it
         if args.template:
             raise CliExit(EXIT_USAGE, "a .docx letter keeps its own layout: leave out --template / "

@@ -159,3 +159,11 @@ def test_control_characters_in_a_letter_do_not_break_its_export(tmp_path, capsys
     out = tmp_path / "letter.docx"
     assert main(["export", "--no-model", str(text), "--out", str(out)]) == 0
     assert any(p.text == "拝啓　面会は午後からです。" for p in Document(str(out)).paragraphs)
+
+
+def test_a_word_file_that_lost_its_extension_is_still_read_as_word(tmp_path, letter, capsys):
+    bare = tmp_path / "12月のご連絡"
+    bare.write_bytes(letter.read_bytes())
+    main(["check", "--no-model", "--format", "json", str(bare)])
+    rec = json.loads(capsys.readouterr().out)
+    assert {f["text"]: f["location"] for f in rec["findings"]}[fx.HEADER_PHONE] == "ヘッダー"
