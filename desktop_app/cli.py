@@ -388,21 +388,15 @@ def _write_word_copy(doc, edits, out: Path, *, header_text: str | None = None) -
     return EXIT_FINDINGS if report.not_applied else EXIT_OK
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    """b names the file a names (the same path, another spelling of it, or a link to it)."""
-    try:
-        return a.resolve() == b.resolve() or (b.exists() and os.path.samefile(a, b))
-    except OSError:
-        return False
-
-
 def cmd_mask(args) -> int:
     """A masked copy of a Word letter that keeps its formatting: personal data → 〇〇 (and suggestions)."""
     from desktop_app.core.word import edits_for_findings
 
     if Path(args.file).suffix.lower() != ".docx":
         raise UsageError(f"{args.file}: mask works on Word files (.docx) / Wordファイル（.docx）を指定してください")
-    if _same_file(Path(args.file), Path(args.out)):
+    from desktop_app.core.fileio import same_file
+
+    if same_file(Path(args.file), Path(args.out)):
         raise UsageError(f"{args.out}: the masked copy must not replace the original / "
                          "元のWordファイルには上書きできません。別の名前で保存してください")
     doc = _read_word(args.file)

@@ -61,6 +61,14 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def same_file(a: Path, b: Path) -> bool:
+    """b names the file a names: the same path, another spelling of it, or a link to it."""
+    try:
+        return Path(a).resolve() == Path(b).resolve() or (Path(b).exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
 def refuse_read_only(path: Path) -> None:
     """A target the user (or an administrator) marked read-only is never silently replaced."""
     try:

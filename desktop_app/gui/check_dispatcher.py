@@ -30,13 +30,12 @@ class _ModelLoader(QObject):
     def __init__(self, runner: CheckRunner):
         super().__init__()
         self.runner = runner
-        self.engine = runner.engine
 
     @Slot()
     def load(self) -> None:
         self.runner.rules  # noqa: B018 - built here, off the GUI thread, before the first check needs them
         try:
-            seconds = self.engine.load()
+            seconds = self.runner.engine.load()
             self.loaded.emit(True, "", seconds)
         except Exception as exc:  # shown in the status bar; the check goes on with patterns only
             self.loaded.emit(False, str(exc), 0.0)

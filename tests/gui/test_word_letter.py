@@ -111,6 +111,14 @@ def test_pictures_and_fields_are_named_when_opened(qtbot, make_window, said, mon
     assert notes and "画像" in notes[0][2] and "フィールドコード" in notes[0][2]
 
 
+def submit_with_reasons(window, monkeypatch) -> None:
+    """The writer marks every high finding 確認済み with a reason, then asks for review."""
+    monkeypatch.setattr(prompts, "ask_text", lambda *a, **k: "ご家族に必要な情報です")
+    for f in window.unresolved_high():
+        window.mark_reviewed(f)
+    assert window.submit_for_review()
+
+
 def approve(qtbot, make_window, monkeypatch, letter_id: int):
     reviewer = make_window("reviewer")
     reviewer.open_review()
@@ -123,10 +131,7 @@ def test_the_reviewer_sees_where_each_finding_is_in_the_word_file(qtbot, make_wi
     src = build_letter_docx(tmp_path / "連絡.docx")
     w = make_window("writer")
     open_word(qtbot, w, monkeypatch, src)
-    monkeypatch.setattr(prompts, "ask_text", lambda *a, **k: "ご家族に必要な情報です")
-    for f in w.unresolved_high():
-        w.mark_reviewed(f)
-    assert w.submit_for_review()
+    submit_with_reasons(w, monkeypatch)
     letter_id = w.session.letter_id
     reviewer = make_window("reviewer")
     reviewer.open_review()
@@ -160,10 +165,7 @@ def test_word_letter_is_reviewed_and_exported_into_the_original_layout(qtbot, ma
     w.mask_finding(name)  # the other resident's name becomes 〇〇 in the table cell
     wait_check(qtbot, w)
     assert "同室の〇〇様" in w.editor.toPlainText()
-    monkeypatch.setattr(prompts, "ask_text", lambda *a, **k: "ご家族に必要な情報です")
-    for f in w.unresolved_high():
-        w.mark_reviewed(f)
-    assert w.submit_for_review()
+    submit_with_reasons(w, monkeypatch)
     letter_id = w.session.letter_id
     assert w.service.get(letter_id).template_id == word_letter.WORD_TEMPLATE_ID
     assert w.service.get(letter_id).fields[word_letter.SOURCE] == str(src.resolve())
@@ -201,10 +203,7 @@ def test_export_refuses_when_the_original_is_gone_or_a_paragraph_was_added(qtbot
     wait_check(qtbot, w)
     assert w.save_draft()
     letter_id = w.session.letter_id
-    monkeypatch.setattr(prompts, "ask_text", lambda *a, **k: "ご家族に必要な情報です")
-    for f in w.unresolved_high():
-        w.mark_reviewed(f)
-    assert w.submit_for_review()
+    submit_with_reasons(w, monkeypatch)
     approve(qtbot, make_window, monkeypatch, letter_id)
     w.poll_letter()
     assert w.export_word() is None and not target.exists()
@@ -267,10 +266,7 @@ def test_lines_the_export_drops_anyway_may_be_deleted_and_a_reopened_letter_keep
     assert "連絡.docx" in again.body_label.text()
     assert "Wordの手紙" in next(t for t in listed if t.startswith(f"#{letter_id}"))
 
-    monkeypatch.setattr(prompts, "ask_text", lambda *a, **k: "ご家族に必要な情報です")
-    for f in again.unresolved_high():
-        again.mark_reviewed(f)
-    assert again.submit_for_review()
+    submit_with_reasons(again, monkeypatch)
     approve(qtbot, make_window, monkeypatch, letter_id)
     again.poll_letter()
     target = tmp_path / "送付用.docx"

@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from desktop_app.core.fileio import WriteError
+from desktop_app.core.fileio import WriteError, same_file
 from desktop_app.core.letters import Finding
 from desktop_app.core.word.mask import MaskReport, build_masked, edits_from_text, mask_docx
 from desktop_app.core.word.reader import DocxError, WordDocument, read_docx, read_docx_bytes
@@ -189,6 +189,6 @@ def prepare_export(fields: dict, body: str) -> WordExport:
 def write_export(prepared: WordExport, out: Path) -> MaskReport:
     """The approved copy (no 下書き header), never over the original."""
     out = Path(out)
-    if out.exists() and out.resolve() == prepared.source.resolve():
+    if same_file(prepared.source, out):
         raise WriteError("same_file", out, "元のWordファイルには上書きできません。別の名前で保存してください。")
     return mask_docx(prepared.doc, prepared.edits, out)
