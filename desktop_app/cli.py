@@ -245,7 +245,7 @@ def cmd_render(args) -> int:
 
 
 def _format_findings(name: str, text: str, findings, doc=None) -> str:
-    from desktop_app.core.letters import category_label
+    from desktop_app.core.findings import category_label
 
     out = [f"== {name}: {len(findings)} finding(s)"]
     if doc is not None:

@@ -425,7 +425,7 @@ def add_parsers(sub) -> None:
 
 def run(func, args) -> int:
     """Map workflow refusals to exit codes: 3 refused, 1 when high findings block."""
-    from desktop_app.core.accounts import Refusal, WorkflowRefused
+    from desktop_app.core.errors import Refusal, WorkflowRefused
 
     try:
         return func(args)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from desktop_app.core import audit
 from desktop_app.core.db import Database
 from desktop_app.core.db.models import User, utcnow
+from desktop_app.core.errors import Refusal, WorkflowRefused
 
 ROLES = ("writer", "reviewer", "admin")
 ROLE_LABELS = {"writer": "作成者", "reviewer": "確認者", "admin": "管理者"}
@@ -23,33 +23,6 @@ LOCK_SECONDS = 30
 MIN_PASSWORD = 8
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-
-
-class Refusal(StrEnum):
-    """Why the workflow refused something. The CLI exits 3 and the window shows `message`."""
-
-    WRONG_PASSWORD = "wrong_password"
-    LOCKED = "locked"
-    UNKNOWN_USER = "unknown_user"
-    MISSING_ROLE = "missing_role"
-    SELF_APPROVAL = "self_approval"
-    WRONG_STATE = "wrong_state"
-    STALE_APPROVAL = "stale_approval"
-    NOT_APPROVED = "not_approved"
-    HIGH_NOT_ACCEPTED = "high_not_accepted"
-    WRITER_CANNOT_ACCEPT = "writer_cannot_accept"
-    CONFLICT = "conflict"
-    NOT_FOUND = "not_found"
-    SETUP_REQUIRED = "setup_required"
-    BAD_INPUT = "bad_input"
-
-
-class WorkflowRefused(Exception):
-    def __init__(self, reason: Refusal, message: str, **details):
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
-        self.details = details
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select
 
 from desktop_app.core.accounts import Actor
+from desktop_app.core.context import CheckContext
 from desktop_app.core.db import Database
 from desktop_app.core.db.models import RecoverySlot, utcnow
-from desktop_app.core.letters import CheckContext, Finding
+from desktop_app.core.findings import Finding
 from desktop_app.core.review import CommentView, LetterView, ReviewService, Status, unresolved_high
 
 

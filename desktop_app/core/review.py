@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from desktop_app.core import audit
-from desktop_app.core.accounts import ROLE_LABELS, Actor, Refusal, WorkflowRefused
+from desktop_app.core.accounts import ROLE_LABELS, Actor
+from desktop_app.core.context import CheckContext
 from desktop_app.core.db import Database
 from desktop_app.core.db.models import (
     Approval,
@@ -31,7 +32,8 @@ from desktop_app.core.db.models import (
     User,
     utcnow,
 )
-from desktop_app.core.letters import CheckContext, Finding, Severity
+from desktop_app.core.errors import Refusal, WorkflowRefused
+from desktop_app.core.findings import Finding, Severity
 
 Checker = Callable[[str, CheckContext], list[Finding]]
 

@@ -16,8 +16,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core import accounts
-from desktop_app.core.accounts import Actor, WorkflowRefused
+from desktop_app.core.accounts import Actor
 from desktop_app.core.db import Database
+from desktop_app.core.errors import WorkflowRefused
 from desktop_app.core.review import ReviewService
 from desktop_app.gui import prompts
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QLabel, QLayout, QLayoutItem, QPlainTextEdit, QSizePolicy, QToolTip, QWidget
 
-from desktop_app.core.letters import Finding, category_label
+from desktop_app.core.findings import Finding, category_label
 from desktop_app.core.textutil import utf16_offsets
 
 # Colour by category group; style by severity.

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.letters import Finding, category_label
+from desktop_app.core.findings import Finding, category_label
 from desktop_app.gui.editor import LegendWidget, color_for
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}

@@ -10,8 +10,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.core.accounts import Refusal, WorkflowRefused
 from desktop_app.core.draft_session import DraftSession, RecoveryStore
+from desktop_app.core.errors import Refusal, WorkflowRefused
 from desktop_app.core.fileio import WriteError
 from desktop_app.core.review import Status
 from desktop_app.gui import prompts, word_letter

@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (
 
 from desktop_app import config
 from desktop_app.core.accounts import Actor
+from desktop_app.core.context import CheckContext
 from desktop_app.core.draft_session import DraftSession, RecoveryStore
-from desktop_app.core.letters import CheckContext, Finding
+from desktop_app.core.findings import Finding
 from desktop_app.core.review import ReviewService
 from desktop_app.core.templates import MissingFieldsError, TemplateError, TemplateLibrary
 from desktop_app.gui import prompts, word_letter

@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.accounts import Actor, WorkflowRefused
-from desktop_app.core.letters import Finding, category_label
+from desktop_app.core.accounts import Actor
+from desktop_app.core.errors import WorkflowRefused
+from desktop_app.core.findings import Finding, category_label
 from desktop_app.core.review import (
     LetterSummary,
     LetterView,

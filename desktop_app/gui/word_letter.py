@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from desktop_app.core.context import CheckContext
 from desktop_app.core.draft_session import DraftSession
-from desktop_app.core.letters import CheckContext, Finding
+from desktop_app.core.findings import Finding
 from desktop_app.core.word import DocxError, WordDocument, read_docx
 from desktop_app.core.word import letter as wl
 from desktop_app.core.word.letter import NAME, SHA, SOURCE, WORD_TEMPLATE_ID, locate_in, sha256

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from desktop_app.core import accounts
+from desktop_app.core import accounts, errors
 from desktop_app.core.draft_session import DraftSession, RecoveryStore
-from desktop_app.core.letters import Finding, Severity
+from desktop_app.core.findings import Finding, Severity
 from desktop_app.core.review import ReviewService, Status
 
 
@@ -41,8 +41,8 @@ def test_save_submit_and_conflict_keep_the_text(db):
     try:
         a.save(svc, admin)
         raise AssertionError("a conflict was expected")
-    except accounts.WorkflowRefused as exc:
-        assert exc.reason == accounts.Refusal.CONFLICT
+    except errors.WorkflowRefused as exc:
+        assert exc.reason == errors.Refusal.CONFLICT
     assert a.body == "このPCでの変更\n"
     a.save_as_new(svc, admin)
     assert svc.get(a.letter_id).body == "このPCでの変更\n"

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import text
 
 from desktop_app.core import accounts, audit
-from desktop_app.core.accounts import Refusal, WorkflowRefused
 from desktop_app.core.db import DatabaseUnavailable, open_database
-from desktop_app.core.letters import Finding, Severity
+from desktop_app.core.errors import Refusal, WorkflowRefused
+from desktop_app.core.findings import Finding, Severity
 from desktop_app.core.review import CHANGED_ANCHOR, ReviewService, Status, anchor, inline_diff
 
 HIGH_WORD = "第三者花子"  # the fake checker reports this as a high finding, "注意語" as a medium one

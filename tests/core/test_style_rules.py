@@ -214,7 +214,7 @@ def test_apology_data_examples(pattern_runner):
 
 
 def test_jsonl_type_and_context_kind_are_the_same_kind():
-    from desktop_app.core.letters import CheckContext
+    from desktop_app.core.context import CheckContext
 
     assert CheckContext.from_dict({"kind": "complaint_reply"}).kind == "complaint_reply"
     assert CheckContext.from_dict({"type": "incident_report"}).kind == "incident_report"

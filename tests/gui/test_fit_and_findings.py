@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from desktop_app.core.letters import Finding, Severity
+from desktop_app.core.findings import Finding, Severity
 from desktop_app.gui import prompts
 from tests.conftest import SAMPLES
 

@@ -12,8 +12,9 @@ from desktop_app.core.checks.analysis import Analysis
 from desktop_app.core.checks.nlp import MAX_CHECK_CHARS, NlpEngine
 from desktop_app.core.checks.rules import CheckDoc, Rule, default_rules
 from desktop_app.core.checks.rules.person import detect_persons
+from desktop_app.core.context import CheckContext
+from desktop_app.core.findings import Finding, Severity
 from desktop_app.core.intervals import Occupancy
-from desktop_app.core.letters import CheckContext, Finding, Severity
 
 log = logging.getLogger(__name__)
 

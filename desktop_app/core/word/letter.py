@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from desktop_app.core.fileio import WriteError, same_file
-from desktop_app.core.letters import Finding
+from desktop_app.core.findings import Finding
 from desktop_app.core.word.mask import MaskReport, build_masked, edits_from_text, mask_docx
 from desktop_app.core.word.reader import DocxError, WordDocument, read_docx, read_docx_bytes
 

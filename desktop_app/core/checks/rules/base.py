@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from desktop_app.core.checks.analysis import Analysis
-from desktop_app.core.letters import CheckContext, Finding, Severity
+from desktop_app.core.context import CheckContext
+from desktop_app.core.findings import Finding, Severity
 from desktop_app.core.textutil import SentenceIndex, fold_width
 
 _DIGITS = re.compile(r"\d")

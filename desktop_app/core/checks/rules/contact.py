@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable
 
 from desktop_app.core.checks.rules.base import CheckDoc, Rule, digits_of, squash
+from desktop_app.core.findings import Finding, Severity
 from desktop_app.core.intervals import Occupancy
-from desktop_app.core.letters import Finding, Severity
 from desktop_app.core.textutil import KANJI, KATAKANA
 
 

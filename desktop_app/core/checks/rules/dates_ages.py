@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable
 
 from desktop_app.core.checks.rules.base import CheckDoc, Rule
+from desktop_app.core.findings import Finding
 from desktop_app.core.intervals import Occupancy
-from desktop_app.core.letters import Finding
 
 KN = "[一二三四五六七八九十〇]"  # kanji numerals, as formal letters write dates and ages
 DATE = (rf"(?:(?:明治|大正|昭和|平成|令和)[ ]?(?:\d{{1,2}}|元|{KN}{{1,3}})年|(?:19|20)\d{{2}}年)?[ ]?(?:\d{{1,2}}|{KN}{{1,3}})月[ ]?(?:\d{{1,2}}|{KN}{{1,3}})日"

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 from desktop_app.core.checks.rules.base import CheckDoc, Rule, digits_of
-from desktop_app.core.letters import Finding, Severity
+from desktop_app.core.findings import Finding, Severity
 from desktop_app.core.textutil import KANJI, KATAKANA
 
 

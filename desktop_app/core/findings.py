@@ -1,0 +1,87 @@
+"""What the check reports: a finding (place, category, severity, why) and the category labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"high": 3, "medium": 2, "low": 1, "info": 0}[self.value]
+
+    @property
+    def label_ja(self) -> str:
+        return {"high": "重大", "medium": "注意", "low": "確認", "info": "参考"}[self.value]
+
+
+# Category codes are a fixed contract (CLI output, scorer, GUI colours).
+CATEGORY_LABELS_JA: dict[str, str] = {
+    "pii.person": "人名",
+    "pii.address": "住所",
+    "pii.phone": "電話番号",
+    "pii.email": "メールアドレス",
+    "pii.birthdate": "生年月日",
+    "pii.age": "年齢",
+    "pii.id_number": "番号（マイナンバー等）",
+    "pii.bank_account": "口座情報",
+    "pii.health": "健康情報",
+    "risk.commitment": "安易な約束",
+    "risk.liability": "過失の認定・金銭の申し出",
+    "risk.ambiguous": "曖昧な返事",
+    "style.salutation_pair": "頭語と結語",
+    "style.season": "時候の挨拶",
+    "style.season_after_zenryaku": "前略の後の時候",
+    "style.imikotoba": "忌み言葉",
+    "style.condolence_opening": "お悔やみ状の書き出し",
+    "style.weekday": "曜日の誤り",
+    "style.double_keigo": "二重敬語",
+    "style.kakui": "「各位」の重複敬称",
+    "style.apology_greeting": "お詫び・回答状の前文",
+    "info.truncated": "長文",
+}
+
+
+def category_label(category: str) -> str:
+    return CATEGORY_LABELS_JA.get(category, category)
+
+
+@dataclass(frozen=True)
+class Finding:
+    start: int
+    end: int
+    text: str
+    category: str
+    severity: Severity
+    message: str
+    explanation: str
+    suggestions: tuple[str, ...] = ()
+    rule_id: str = ""
+    # Extra facts for the GUI and the gate (e.g. "third_party": True); never needed by the scorer.
+    meta: tuple[tuple[str, Any], ...] = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "category": self.category,
+            "severity": self.severity.value,
+            "message": self.message,
+            "explanation": self.explanation,
+            "suggestions": list(self.suggestions),
+            "rule": self.rule_id,
+            **dict(self.meta),
+        }
+
+    @property
+    def key(self) -> str:
+        """Identity that survives edits elsewhere in the text (for 確認済み marks)."""
+        return f"{self.category}\t{self.text}"
