@@ -16,13 +16,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 SETUP = """
+from desktop_app.core.context import Facility
 from desktop_app import config
 from desktop_app.core import accounts
 from desktop_app.core.db import open_database, resolve_url
-from desktop_app.core.review import ReviewService
+from desktop_app.core.workflow import Services
 db = open_database(resolve_url(None, config.data_dir(), ""))  # a facility past its first start
 admin = accounts.add_user(db, "管理者", ["admin", "writer"], "bench-password", None)
-ReviewService(db, lambda text, ctx: []).set_facility({"name": "テスト苑"}, admin)
+Services.open(db, lambda text, ctx: []).admin.set_facility(Facility(name="テスト苑"), admin)
 """
 
 CHILD = r"""
@@ -40,7 +41,7 @@ w = create_window(db=db, actor=admin)
 w.show()
 app.processEvents()
 print(f"{time.time() - t0:.3f}")
-w.dispatcher.load_model()
+w.controller.dispatcher.load_model()
 w._closing_ok = True
 w.close()
 """
@@ -70,7 +71,7 @@ def stall_during_check() -> tuple[float, float, int]:
     exec(SETUP, ns)
     w = create_window(db=ns["db"], actor=ns["admin"])
     w.show()
-    w.dispatcher.load_model()
+    w.controller.dispatcher.load_model()
     gaps: list[float] = []
     clock = QElapsedTimer()
     clock.start()
@@ -88,9 +89,9 @@ def stall_during_check() -> tuple[float, float, int]:
     para = "本日は午後から中庭で散歩をされ、同室の小野寺様とお話しされていました。夕食は全量召し上がっています。\n"
     letter = (para * (3000 // len(para) + 1))[:3000]
     checks = [0]
-    w.dispatcher.check_finished.connect(lambda *a: checks.__setitem__(0, checks[0] + 1))
+    w.controller.dispatcher.check_finished.connect(lambda *a: checks.__setitem__(0, checks[0] + 1))
     end = time.time() + 40
-    while time.time() < end and not w.model_ready:
+    while time.time() < end and not w.controller.model_ready:
         app.processEvents()
     gaps.clear()
     last[0] = clock.elapsed()

@@ -22,9 +22,10 @@ sys.path.insert(0, str(ROOT))
 
 from desktop_app.core import accounts, audit  # noqa: E402
 from desktop_app.core.checks.runner import CheckRunner  # noqa: E402
+from desktop_app.core.context import Facility  # noqa: E402
 from desktop_app.core.db import open_database  # noqa: E402
 from desktop_app.core.db.models import AuditEntry, AuditHead, Letter, utcnow  # noqa: E402
-from desktop_app.core.review import ReviewService  # noqa: E402
+from desktop_app.core.workflow import Services  # noqa: E402
 
 LETTER = ("山田 一郎 様\n\n拝啓　晩秋の候、ますますご清祥のこととお喜び申し上げます。\n"
           "さて、今月の花子様のご様子をお知らせいたします。食事もよく召し上がり、お元気に過ごされています。\n"
@@ -38,20 +39,20 @@ def ms(seconds: float) -> str:
 def run(url: str, n_letters: int, n_audit: int) -> dict:
     db = open_database(url, backup=False)
     runner = CheckRunner(None)
-    svc = ReviewService(db, lambda text, ctx: runner.check(text, ctx))
+    svc = Services.open(db, lambda text, ctx: runner.check(text, ctx))
     admin = accounts.add_user(db, "管理者", ["admin"], "bench-password", None)
-    svc.set_facility({"name": "特別養護老人ホーム テスト苑"}, admin)
+    svc.admin.set_facility(Facility(name="特別養護老人ホーム テスト苑"), admin)
     writer = accounts.add_user(db, "作成者", ["writer"], "bench-password", admin)
     reviewer = accounts.add_user(db, "確認者", ["reviewer"], "bench-password", admin)
     ctx = {"recipient": {"name": "山田 一郎"}, "subject": {"name": "山田 花子"}, "sender": {"name": "佐藤 恵"}}
     submit_t, approve_t = [], []
     for _ in range(30):
-        lid = svc.create(writer, "monthly_report", LETTER, {}, ctx).id
+        lid = svc.workflow.create(writer, "monthly_report", LETTER, {}, ctx).id
         t0 = time.perf_counter()
-        svc.submit(writer, lid)
+        svc.workflow.submit(writer, lid)
         submit_t.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        svc.approve(reviewer, lid)
+        svc.workflow.approve(reviewer, lid)
         approve_t.append(time.perf_counter() - t0)
 
     # the queue: n_letters awaiting review, inserted in bulk
@@ -65,7 +66,7 @@ def run(url: str, n_letters: int, n_audit: int) -> dict:
     queue_t = []
     for _ in range(5):
         t0 = time.perf_counter()
-        q = svc.queue()
+        q = svc.letters.queue()
         queue_t.append(time.perf_counter() - t0)
     assert len(q) >= n_letters
 

@@ -33,8 +33,9 @@ def main(out_dir: str = "screenshots", guide_dir: str | None = None) -> None:
 
     from desktop_app import config
     from desktop_app.core import accounts
+    from desktop_app.core.context import facility_from_dict
     from desktop_app.core.db import open_database, resolve_url
-    from desktop_app.core.review import ReviewService
+    from desktop_app.core.workflow import Services
     from desktop_app.gui.app import create_window
 
     app = QApplication.instance() or QApplication([])
@@ -44,7 +45,7 @@ def main(out_dir: str = "screenshots", guide_dir: str | None = None) -> None:
     db = open_database(resolve_url(None, config.data_dir(), ""))
     facility = json.loads((ROOT / "resources" / "samples" / "facility.json").read_text(encoding="utf-8"))
     admin = accounts.add_user(db, "山本 施設長", ["admin", "reviewer"], "screenshot-pass", None)
-    ReviewService(db, lambda text, ctx: []).set_facility(facility, admin)
+    Services.open(db, lambda text, ctx: []).admin.set_facility(facility_from_dict(facility), admin)
     writer = accounts.add_user(db, "佐藤 恵", ["writer"], "screenshot-pass", admin)
     w = create_window(db=db, actor=writer)
     w.show()
@@ -55,16 +56,16 @@ def main(out_dir: str = "screenshots", guide_dir: str | None = None) -> None:
             app.processEvents()
             time.sleep(0.02)
 
-    w.dispatcher.load_model()
+    w.controller.dispatcher.load_model()
     pump(1)
     w.grab().save(str(out / "01_start_model_loading.png"))
     w.template_combo.setCurrentIndex(w.template_combo.findData("incident_report"))
     for k, v in json.loads((ROOT / "resources" / "samples" / "incident_report.json").read_text(encoding="utf-8")).items():
         if k in w.form.widgets:
             w.form.set_value(k, str(v))
-    w.generate()
-    pump(60, lambda: w.model_ready)
-    w._request_check(immediate=True)  # the first check may have run on patterns only, before the model
+    w.controller.generate()
+    pump(60, lambda: w.controller.model_ready)
+    w.controller.request_check(immediate=True)  # the first check may have run on patterns only, before the model
     pump(3)
     guide = Path(guide_dir) if guide_dir else None
     if guide:
@@ -81,7 +82,7 @@ def main(out_dir: str = "screenshots", guide_dir: str | None = None) -> None:
                                      "職員の見守り不足によるものでございます。\n")
     pump(4)
     w.grab().save(str(out / "02_incident_with_findings.png"))
-    high = [f for f in w.findings if f.category == "pii.person" and f.severity.value == "high"]
+    high = [f for f in w.controller.session.findings if f.category == "pii.person" and f.severity.value == "high"]
     if high:
         w.panel.select_finding(high[0])
         pump(0.5)

@@ -159,24 +159,26 @@ def _library():
 
 
 def _facility_from_settings() -> dict:
-    """The facility profile: the workflow database's (shared by every PC) when there is one, else 設定."""
+    """The facility profile as a context file holds it: the workflow database's (shared by every PC) when
+    there is one, else 設定."""
+    from desktop_app.core.context import facility_to_dict
     from desktop_app.core.db import DB_FILE, DatabaseUnavailable, open_database, resolve_url
 
     settings = _settings()
     url = resolve_url(None, config.data_dir(), settings.database_url)
     if url.startswith("sqlite") and not (config.data_dir() / DB_FILE).exists() and DB_FILE in url:
-        return settings.facility.to_context()
+        return facility_to_dict(settings.facility)
     try:
         db = open_database(url, backup=False)
     except DatabaseUnavailable:
-        return settings.facility.to_context()
+        return facility_to_dict(settings.facility)
     try:
         from desktop_app.cli_workflow import service_light
 
-        fac = service_light(db).facility()
+        fac = service_light(db).admin.facility()
     finally:
         db.dispose()
-    return fac if fac.get("name") else settings.facility.to_context()
+    return facility_to_dict(fac if fac.name else settings.facility)
 
 
 def _runner(load_model: bool = True):
@@ -229,7 +231,7 @@ def cmd_render(args) -> int:
     if args.context_out:
         context = lib.check_context(args.template, data, facility)
         try:
-            atomic_write_text(Path(args.context_out), json.dumps(context, ensure_ascii=False, indent=2) + "\n")
+            atomic_write_text(Path(args.context_out), json.dumps(context.to_file(), ensure_ascii=False, indent=2) + "\n")
         except WriteError as exc:
             raise UsageError(str(exc)) from exc
         print(f"wrote {args.context_out}", file=sys.stderr)
@@ -331,7 +333,7 @@ def cmd_export(args) -> int:
     approval, writes the file that can be sent. A high finding still refuses the export here."""
     from desktop_app.core.export_docx import PdfUnavailable, convert_to_pdf, export_docx
     from desktop_app.core.fileio import WriteError
-    from desktop_app.core.review import unresolved_high
+    from desktop_app.core.workflow.state import unresolved_high
 
     if args.accept_findings is not None:
         raise UsageError("--accept-findings no longer bypasses the check: a reviewer accepts high findings with "

@@ -1,5 +1,5 @@
 """Command line of the review workflow (users, letters, audit): scriptable, and the workflow's tests
-run through it without a window. Every rule is in core.review; this module only parses and prints."""
+run through it without a window. Every rule is in core.workflow, driven through core.letter_session; this module only parses and prints."""
 
 from __future__ import annotations
 
@@ -33,12 +33,13 @@ def open_db(args):
 
 
 def service(db):
+    """The workflow over `db`, checking with the model (submit, approve and export re-check the text)."""
     from desktop_app.cli import _runner
     from desktop_app.core.checks.runner import CheckRunner
-    from desktop_app.core.review import ReviewService
+    from desktop_app.core.workflow import Services
 
     runner: CheckRunner = _runner(True)
-    return ReviewService(db, lambda text, ctx: runner.check(text, ctx))
+    return Services.open(db, lambda text, ctx: runner.check(text, ctx))
 
 
 _stdin_lines: list[str] | None = None
@@ -71,17 +72,30 @@ def _read_body(path: str) -> str:
         raise CliExit(EXIT_USAGE, str(exc)) from exc
 
 
-def _context(args, svc) -> dict:
+def _context(args, svc):
+    """The letter's context from --context CONTEXT.json; the facility is the stored one unless the file
+    names its own."""
     from desktop_app.cli import UsageError, _load_json
+    from desktop_app.core.context import CheckContext
 
-    ctx: dict = {}
+    raw: dict = {}
     if getattr(args, "context", None):
         try:
-            ctx = _load_json(args.context, "context")
+            raw = _load_json(args.context, "context")
         except UsageError as exc:
             raise CliExit(EXIT_USAGE, str(exc)) from exc
-    ctx.setdefault("facility", svc.facility())
+    ctx = CheckContext.from_dict(raw)
+    if "facility" not in raw:
+        ctx.facility = svc.admin.facility()
     return ctx
+
+
+def letter_session(svc, actor):
+    """The letter session the window uses too: the same writer choice, export path and refusals."""
+    from desktop_app.cli import _library
+    from desktop_app.core.letter_session import LetterSession
+
+    return LetterSession(svc, actor, _library(), svc.admin.facility(), font=config.Settings.load().docx_font)
 
 
 # ---- users -----------------------------------------------------------------------------------
@@ -122,15 +136,16 @@ def cmd_users_list(args) -> int:
 def cmd_facility_set(args) -> int:
     from desktop_app.cli import UsageError, _load_json
     from desktop_app.core import accounts
+    from desktop_app.core.context import facility_from_dict
 
     db = open_db(args)
     svc = service_light(db)
     try:
-        profile = _load_json(args.file, "facility")
+        profile = facility_from_dict(_load_json(args.file, "facility"))
     except UsageError as exc:
         raise CliExit(EXIT_USAGE, str(exc)) from exc
     by = login(db, args.as_user) if accounts.user_count(db) > 0 else None
-    svc.set_facility(profile, by)
+    svc.admin.set_facility(profile, by)
     print("facility profile saved / 施設情報を保存しました")
     return EXIT_OK
 
@@ -139,19 +154,19 @@ def cmd_policy(args) -> int:
     db = open_db(args)
     svc = service_light(db)
     if args.value:
-        svc.set_policy(args.value, login(db, args.as_user))
-    print(svc.policy())
+        svc.admin.set_policy(args.value, login(db, args.as_user))
+    print(svc.admin.policy())
     return EXIT_OK
 
 
 def service_light(db):
     """A service for commands that never check text (no model load)."""
-    from desktop_app.core.review import ReviewService
+    from desktop_app.core.workflow import Services
 
     def no_check(text, ctx):
         raise RuntimeError("this command does not check letters")
 
-    return ReviewService(db, no_check)
+    return Services.open(db, no_check)
 
 
 # ---- letters -----------------------------------------------------------------------------------
@@ -164,30 +179,33 @@ def _template_ok(template_id: str) -> None:
 
 
 def cmd_letters_new(args) -> int:
-    from desktop_app.core.word import letter as word_letter
-
-    db = open_db(args)
-    fields: dict = {}
     from desktop_app.cli import _looks_like_word
 
-    if Path(args.file).suffix.lower() == ".docx" or _looks_like_word(Path(args.file)):
+    db = open_db(args)
+    word = Path(args.file).suffix.lower() == ".docx" or _looks_like_word(Path(args.file))
+    if word:
         # a letter written in Word: checked with every part of the file, exported into a copy of it
         if args.template:
             raise CliExit(EXIT_USAGE, "a .docx letter keeps its own layout: leave out --template / "
                                       "Wordの手紙はその書式のまま扱うため、--template は指定できません")
         doc = _read_word_letter(args.file)
-        body, template_id, fields = doc.text, word_letter.WORD_TEMPLATE_ID, word_letter.letter_fields(Path(args.file), doc)
         for warning in doc.warnings:
             print(f"warning / 注意: {warning}", file=sys.stderr)
     else:
         if not args.template:
             raise CliExit(EXIT_USAGE, "--template is required for a text letter / テンプレートを --template で指定してください")
-        body, template_id = _read_body(args.file), args.template
-        _template_ok(template_id)
+        body = _read_body(args.file)
+        _template_ok(args.template)
     actor = login(db, args.as_user)
     svc = service_light(db)
-    view = svc.create(actor, template_id, body, fields, _context(args, svc))
-    print(view.id)
+    session = letter_session(svc, actor)
+    if word:
+        session.start_word(args.file, doc)
+        if args.context:
+            session.context = _context(args, svc)
+    else:
+        session.start(args.template, body, _context(args, svc))
+    print(session.save().id)
     return EXIT_OK
 
 
@@ -208,9 +226,12 @@ def cmd_letters_edit(args) -> int:
     body = _read_body(args.file)
     actor = login(db, args.as_user)
     svc = service_light(db)
-    current = svc.get(args.id)
-    ctx = _context(args, svc) if args.context else None
-    view = svc.save(actor, args.id, body, current.version, context=ctx)
+    session = letter_session(svc, actor)
+    session.open(args.id)
+    session.set_body(body)
+    if args.context:
+        session.context = _context(args, svc)
+    view = session.save()
     print(f"letter {view.id}: version saved, status {view.status.value} ({view.status.label_ja})")
     return EXIT_OK
 
@@ -218,7 +239,9 @@ def cmd_letters_edit(args) -> int:
 def cmd_letters_submit(args) -> int:
     db = open_db(args)
     actor = login(db, args.as_user)
-    view = service(db).submit(actor, args.id)
+    session = letter_session(service(db), actor)
+    session.open(args.id)
+    view = session.submit()
     print(f"letter {view.id}: {view.status.value} ({view.status.label_ja}); high {view.high_count}, medium {view.medium_count}")
     return EXIT_OK
 
@@ -226,7 +249,9 @@ def cmd_letters_submit(args) -> int:
 def cmd_letters_approve(args) -> int:
     db = open_db(args)
     actor = login(db, args.as_user)
-    view = service(db).approve(actor, args.id, accept_reason=args.accept)
+    session = letter_session(service(db), actor)
+    session.open(args.id)
+    view = session.approve(accept_reason=args.accept)
     print(f"letter {view.id}: {view.status.value} ({view.status.label_ja}) by {actor.name}")
     return EXIT_OK
 
@@ -234,16 +259,18 @@ def cmd_letters_approve(args) -> int:
 def cmd_letters_return(args) -> int:
     db = open_db(args)
     actor = login(db, args.as_user)
-    view = service_light(db).return_letter(actor, args.id, args.comment)
+    session = letter_session(service_light(db), actor)
+    session.open(args.id)
+    view = session.return_letter(args.comment)
     print(f"letter {view.id}: {view.status.value} ({view.status.label_ja})")
     return EXIT_OK
 
 
 def cmd_letters_list(args) -> int:
-    from desktop_app.core.review import Status
+    from desktop_app.core.workflow.state import Status
 
     db = open_db(args)
-    for s in service_light(db).list(Status(args.status) if args.status else None):
+    for s in service_light(db).letters.list(Status(args.status) if args.status else None):
         print(f"{s.id}\t{s.status.value}\t{s.status.label_ja}\t{s.template_id}\t{s.writer}\t{s.updated_at}\t"
               f"high={s.high_count} medium={s.medium_count}")
     return EXIT_OK
@@ -251,7 +278,7 @@ def cmd_letters_list(args) -> int:
 
 def cmd_letters_show(args) -> int:
     db = open_db(args)
-    v = service_light(db).get(args.id)
+    v = service_light(db).letters.get(args.id)
     print(f"letter {v.id}\t{v.status.value}\t{v.status.label_ja}\t{v.template_id}\twriter {v.writer}\tversion {v.version}")
     for c in v.comments:
         where = "（全体）" if not c.quote else (f"「{c.quote}」" if not c.anchor_lost else f"「{c.quote}」 該当箇所が変更されました")
@@ -261,50 +288,33 @@ def cmd_letters_show(args) -> int:
 
 
 def cmd_letters_export(args) -> int:
-    from desktop_app.cli import _library
     from desktop_app.core.export_docx import PdfUnavailable, convert_to_pdf
-    from desktop_app.core.export_letter import write_letter
     from desktop_app.core.fileio import WriteError
-    from desktop_app.core.word import letter as word_letter
+    from desktop_app.core.word.letter import WordExportRefused
 
     db = open_db(args)
     actor = login(db, args.as_user)
-    svc = service(db)
+    session = letter_session(service(db), actor)
+    session.open(args.id)
     out = Path(args.out)
-    fac = svc.facility()
-    settings = config.Settings.load()
-    view = svc.get(args.id)
-
-    report = None
-
-    def write(body: str) -> Path:
-        nonlocal report
-        if word_letter.is_word_template(view.template_id):
-            # into a copy of the original .docx: its tables, headers and layout are kept
-            if out.suffix.lower() != ".docx":
-                raise WriteError("bad_extension", out, f"{out}: a Word letter is written as .docx / "
-                                 "Wordの手紙は .docx で書き出してください")
-            prepared = word_letter.prepare_export(view.fields, body)
-            for warning in prepared.warnings:
-                print(f"warning / 注意（元のまま残ります）: {warning}", file=sys.stderr)
-            report = word_letter.write_export(prepared, out)
-            return out
-        return write_letter(body, out, library=_library(), template_id=view.template_id, fields=view.fields,
-                            facility=fac, font=settings.docx_font)
-
     try:
-        path, digest = svc.export(actor, args.id, write)
+        plan = session.prepare_export()  # the gate's check and the writer's preparation: nothing written yet
+        if session.is_word and out.suffix.lower() != ".docx":
+            raise WriteError("bad_extension", out, f"{out}: a Word letter is written as .docx / "
+                             "Wordの手紙は .docx で書き出してください")
+        for warning in plan.warnings:
+            print(f"warning / 注意（元のまま残ります）: {warning}", file=sys.stderr)
+        result = session.commit_export(plan, out)
     except WriteError as exc:
         raise CliExit(EXIT_USAGE, str(exc)) from exc
-    except word_letter.WordExportRefused as exc:
+    except WordExportRefused as exc:
         raise CliExit(EXIT_USAGE, "\n".join([exc.title, *(f"- {p}" for p in exc.problems)])) from exc
-    print(f"wrote {path} (sha256 {digest})")
-    if report is not None:
-        for line in report.summary():
-            print(line)
+    print(f"wrote {result.path} (sha256 {result.digest})")
+    for line in result.summary:
+        print(line)
     if args.pdf:
         try:
-            print(f"wrote {convert_to_pdf(path)}")
+            print(f"wrote {convert_to_pdf(result.path)}")
         except PdfUnavailable as exc:
             raise CliExit(EXIT_USAGE, str(exc)) from exc
     return EXIT_OK

@@ -13,6 +13,8 @@ from typing import Any, ClassVar
 
 from platformdirs import user_data_dir
 
+from desktop_app.core.context import Facility
+
 APP_NAME = "CareLetter"
 APP_AUTHOR = "CareLetter"
 # Tests (and a portable install) point the app at another data folder with this variable.
@@ -55,26 +57,11 @@ def data_dir() -> Path:
 
 
 @dataclass
-class FacilityProfile:
-    name: str = ""
-    address: str = ""
-    phone: str = ""
-    fax: str = ""
-    email: str = ""
-    director: str = ""
-    staff: list[str] = field(default_factory=list)  # staff names: never third parties
-
-    def to_context(self) -> dict:
-        return {"name": self.name, "address": self.address, "phone": self.phone, "fax": self.fax,
-                "email": self.email, "staff": list(self.staff)}
-
-
-@dataclass
 class Settings:
     """settings.json. The file is checked against these fields' types (and metadata choices/min/max) on load:
     a wrong value is reported in `problems` and replaced by the default, never reinterpreted."""
 
-    facility: FacilityProfile = field(default_factory=FacilityProfile)
+    facility: Facility = field(default_factory=Facility)  # earlier versions kept the profile here
     user_templates_dir: str = ""  # an extra (shared) template folder
     editor_font_size: int = field(default=13, metadata={"min": 6, "max": 72})
     docx_font: str = field(default="mincho", metadata={"choices": ("mincho", "gothic")})

@@ -4,6 +4,7 @@ consequence (pattern checks only), and export keeps refusing high findings."""
 import pytest
 
 from desktop_app import cli
+from desktop_app.core.context import Facility
 from desktop_app.gui import prompts
 
 # a マイナンバー-like number: found by the patterns alone, and high
@@ -46,15 +47,15 @@ def test_window_shows_a_banner_and_export_still_refuses(qtbot, tmp_path, monkeyp
     from desktop_app import config
     from desktop_app.core import accounts
     from desktop_app.core.db import open_database, resolve_url
-    from desktop_app.core.review import ReviewService
+    from desktop_app.core.workflow import Services
 
     db = open_database(resolve_url(None, config.data_dir(), ""))  # a facility past its first start
     admin = accounts.add_user(db, "管理者", ["admin", "writer"], "password-123", None)
-    ReviewService(db, lambda text, ctx: []).set_facility({"name": "テスト苑"}, admin)
+    Services.open(db, lambda text, ctx: []).admin.set_facility(Facility(name="テスト苑"), admin)
     w = create_window(CheckDispatcher(engine=NlpEngine(), delay_ms=20), db=db, actor=admin)
     w.show()
-    with qtbot.waitSignal(w.dispatcher.model_loaded, timeout=10000) as loaded:
-        w.dispatcher.load_model()
+    with qtbot.waitSignal(w.controller.dispatcher.model_loaded, timeout=10000) as loaded:
+        w.controller.dispatcher.load_model()
     assert loaded.args[0] is False
     assert w.model_banner.isVisible()
     banner = w.model_banner.text()
@@ -63,8 +64,8 @@ def test_window_shows_a_banner_and_export_still_refuses(qtbot, tmp_path, monkeyp
     assert "読み込めませんでした" in w.status_model.text()
 
     w.editor.setPlainText(LETTER)
-    qtbot.waitUntil(lambda: any(f.category == "pii.id_number" for f in w.unresolved_high()), timeout=5000)
-    assert w.export_word() is None and not target.exists()
+    qtbot.waitUntil(lambda: any(f.category == "pii.id_number" for f in w.controller.session.unresolved_high()), timeout=5000)
+    assert w.controller.export_word() is None and not target.exists()
     assert "重大な指摘" in errors[-1][1]
     summary = w.panel.summary.text()
     assert "モデルなし" in summary and "準備中" not in summary  # not "still loading": it will not come

@@ -3,13 +3,14 @@ boundary where it becomes a dict (for JSON files and the database) is from_dict/
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 
-def _name(obj: Any) -> str | None:
+def person_name(obj: Any) -> str | None:
     if isinstance(obj, dict):
         obj = obj.get("name")
     if isinstance(obj, str) and obj.strip():
@@ -28,7 +29,30 @@ class Facility:
     phone: str = ""
     fax: str = ""
     email: str = ""
-    staff: list[str] = field(default_factory=list)
+    staff: list[str] = field(default_factory=list)  # staff names: never third parties
+    director: str = ""  # 施設長: signs letters; not part of a letter's check context
+
+
+FACILITY_KEYS = ("name", "address", "phone", "fax", "email", "director", "staff")
+
+
+def facility_from_dict(raw: Any) -> Facility:
+    """The facility as stored (settings, the database, a JSON file): text fields trimmed, the staff a list
+    of names; anything of another type is left out."""
+    raw = raw if isinstance(raw, dict) else {}
+
+    def s(key: str) -> str:
+        v = raw.get(key)
+        return v.strip() if isinstance(v, str) else ""
+
+    staff = raw.get("staff") if isinstance(raw.get("staff"), list) else []
+    return Facility(name=s("name"), address=s("address"), phone=s("phone"), fax=s("fax"), email=s("email"),
+                    staff=[x for x in staff if isinstance(x, str) and x.strip()], director=s("director"))
+
+
+def facility_to_dict(fac: Facility) -> dict:
+    return {"name": fac.name, "address": fac.address, "phone": fac.phone, "fax": fac.fax, "email": fac.email,
+            "director": fac.director, "staff": list(fac.staff)}
 
 
 @dataclass
@@ -46,15 +70,7 @@ class CheckContext:
     def from_dict(cls, raw: Any) -> CheckContext:
         if not isinstance(raw, dict):
             return cls()
-        fac_raw = raw.get("facility") if isinstance(raw.get("facility"), dict) else {}
-
-        def s(key: str) -> str:
-            v = fac_raw.get(key)
-            return v.strip() if isinstance(v, str) else ""
-
-        staff = fac_raw.get("staff") if isinstance(fac_raw.get("staff"), list) else []
-        facility = Facility(name=s("name"), address=s("address"), phone=s("phone"), fax=s("fax"),
-                            email=s("email"), staff=[x for x in staff if isinstance(x, str) and x.strip()])
+        facility = facility_from_dict(raw.get("facility"))
         date = None
         if isinstance(raw.get("date"), str):
             try:
@@ -65,14 +81,13 @@ class CheckContext:
         # --jsonl record and in older context files
         letter_type = next((raw[k].strip() for k in ("kind", "type") if isinstance(raw.get(k), str) and raw[k].strip()),
                            None)
-        return cls(facility=facility, recipient=_name(raw.get("recipient")), subject=_name(raw.get("subject")),
-                   sender=_name(raw.get("sender")), letter_type=letter_type, letter_date=date)
+        return cls(facility=facility, recipient=person_name(raw.get("recipient")), subject=person_name(raw.get("subject")),
+                   sender=person_name(raw.get("sender")), letter_type=letter_type, letter_date=date)
 
     def to_dict(self) -> dict:
         """The inverse of from_dict: what is stored with a letter and bound into its approval."""
-        fac = self.facility
-        out: dict[str, Any] = {"facility": {"name": fac.name, "address": fac.address, "phone": fac.phone,
-                                            "fax": fac.fax, "email": fac.email, "staff": list(fac.staff)}}
+        # the director is left out: approvals bind to this dict, and the check never reads the director
+        out: dict[str, Any] = {"facility": {k: v for k, v in facility_to_dict(self.facility).items() if k != "director"}}
         for role in ("recipient", "subject", "sender"):
             out[role] = {"name": getattr(self, role)}
         if self.letter_type:
@@ -80,6 +95,24 @@ class CheckContext:
         if self.letter_date:
             out["date"] = self.letter_date.isoformat()
         return out
+
+    def to_file(self) -> dict:
+        """The shape of a CONTEXT.json file (render --context-out, check --context): the people the letter
+        names, its kind and date. from_dict reads it back."""
+        out: dict[str, Any] = {"facility": facility_to_dict(self.facility)}
+        if self.letter_type:
+            out["kind"] = self.letter_type
+        for role in ("recipient", "subject", "sender"):
+            if getattr(self, role):
+                out[role] = {"name": getattr(self, role)}
+        if self.letter_date:
+            out["date"] = self.letter_date.isoformat()
+        return out
+
+    def with_people(self, **names: str | None) -> CheckContext:
+        """This context with the people of a letter's form (recipient, subject, sender); a group addressee
+        such as ご家族様各位 is nobody."""
+        return dataclasses.replace(self, **{role: person_name(name) for role, name in names.items()})
 
     @property
     def kind(self) -> str | None:

@@ -17,6 +17,7 @@ import jinja2.meta
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from desktop_app.core import japanese
+from desktop_app.core.context import CheckContext, Facility, facility_from_dict
 from desktop_app.core.letter_roles import LAYOUTS, MARK, StructuredText, role_marker, tidy_structured
 from desktop_app.core.template_sandbox import (
     DEFAULT_LIMITS,
@@ -426,20 +427,21 @@ class TemplateLibrary:
                     todo.append(ref)
         return False
 
-    def check_context(self, template_id: str, data: dict, facility: dict | None = None) -> dict:
+    def check_context(self, template_id: str, data: dict, facility: Facility | dict | None = None) -> CheckContext:
         """The check's context from the form: who the letter goes to, is about, and is signed by."""
         info = self.get(template_id)
-        ctx: dict[str, Any] = {"facility": dict(facility or {}), "kind": info.letter_type}
-        for f in info.fields:
-            if f.type == "person" and f.role and str(data.get(f.name) or "").strip():
-                ctx[f.role] = {"name": str(data[f.name]).strip()}
+        fac = facility if isinstance(facility, Facility) else facility_from_dict(facility)
+        people = {f.role: str(data[f.name]).strip() for f in info.fields
+                  if f.type == "person" and f.role and str(data.get(f.name) or "").strip()}
+        letter_date = None
         date_field = info.date_field()
         if date_field:
             try:
-                ctx["date"] = japanese.to_date(data.get(date_field.name) or dt.date.today()).isoformat()
+                letter_date = japanese.to_date(data.get(date_field.name) or dt.date.today())
             except ValueError:
                 pass
-        return ctx
+        ctx = CheckContext(facility=fac, letter_type=(info.letter_type or "").strip() or None, letter_date=letter_date)
+        return ctx.with_people(**{r: people.get(r) for r in ("recipient", "subject", "sender")})
 
 
 def _to_number(v: Any, label: str, path: Path) -> int | float:

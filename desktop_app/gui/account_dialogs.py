@@ -17,9 +17,10 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core import accounts
 from desktop_app.core.accounts import Actor
+from desktop_app.core.context import facility_from_dict
 from desktop_app.core.db import Database
 from desktop_app.core.errors import WorkflowRefused
-from desktop_app.core.review import ReviewService
+from desktop_app.core.workflow import Services
 from desktop_app.gui import prompts
 
 FACILITY_FIELDS = (("name", "施設名 *"), ("address", "所在地"), ("phone", "電話番号"), ("fax", "FAX"),
@@ -154,11 +155,11 @@ class LoginDialog(QDialog):
 
 
 # ---- flows ------------------------------------------------------------------------------------
-def run_setup(parent: QWidget | None, service: ReviewService, defaults: dict | None = None) -> Actor | str | None:
+def run_setup(parent: QWidget | None, services: Services, defaults: dict | None = None) -> Actor | str | None:
     """Ask until the facility profile and the first administrator exist. Returns the new administrator's
     name (to prefill the login), the logged-in administrator when only the profile was missing, or None
     when cancelled."""
-    db = service.db
+    db = services.db
     need_admin = accounts.user_count(db) == 0
     if not need_admin:
         # accounts exist (added on the command line) but no profile yet: an administrator enters it
@@ -179,11 +180,11 @@ def run_setup(parent: QWidget | None, service: ReviewService, defaults: dict | N
             continue
         try:
             if need_admin:
-                service.set_facility(values["facility"], None)
+                services.admin.set_facility(facility_from_dict(values["facility"]), None)
                 admin = accounts.add_user(db, values["name"], set(values.get("roles") or ()) | {"admin"},
                                           values["password"], None)
                 return admin.name
-            service.set_facility(values["facility"], actor)
+            services.admin.set_facility(facility_from_dict(values["facility"]), actor)
             return actor
         except WorkflowRefused as exc:
             message = exc.message

@@ -14,7 +14,7 @@ from desktop_app import config
 if TYPE_CHECKING:  # the window's modules load only when a window is made (the CLI imports this module)
     from desktop_app.core.accounts import Actor
     from desktop_app.core.db import Database
-    from desktop_app.core.review import ReviewService
+    from desktop_app.core.workflow import Services
     from desktop_app.gui.check_dispatcher import CheckDispatcher
     from desktop_app.gui.main_window import MainWindow
 
@@ -82,10 +82,10 @@ def open_workflow_db(settings: config.Settings, parent=None) -> Database | None:
     return None
 
 
-def make_service(db: Database, dispatcher: CheckDispatcher) -> ReviewService:
+def make_services(db: Database, dispatcher: CheckDispatcher) -> Services:
     """The workflow over this database; its gate re-checks with the window's check runner (with the model)."""
     from desktop_app.core.checks.nlp import ModelUnavailable
-    from desktop_app.core.review import ReviewService
+    from desktop_app.core.workflow import Services
 
     runner = dispatcher.runner
 
@@ -97,23 +97,25 @@ def make_service(db: Database, dispatcher: CheckDispatcher) -> ReviewService:
                 pass
         return runner.check(text, context)
 
-    return ReviewService(db, check)
+    return Services.open(db, check)
 
 
-def log_in(service: ReviewService, parent=None) -> Actor | None:
+def log_in(services: Services, parent=None) -> Actor | None:
     """First start when needed, then the login. None when the person cancels."""
     from desktop_app.gui.account_dialogs import run_login, run_setup
 
     name = ""
-    if service.setup_needed():
-        defaults = config.Settings.load().facility.to_context()  # earlier versions kept the profile locally
+    if services.admin.setup_needed():
         from desktop_app.core.accounts import Actor
+        from desktop_app.core.context import facility_to_dict
 
-        result = run_setup(parent, service, defaults)
+        # earlier versions kept the profile in this PC's settings
+        defaults = facility_to_dict(config.Settings.load().facility)
+        result = run_setup(parent, services, defaults)
         if result is None or isinstance(result, Actor):
             return result
         name = result
-    return run_login(parent, service.db, name)
+    return run_login(parent, services.db, name)
 
 
 def create_window(dispatcher: CheckDispatcher | None = None, db: Database | None = None, actor: Actor | None = None,
@@ -130,19 +132,19 @@ def create_window(dispatcher: CheckDispatcher | None = None, db: Database | None
         if db is None:
             return None
     dispatcher = dispatcher or CheckDispatcher()
-    service = make_service(db, dispatcher)
+    services = make_services(db, dispatcher)
     try:
-        service.purge_expired()  # letters sent or abandoned longer ago than the facility keeps them
+        services.admin.purge_expired()  # letters sent or abandoned longer ago than the facility keeps them
     except Exception:
         pass  # never keeps anyone from working; the next start tries again
     if actor is None:
-        actor = log_in(service)
+        actor = log_in(services)
         if actor is None:
             dispatcher.shutdown()
             return None
     shared = Path(settings.user_templates_dir) if settings.user_templates_dir else None
     library = TemplateLibrary(config.templates_dir(), user=config.user_templates_dir(), shared=shared)
-    return MainWindow(settings, library, service, actor, dispatcher)
+    return MainWindow(settings, library, services, actor, dispatcher)
 
 
 def offer_restore(window) -> None:
@@ -150,7 +152,7 @@ def offer_restore(window) -> None:
     from desktop_app.gui import prompts
 
     try:
-        rows = window.recovery.orphaned()
+        rows = window.controller.recovery.orphaned()
     except Exception as exc:
         window.statusBar().showMessage(f"自動保存の確認ができませんでした：{exc}", 10000)
         return
@@ -159,9 +161,9 @@ def offer_restore(window) -> None:
         first = next((ln for ln in row.body.splitlines() if ln.strip()), "")[:30]
         if prompts.confirm(window, "下書きの復元",
                            f"前回、保存されないまま終了した下書きがあります（{saved}）。\n「{first}」\n復元しますか？"):
-            window.restore_recovered(window.recovery.restore(row))
+            window.controller.restore_recovered(window.controller.recovery.restore(row))
             return  # one window presents one letter; the others stay for the next start
-        window.recovery.discard(row)
+        window.controller.recovery.discard(row)
 
 
 # Benchmarks and the frozen-app tests set this to a file: once the first window (the set-up or login dialog,
@@ -212,9 +214,9 @@ def run_gui() -> int:
     window.show()
     if probe:
         return app.exec()
-    window.poll_letter()
-    window.open_review_if_reviewer_only()
+    window.controller.poll_letter()
+    window.controller.open_review_if_reviewer_only()
     QTimer.singleShot(0, lambda: offer_restore(window))
     # the model loads after the window is on screen
-    QTimer.singleShot(50, window.dispatcher.load_model)
+    QTimer.singleShot(50, window.controller.dispatcher.load_model)
     return app.exec()

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.review import CHANGED_ANCHOR, CommentView, anchor
 from desktop_app.core.textutil import utf16_offsets
+from desktop_app.core.workflow.state import CHANGED_ANCHOR, CommentView, anchor
 
 COMMENT_COLOR = QColor("#ffe066")
 

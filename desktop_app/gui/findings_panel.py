@@ -3,6 +3,8 @@ grouped into one row with a count (each occurrence still listed under it); actio
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.findings import Finding, category_label
+from desktop_app.core.workflow.state import FindingsReview, FindingStatus
 from desktop_app.gui.editor import LegendWidget, color_for
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
@@ -81,14 +84,18 @@ class FindingsPanel(QWidget):
         layout.addLayout(buttons)
         legend = LegendWidget()
         layout.addWidget(legend)
-        self.findings: list[Finding] = []
-        self.reviewed: dict = {}
+        self.review = FindingsReview()
 
-    def set_findings(self, findings: list[Finding], reviewed: dict, model_ready: bool, text: str | None = None,
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return self.review.findings
+
+    def set_findings(self, review: FindingsReview, model_ready: bool, text: str | None = None,
                      model_failed: bool = False) -> None:
-        """Show the findings. With the letter's text, occurrences are labelled by line and context."""
-        self.findings = findings
-        self.reviewed = reviewed
+        """Show the findings with their status (core decides it: a proposal stays open until a reviewer
+        accepts it). With the letter's text, occurrences are labelled by line and context."""
+        findings = review.findings
+        self.review = review
         self.tree.clear()
         groups: dict[str, list[Finding]] = {}
         for f in findings:
@@ -112,7 +119,7 @@ class FindingsPanel(QWidget):
                 for i, f in enumerate(group, 1):
                     row.addChild(self._finding_item(f, self._occurrence_label(f, i, text)))
             top.setExpanded(True)
-        high = sum(f.severity.value == "high" and f.key not in reviewed for f in findings)
+        high = len(review.blocking)
         status = ("" if model_ready else "（日本語解析モデルなし：パターンによる検出のみ）" if model_failed
                   else "（日本語解析モデルの準備中：パターンによる検出のみ）")
         self.summary.setText(f"指摘 {len(findings)} 件、未解決の重大な指摘 {high} 件{status}")
@@ -120,8 +127,12 @@ class FindingsPanel(QWidget):
         for b in (self.apply_btn, self.mask_btn, self.review_btn):
             b.setEnabled(False)
 
+    def _mark(self, group: list[Finding]) -> str:
+        states = {self.review.status(f) for f in group}
+        return {FindingStatus.ACCEPTED: "✔ ", FindingStatus.PROPOSED: "✎ "}.get(states.pop(), "") if len(states) == 1 else ""
+
     def _label(self, f: Finding) -> str:
-        mark = "✔ " if f.key in self.reviewed else ""
+        mark = self._mark([f])
         return f"{mark}[{f.severity.label_ja}] 「{f.text[:30]}」{where(f)}"
 
     def _group_label(self, group: list[Finding]) -> str:
@@ -130,11 +141,11 @@ class FindingsPanel(QWidget):
         shown = "・".join(f"「{t}」" for t in texts[:3]) + ("…" if len(texts) > 3 else "")
         role = dict(first.meta).get("role") if first.category == "pii.person" else None
         who = f"{ROLE_LABELS[role]}：" if role in ROLE_LABELS else ""
-        mark = "✔ " if all(f.key in self.reviewed for f in group) else ""
+        mark = self._mark(group)
         return f"{mark}[{first.severity.label_ja}] ×{len(group)} {who}{shown}"
 
     def _occurrence_label(self, f: Finding, index: int, text: str | None) -> str:
-        mark = "✔ " if f.key in self.reviewed else ""
+        mark = self._mark([f])
         if text is None or f.end > len(text):
             return f"{mark}{index}か所目「{f.text[:30]}」{where(f)}"
         line = text.count("\n", 0, f.start) + 1
@@ -153,7 +164,7 @@ class FindingsPanel(QWidget):
         return item
 
     def _color(self, item: QTreeWidgetItem, group: list[Finding]) -> None:
-        if any(f.severity.value == "high" and f.key not in self.reviewed for f in group):
+        if any(f.severity.value == "high" and not self.review.status(f).resolved for f in group):
             item.setForeground(0, QBrush(QColor("#b00000")))
 
     def all_items(self) -> list[QTreeWidgetItem]:
@@ -197,8 +208,11 @@ class FindingsPanel(QWidget):
             return
         self.apply_btn.setEnabled(bool(f.suggestions and f.suggestions[0] not in ("",)) and not f.category.startswith("pii."))
         self.mask_btn.setEnabled(f.category.startswith("pii."))
-        self.review_btn.setText("確認済みを取り消す" if f.key in self.reviewed else "確認済みにする…")
+        status = self.review.status(f)
+        self.review_btn.setText("確認済みを取り消す" if status is FindingStatus.PROPOSED else "確認済みにする…")
+        self.review_btn.setEnabled(not status.resolved)
         sug = f"<br>提案：{'／'.join(s for s in f.suggestions if s)}" if any(f.suggestions) else ""
-        reason = f"<br>確認済み：{self.reviewed[f.key]}" if f.key in self.reviewed else ""
+        reason = f"<br>{status.label_ja}：{html.escape(self.review.reason(f))}" if status.resolved or \
+            status is FindingStatus.PROPOSED else ""
         self.detail.setText(f"<b>{f.message}</b>{where(f)}<br><small>{f.explanation}</small>{sug}{reason}")
         self.finding_selected.emit(f)

@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox, QWidget
+
+
+@contextmanager
+def busy() -> Iterator[None]:
+    """A wait cursor while core works on this thread (the gate's re-check takes seconds while the model loads)."""
+    QApplication.setOverrideCursor(Qt.WaitCursor)
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()
+
+
+def refusal_text(exc) -> str:
+    """A WorkflowRefused's message with the findings that caused it, for an error dialog."""
+    found = exc.details.get("findings") or []
+    return exc.message + "".join(f"\n・「{f.text}」 {f.message}" for f in found[:10])
 
 
 def info(parent: QWidget | None, title: str, text: str) -> None:

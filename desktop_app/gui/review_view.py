@@ -27,22 +27,17 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core.accounts import Actor
 from desktop_app.core.errors import WorkflowRefused
-from desktop_app.core.findings import Finding, category_label
-from desktop_app.core.review import (
-    LetterSummary,
-    LetterView,
-    ReviewService,
-    Status,
-    inline_diff,
-    unresolved_high,
-)
+from desktop_app.core.findings import category_label
+from desktop_app.core.letter_session import LetterSession
 from desktop_app.core.templates import TemplateLibrary
 from desktop_app.core.textutil import utf16_offsets
-from desktop_app.core.word import letter as word_letter
+from desktop_app.core.word import letter as word
+from desktop_app.core.workflow import Services
+from desktop_app.core.workflow.state import LetterSummary, inline_diff
 from desktop_app.gui import prompts
 from desktop_app.gui.comments_panel import COMMENT_COLOR, comment_label
 from desktop_app.gui.editor import color_for
-from desktop_app.gui.letter_workflow import busy
+from desktop_app.gui.prompts import busy, refusal_text
 
 POLL_MS = 3000  # the queue must show a new request within 5 s
 MAX_ROWS = 500  # a table of thousands of rows takes seconds to build, and nobody reviews from its end
@@ -129,15 +124,14 @@ def _merge(doc, start16: int, end16: int, fmt: QTextCharFormat) -> None:
 
 
 class ReviewView(QWidget):
-    def __init__(self, service: ReviewService, actor: Actor, library: TemplateLibrary, parent: QWidget | None = None):
+    def __init__(self, services: Services, actor: Actor, library: TemplateLibrary, parent: QWidget | None = None):
         super().__init__(parent, Qt.Window)
         self.setWindowTitle(f"確認待ちの手紙 — {actor.name}（{actor.roles_ja}）")
         self.resize(1200, 780)
-        self.service, self.actor, self.library = service, actor, library
+        self.services, self.actor, self.library = services, actor, library
         self.queue: list[LetterSummary] = []
         self._signature: tuple = ()
-        self.view: LetterView | None = None
-        self.findings: list[Finding] = []
+        self.session: LetterSession | None = None  # the letter shown, checked as the export gate would
         self.diff: DiffText | None = None
 
         self.table = QTableWidget(0, len(COLUMNS))
@@ -206,7 +200,7 @@ class ReviewView(QWidget):
     # ---- the queue ----------------------------------------------------------------------------
     def refresh(self) -> None:
         try:
-            queue = self.service.queue()
+            queue = self.services.letters.queue()
         except Exception as exc:  # the server is away for a moment: say so and try again on the next tick
             self.queue_label.setText(f"確認待ちの一覧を読めませんでした：{exc}")
             return
@@ -217,14 +211,14 @@ class ReviewView(QWidget):
         if signature == self._signature:
             return
         self._signature = signature
-        current = self.view.id if self.view else None
+        current = self.session.letter_id if self.session else None
         self.queue = queue
         self.table.blockSignals(True)
         self.table.setRowCount(len(queue))
         for row, q in enumerate(queue):
             info = self.library.templates.get(q.template_id)
             mine = "（自分）" if q.writer == self.actor.name else ""
-            cells = (str(q.id), q.writer + mine, info.title if info else word_letter.title(q.template_id), q.submitted_at,
+            cells = (str(q.id), q.writer + mine, info.title if info else LetterSession.title_of(q.template_id), q.submitted_at,
                      str(q.high_count), str(q.medium_count))
             for col, value in enumerate(cells):
                 item = QTableWidgetItem(value)
@@ -242,13 +236,6 @@ class ReviewView(QWidget):
         if current is not None and current not in ids:
             self.show_letter(None)
 
-    def select_letter(self, letter_id: int) -> bool:
-        ids = [q.id for q in self.queue]
-        if letter_id not in ids:
-            return False
-        self.table.selectRow(ids.index(letter_id))
-        return True
-
     def _on_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
         self.show_letter(self.queue[rows[0].row()].id if rows else None)
@@ -258,51 +245,49 @@ class ReviewView(QWidget):
         for b in (self.approve_btn, self.return_btn):
             b.setEnabled(on)
             b.setToolTip(reason)
-        self.comment_btn.setEnabled(self.view is not None)
+        self.comment_btn.setEnabled(self.session is not None)
 
     def show_letter(self, letter_id: int | None) -> None:
         if letter_id is None:
-            self.view, self.findings, self.diff = None, [], None
+            self.session, self.diff = None, None
             self.text.clear()
             self.findings_list.clear()
             self.comments_list.clear()
             self.header.setText("左の一覧から手紙を選んでください。")
             self._enable(False)
             return
+        session = LetterSession(self.services, self.actor, self.library, self.services.admin.facility())
         try:
             with busy():
-                view = self.service.get(letter_id)
-                findings = self.service.checker(view.body, view.check_context)
-                note = ""
-                if word_letter.is_word_template(view.template_id):  # each finding's place in the .docx
-                    original = word_letter.original(view.fields)
-                    findings = word_letter.with_locations(original, view.body, findings)
-                    if original is None:
-                        note = ("<br><span style='color:#8a5a00'>元のWordファイル（"
-                                f"{html.escape(word_letter.file_name(view.fields))}）がこのパソコンから見つからないか、"
-                                "取り込んだ後に変更されているため、指摘の場所（表・ヘッダーなど）は表示できません。</span>")
+                session.open(letter_id)
+                session.check_now()
         except WorkflowRefused as exc:
             prompts.error(self, "手紙を開けません", exc.message)
             return
         except Exception as exc:  # the database went away
             prompts.error(self, "手紙を開けません", f"手紙を読めませんでした：{exc}")
             return
-        self.view, self.findings = view, findings
-        info = self.library.templates.get(view.template_id)
+        self.session = session
+        view = session.view
+        note = ""
+        if session.is_word and session.word_document() is None:  # each finding's place in the .docx
+            note = ("<br><span style='color:#8a5a00'>元のWordファイル（"
+                    f"{html.escape(word.file_name(view.fields))}）がこのパソコンから見つからないか、"
+                    "取り込んだ後に変更されているため、指摘の場所（表・ヘッダーなど）は表示できません。</span>")
+        allowed = session.allowed()
         own = self.actor.id in (view.writer_id, view.last_editor_id)
         changed = "（前回の依頼からの変更を表示）" if view.previous_submitted is not None else ""
-        name = info.title if info else word_letter.title(view.template_id, view.fields)
-        self.header.setText(f"<b>手紙 #{view.id}　{html.escape(name)}</b>　作成者：{html.escape(view.writer)}"
+        self.header.setText(f"<b>手紙 #{view.id}　{html.escape(session.title)}</b>　作成者：{html.escape(view.writer)}"
                             f"　状態：{view.status.label_ja}{changed}{note}"
                             + ("<br><span style='color:#b00000'>自分で作成・編集した手紙は承認・差し戻しできません。</span>"
                                if own else ""))
         self._render()
-        self._enable(view.status == Status.SUBMITTED and not own,
-                     "自分で作成・編集した手紙は承認できません" if own else "")
+        self._enable(allowed.review, "自分で作成・編集した手紙は承認できません" if own else "")
 
     def _render(self) -> None:
-        view = self.view
-        assert view is not None
+        session = self.session
+        assert session is not None and session.view is not None
+        view, review = session.view, session.review()
         self.diff = diff = DiffText(view.body, view.previous_submitted)
         self.text.setPlainText(diff.text)
         doc = self.text.document()
@@ -317,14 +302,14 @@ class ReviewView(QWidget):
             else:
                 continue
             _merge(doc, diff.u16[a], diff.u16[b], fmt)
-        for f in self.findings:
+        for f in review.findings:
             fmt = QTextCharFormat()
             color = QColor(color_for(f.category))
             color.setAlpha({"high": 150, "medium": 90, "low": 45, "info": 25}[f.severity.value])
             fmt.setBackground(color)
             if f.severity.value == "high":
                 fmt.setFontWeight(QFont.Bold)
-            where = word_letter.location_of(f)
+            where = word.location_of(f)
             fmt.setToolTip(f"[{f.severity.label_ja}] {category_label(f.category)}：{f.message}"
                            + (f"\n場所：{where}" if where else ""))
             _merge(doc, *diff.display_range(f.start, f.end), fmt)
@@ -339,17 +324,17 @@ class ReviewView(QWidget):
 
         self.findings_list.clear()
         order = {"high": 0, "medium": 1, "low": 2, "info": 3}
-        for f in sorted(self.findings, key=lambda x: (order[x.severity.value], x.start)):
-            where = word_letter.location_of(f)
+        for f in sorted(review.findings, key=lambda x: (order[x.severity.value], x.start)):
+            where = word.location_of(f)
             lines = [f"[{f.severity.label_ja}] {category_label(f.category)}「{f.text}」"
                      + (f"（{where}）" if where else "") + f" {f.message}"]
-            if f.key in view.proposals:
-                lines.append(f"　作成者の理由：{view.proposals[f.key]}")
-            if f.key in view.accepted:
-                lines.append(f"　了承済み：{view.accepted[f.key]}")
+            if f.key in review.proposals:
+                lines.append(f"　作成者の理由：{review.proposals[f.key]}")
+            if f.key in review.accepted:
+                lines.append(f"　了承済み：{review.accepted[f.key]}")
             item = QListWidgetItem("\n".join(lines))
             item.setData(Qt.UserRole, f)
-            if f.severity.value == "high" and f.key not in view.accepted:
+            if f in review.blocking:
                 item.setForeground(QBrush(QColor("#b00000")))
             self.findings_list.addItem(item)
         self.comments_list.clear()
@@ -368,41 +353,38 @@ class ReviewView(QWidget):
         self.text.ensureCursorVisible()
 
     # ---- decisions --------------------------------------------------------------------------------
-    def _refused(self, title: str, exc: WorkflowRefused) -> None:
-        found = exc.details.get("findings") or []
-        prompts.error(self, title, exc.message + "".join(f"\n・「{f.text}」 {f.message}" for f in found[:10]))
-
     def comment_on_selection(self) -> bool:
-        if self.view is None or self.diff is None:
+        if self.session is None or self.diff is None:
             return False
         cursor = self.text.textCursor()
         rng = self.diff.body_range(cursor.selectionStart(), cursor.selectionEnd())
         if rng is None:
             prompts.error(self, "コメント", "コメントする箇所を本文で選んでください（削除された文字には付けられません）。")
             return False
-        quote = self.view.body[rng[0]:rng[1]]
+        quote = self.session.body[rng[0]:rng[1]]
         text = prompts.ask_long_text(self, "コメント", f"「{quote[:40]}」へのコメント：")
         if not text or not text.strip():
             return False
         try:
-            self.service.add_comment(self.actor, self.view.id, rng[0], rng[1], text)
+            self.session.comment(rng[0], rng[1], text)
         except WorkflowRefused as exc:
-            self._refused("コメントできません", exc)
+            prompts.error(self, "コメントできません", refusal_text(exc))
             return False
-        self.show_letter(self.view.id)
+        self.show_letter(self.session.letter_id)
         return True
 
     def approve(self) -> bool:
         """承認: each high finding not yet accepted needs this reviewer's own reason."""
-        if self.view is None:
+        session = self.session
+        if session is None or session.view is None:
             return False
-        view = self.view
+        view = session.view
         if not prompts.confirm(self, "承認", f"手紙 #{view.id}（作成者：{view.writer}）を承認しますか？\n"
                                "承認すると、作成者がこの文面のまま書き出せるようになります。"):
             return False
         accept: dict[str, str] = {}
-        for f in unresolved_high(self.findings, view.accepted):
-            proposal = view.proposals.get(f.key)
+        for f in session.review().blocking:
+            proposal = session.proposals.get(f.key)
             reason = prompts.ask_text(
                 self, "重大な指摘の了承",
                 f"[重大] {category_label(f.category)}「{f.text}」 {f.message}\n"
@@ -415,9 +397,9 @@ class ReviewView(QWidget):
             accept[f.key] = reason.strip()
         try:
             with busy():
-                self.service.approve(self.actor, view.id, accept=accept)
+                session.approve(accept=accept)
         except WorkflowRefused as exc:
-            self._refused("承認できません", exc)
+            prompts.error(self, "承認できません", refusal_text(exc))
             self.show_letter(view.id)
             return False
         except Exception as exc:  # the database went away
@@ -429,20 +411,21 @@ class ReviewView(QWidget):
 
     def return_letter(self) -> bool:
         """差し戻し with a comment for the writer (comments on ranges are added before, on the text)."""
-        if self.view is None:
+        if self.session is None:
             return False
+        letter_id = self.session.letter_id
         text = prompts.ask_long_text(self, "差し戻し", "作成者へのコメント（差し戻す理由・直してほしいこと）：")
         if text is None:
             return False
         try:
-            self.service.return_letter(self.actor, self.view.id, text)
+            self.session.return_letter(text)
         except WorkflowRefused as exc:
-            self._refused("差し戻せません", exc)
+            prompts.error(self, "差し戻せません", refusal_text(exc))
             return False
         except Exception as exc:
             prompts.error(self, "差し戻せません", f"データベースに書き込めませんでした：{exc}")
             return False
-        prompts.info(self, "差し戻しました", f"手紙 #{self.view.id} を作成者に差し戻しました。")
+        prompts.info(self, "差し戻しました", f"手紙 #{letter_id} を作成者に差し戻しました。")
         self.refresh()
         return True
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -20,7 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.config import Settings
-from desktop_app.core.review import DEFAULT_RETENTION_DAYS, POLICIES
+from desktop_app.core.context import Facility
+from desktop_app.core.workflow.state import DEFAULT_RETENTION_DAYS, POLICIES
 from desktop_app.gui import prompts
 
 DB_NOTE = ("空欄：このPCのSQLiteファイルを使います（1台で使う場合）。\n"
@@ -29,23 +32,23 @@ DB_NOTE = ("空欄：このPCのSQLiteファイルを使います（1台で使�
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, parent=None, facility: dict | None = None, admin: bool = False,
+    def __init__(self, settings: Settings, parent=None, facility: Facility | None = None, admin: bool = False,
                  policy: str = "always", retention_days: int = DEFAULT_RETENTION_DAYS):
         super().__init__(parent)
         self.setWindowTitle("設定")
         self.settings = settings
         self.admin = admin
-        fac = facility or {}
+        self.facility = fac = facility or Facility()
         outer = QVBoxLayout(self)
 
         fac_box = QGroupBox("施設情報（すべてのPCで共通）" + ("" if admin else "：変更できるのは管理者だけです"))
         form = QFormLayout(fac_box)
-        self.name = QLineEdit(fac.get("name", ""))
-        self.address = QLineEdit(fac.get("address", ""))
-        self.phone = QLineEdit(fac.get("phone", ""))
-        self.fax = QLineEdit(fac.get("fax", ""))
-        self.email = QLineEdit(fac.get("email", ""))
-        self.staff = QPlainTextEdit("\n".join(fac.get("staff") or []))
+        self.name = QLineEdit(fac.name)
+        self.address = QLineEdit(fac.address)
+        self.phone = QLineEdit(fac.phone)
+        self.fax = QLineEdit(fac.fax)
+        self.email = QLineEdit(fac.email)
+        self.staff = QPlainTextEdit("\n".join(fac.staff))
         self.staff.setFixedHeight(70)
         self.staff.setToolTip("職員のお名前を1行に1人ずつ。手紙に出てきても第三者として扱いません。")
         for label, w in (("施設名", self.name), ("所在地", self.address), ("電話番号", self.phone), ("FAX", self.fax),
@@ -116,10 +119,12 @@ class SettingsDialog(QDialog):
         self.settings.database_url = self.database_url.text().strip()
         return self.settings
 
-    def facility_values(self) -> dict:
-        return {"name": self.name.text().strip(), "address": self.address.text().strip(),
-                "phone": self.phone.text().strip(), "fax": self.fax.text().strip(), "email": self.email.text().strip(),
-                "staff": [s.strip() for s in self.staff.toPlainText().splitlines() if s.strip()]}
+    def facility_value(self) -> Facility:
+        """The facility as edited here; what this dialog does not show (the director) is kept."""
+        return dataclasses.replace(
+            self.facility, name=self.name.text().strip(), address=self.address.text().strip(),
+            phone=self.phone.text().strip(), fax=self.fax.text().strip(), email=self.email.text().strip(),
+            staff=[s.strip() for s in self.staff.toPlainText().splitlines() if s.strip()])
 
     def policy_value(self) -> str:
         return self.policy.currentData()

@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import text
 
 from desktop_app.core import accounts, audit
+from desktop_app.core.context import CheckContext, Facility
 from desktop_app.core.db import DatabaseUnavailable, open_database
 from desktop_app.core.errors import Refusal, WorkflowRefused
 from desktop_app.core.findings import Finding, Severity
-from desktop_app.core.review import CHANGED_ANCHOR, ReviewService, Status, anchor, inline_diff
+from desktop_app.core.workflow import Services
+from desktop_app.core.workflow.state import CHANGED_ANCHOR, Status, anchor, inline_diff
 
 HIGH_WORD = "第三者花子"  # the fake checker reports this as a high finding, "注意語" as a medium one
 
@@ -31,13 +33,13 @@ def fake_checker(body, context):
 
 @pytest.fixture
 def svc(db):
-    return ReviewService(db, fake_checker)
+    return Services.open(db, fake_checker)
 
 
 @pytest.fixture
 def people(db, svc):
     admin = accounts.add_user(db, "施設長", ["admin", "reviewer"], "admin-pass", None)
-    svc.set_facility({"name": "特別養護老人ホーム テスト苑"}, admin)
+    svc.admin.set_facility(Facility(name="特別養護老人ホーム テスト苑"), admin)
     writer = accounts.add_user(db, "作成 太郎", ["writer"], "writer-pass", admin)
     reviewer = accounts.add_user(db, "確認 花子", ["reviewer"], "review-pass", admin)
     both = accounts.add_user(db, "兼務 次郎", ["writer", "reviewer"], "both-pass1", admin)
@@ -52,16 +54,16 @@ def refused(reason: Refusal, fn, *args, **kwargs) -> WorkflowRefused:
 
 
 def write_letter(svc, people, body="山田様\n今月もお元気に過ごされました。\n") -> int:
-    return svc.create(people["writer"], "monthly_report", body, {"recipient_name": "山田 一郎"},
-                      {"recipient": {"name": "山田 一郎"}}).id
+    return svc.workflow.create(people["writer"], "monthly_report", body, {"recipient_name": "山田 一郎"},
+                               CheckContext(recipient="山田 一郎")).id
 
 
 def test_whole_workflow_draft_to_exported(svc, people, tmp_path, db):
     lid = write_letter(svc, people)
-    assert svc.get(lid).status == Status.DRAFT
-    assert svc.submit(people["writer"], lid).status == Status.SUBMITTED
-    assert [q.id for q in svc.queue()] == [lid]
-    view = svc.approve(people["reviewer"], lid)
+    assert svc.letters.get(lid).status == Status.DRAFT
+    assert svc.workflow.submit(people["writer"], lid).status == Status.SUBMITTED
+    assert [q.id for q in svc.letters.queue()] == [lid]
+    view = svc.workflow.approve(people["reviewer"], lid)
     assert view.status == Status.APPROVED and view.approval_valid and view.approved_by == "確認 花子"
     out = tmp_path / "letter.txt"
 
@@ -69,74 +71,74 @@ def test_whole_workflow_draft_to_exported(svc, people, tmp_path, db):
         out.write_text(body, encoding="utf-8")
         return out
 
-    path, digest = svc.export(people["writer"], lid, write)
+    path, digest = svc.workflow.export(people["writer"], lid, write)
     assert path == out and len(digest) == 64
-    assert svc.get(lid).status == Status.EXPORTED
+    assert svc.letters.get(lid).status == Status.EXPORTED
     actions = [e.action for e in audit.entries(db, lid)]
     assert actions == ["create", "submit", "approve", "export"]
     assert audit.verify(db).ok
 
 
 def test_nobody_approves_a_letter_they_wrote_or_last_edited(svc, people):
-    lid = svc.create(people["both"], "monthly_report", "本文です。\n").id
-    svc.submit(people["both"], lid)
-    refused(Refusal.SELF_APPROVAL, svc.approve, people["both"], lid)
+    lid = svc.workflow.create(people["both"], "monthly_report", "本文です。\n").id
+    svc.workflow.submit(people["both"], lid)
+    refused(Refusal.SELF_APPROVAL, svc.workflow.approve, people["both"], lid)
     # a reviewer who also writes edits someone else's letter: now they are its last editor
     lid2 = write_letter(svc, people)
-    v = svc.get(lid2)
-    svc.save(people["both"], lid2, v.body + "追記。\n", v.version)
-    svc.submit(people["writer"], lid2)
-    refused(Refusal.SELF_APPROVAL, svc.approve, people["both"], lid2)
-    assert svc.approve(people["reviewer"], lid2).status == Status.APPROVED
+    v = svc.letters.get(lid2)
+    svc.workflow.save(people["both"], lid2, v.body + "追記。\n", v.version)
+    svc.workflow.submit(people["writer"], lid2)
+    refused(Refusal.SELF_APPROVAL, svc.workflow.approve, people["both"], lid2)
+    assert svc.workflow.approve(people["reviewer"], lid2).status == Status.APPROVED
 
 
 def test_writer_role_cannot_approve_and_reviewer_needs_submitted_state(svc, people):
     lid = write_letter(svc, people)
-    refused(Refusal.MISSING_ROLE, svc.approve, people["writer"], lid)
-    refused(Refusal.WRONG_STATE, svc.approve, people["reviewer"], lid)
+    refused(Refusal.MISSING_ROLE, svc.workflow.approve, people["writer"], lid)
+    refused(Refusal.WRONG_STATE, svc.workflow.approve, people["reviewer"], lid)
 
 
 def test_an_edit_after_approval_voids_it_and_is_recorded(svc, people, db, tmp_path):
     lid = write_letter(svc, people)
-    svc.submit(people["writer"], lid)
-    svc.approve(people["reviewer"], lid)
-    v = svc.get(lid)
-    after = svc.save(people["writer"], lid, v.body + "追伸です。\n", v.version)
+    svc.workflow.submit(people["writer"], lid)
+    svc.workflow.approve(people["reviewer"], lid)
+    v = svc.letters.get(lid)
+    after = svc.workflow.save(people["writer"], lid, v.body + "追伸です。\n", v.version)
     assert after.status == Status.DRAFT and not after.approval_valid
     assert "edit_after_approval" in [e.action for e in audit.entries(db, lid)]
-    e = refused(Refusal.STALE_APPROVAL, svc.export, people["writer"], lid, lambda body: tmp_path / "x")
+    e = refused(Refusal.STALE_APPROVAL, svc.workflow.export, people["writer"], lid, lambda body: tmp_path / "x")
     assert "無効" in e.message
 
 
 def test_export_without_approval_is_refused_under_the_default_policy(svc, people, tmp_path):
     lid = write_letter(svc, people)
     written = []
-    refused(Refusal.NOT_APPROVED, svc.export, people["writer"], lid, lambda body: written.append(body))
+    refused(Refusal.NOT_APPROVED, svc.workflow.export, people["writer"], lid, lambda body: written.append(body))
     assert written == []  # nothing was written
 
 
 def test_policy_when_findings_lets_clean_letters_out_and_is_audited(svc, people, db, tmp_path):
-    refused(Refusal.MISSING_ROLE, svc.set_policy, "when_findings", people["writer"])
-    svc.set_policy("when_findings", people["admin"])
-    assert svc.policy() == "when_findings"
+    refused(Refusal.MISSING_ROLE, svc.admin.set_policy, "when_findings", people["writer"])
+    svc.admin.set_policy("when_findings", people["admin"])
+    assert svc.admin.policy() == "when_findings"
     clean = write_letter(svc, people)
     out = tmp_path / "clean.txt"
-    svc.export(people["writer"], clean, lambda body: (out.write_text(body, encoding="utf-8"), out)[1])
+    svc.workflow.export(people["writer"], clean, lambda body: (out.write_text(body, encoding="utf-8"), out)[1])
     warned = write_letter(svc, people, "本文に注意語があります。\n")
-    refused(Refusal.NOT_APPROVED, svc.export, people["writer"], warned, lambda body: out)
+    refused(Refusal.NOT_APPROVED, svc.workflow.export, people["writer"], warned, lambda body: out)
     assert any(e.action == "policy_change" and e.detail == "always -> when_findings" for e in audit.entries(db))
 
 
 def test_high_finding_needs_the_reviewers_own_acceptance(svc, people, tmp_path):
     lid = write_letter(svc, people, f"本文に{HIGH_WORD}様のお名前があります。\n")
-    svc.propose(people["writer"], lid, f"pii.person\t{HIGH_WORD}", "ご本人の旧姓です")
-    assert svc.get(lid).proposals == {f"pii.person\t{HIGH_WORD}": "ご本人の旧姓です"}
-    refused(Refusal.WRITER_CANNOT_ACCEPT, svc.accept_finding, people["writer"], lid, f"pii.person\t{HIGH_WORD}", "問題なし")
-    svc.submit(people["writer"], lid)
-    e = refused(Refusal.HIGH_NOT_ACCEPTED, svc.approve, people["reviewer"], lid)
+    svc.workflow.propose(people["writer"], lid, f"pii.person\t{HIGH_WORD}", "ご本人の旧姓です")
+    assert svc.letters.get(lid).proposals == {f"pii.person\t{HIGH_WORD}": "ご本人の旧姓です"}
+    refused(Refusal.MISSING_ROLE, svc.workflow.approve, people["writer"], lid, accept={f"pii.person\t{HIGH_WORD}": "問題なし"})
+    svc.workflow.submit(people["writer"], lid)
+    e = refused(Refusal.HIGH_NOT_ACCEPTED, svc.workflow.approve, people["reviewer"], lid)
     assert [f.text for f in e.details["findings"]] == [HIGH_WORD]
-    refused(Refusal.HIGH_NOT_ACCEPTED, svc.export, people["writer"], lid, lambda body: tmp_path / "x")
-    view = svc.approve(people["reviewer"], lid, accept_reason="ご本人の旧姓であることを電話で確認済み")
+    refused(Refusal.HIGH_NOT_ACCEPTED, svc.workflow.export, people["writer"], lid, lambda body: tmp_path / "x")
+    view = svc.workflow.approve(people["reviewer"], lid, accept_reason="ご本人の旧姓であることを電話で確認済み")
     assert view.status == Status.APPROVED
     assert view.accepted[f"pii.person\t{HIGH_WORD}"] == "ご本人の旧姓であることを電話で確認済み"
 
@@ -144,23 +146,23 @@ def test_high_finding_needs_the_reviewers_own_acceptance(svc, people, tmp_path):
 def test_return_with_comments_reanchors_after_edits(svc, people):
     body = "山田様\n来月の面会日は十日です。\nよろしくお願いします。\n"
     lid = write_letter(svc, people, body)
-    svc.submit(people["writer"], lid)
+    svc.workflow.submit(people["writer"], lid)
     start = body.index("十日")
-    svc.return_letter(people["reviewer"], lid, "日付を確認してください",
+    svc.workflow.return_letter(people["reviewer"], lid, "日付を確認してください",
                       ranges=[(start, start + 2, "曜日も書いてください"),
                               (body.index("よろしく"), body.index("よろしく") + 4, "結びの言葉を丁寧に")])
-    view = svc.get(lid)
+    view = svc.letters.get(lid)
     assert view.status == Status.RETURNED
     ranged = [c for c in view.comments if c.quote]
     assert [(c.start, c.end) for c in ranged] == [(start, start + 2), (body.index("よろしく"), body.index("よろしく") + 4)]
     new_body = "山田 一郎様\n来月の面会日は十日（水）です。\n何卒お願い申し上げます。\n"
-    svc.save(people["writer"], lid, new_body, view.version)
-    moved = [c for c in svc.get(lid).comments if c.quote]
+    svc.workflow.save(people["writer"], lid, new_body, view.version)
+    moved = [c for c in svc.letters.get(lid).comments if c.quote]
     assert (moved[0].start, moved[0].end) == (new_body.index("十日"), new_body.index("十日") + 2)
     assert moved[1].anchor_lost and CHANGED_ANCHOR == "該当箇所が変更されました"
     # the writer resubmits; the reviewer sees what changed since the last submission
-    svc.submit(people["writer"], svc.get(lid).id)
-    v = svc.get(lid)
+    svc.workflow.submit(people["writer"], svc.letters.get(lid).id)
+    v = svc.letters.get(lid)
     assert v.previous_submitted == body
     ops = inline_diff(v.previous_submitted, v.body)
     assert ("insert", "（水）") in ops
@@ -174,24 +176,24 @@ def test_anchor_picks_the_nearest_occurrence():
 
 def test_two_pcs_saving_the_same_draft_lose_nothing(svc, people):
     lid = write_letter(svc, people)
-    v = svc.get(lid)
-    svc.save(people["writer"], lid, v.body + "PC1の追記\n", v.version)
-    e = refused(Refusal.CONFLICT, svc.save, people["writer"], lid, v.body + "PC2の追記\n", v.version)
+    v = svc.letters.get(lid)
+    svc.workflow.save(people["writer"], lid, v.body + "PC1の追記\n", v.version)
+    e = refused(Refusal.CONFLICT, svc.workflow.save, people["writer"], lid, v.body + "PC2の追記\n", v.version)
     assert "新しい下書き" in e.message
-    assert "PC1の追記" in svc.get(lid).body
+    assert "PC1の追記" in svc.letters.get(lid).body
     # the second PC keeps its text by saving it as a new letter
-    copy = svc.create(people["writer"], "monthly_report", v.body + "PC2の追記\n")
-    assert "PC2の追記" in svc.get(copy.id).body
+    copy = svc.workflow.create(people["writer"], "monthly_report", v.body + "PC2の追記\n")
+    assert "PC2の追記" in svc.letters.get(copy.id).body
 
 
 def test_concurrent_saves_from_threads_leave_one_winner(svc, people):
     lid = write_letter(svc, people)
-    v = svc.get(lid)
+    v = svc.letters.get(lid)
     results: list[str] = []
 
     def save(tag):
         try:
-            svc.save(people["writer"], lid, v.body + tag, v.version)
+            svc.workflow.save(people["writer"], lid, v.body + tag, v.version)
             results.append("ok")
         except WorkflowRefused as exc:
             results.append(exc.reason.value)
@@ -202,7 +204,7 @@ def test_concurrent_saves_from_threads_leave_one_winner(svc, people):
     for t in threads:
         t.join()
     assert results.count("ok") == 1 and results.count("conflict") == 3, results
-    assert svc.get(lid).version == v.version + 1
+    assert svc.letters.get(lid).version == v.version + 1
 
 
 def test_wrong_password_is_refused_recorded_and_locks_after_five(db, people):
@@ -236,19 +238,19 @@ def test_first_user_must_be_admin_and_later_ones_need_an_admin(db):
 
 
 def test_no_letter_before_facility_and_administrator_exist(db):
-    svc = ReviewService(db, fake_checker)
-    assert svc.setup_needed()
+    svc = Services.open(db, fake_checker)
+    assert svc.admin.setup_needed()
     admin = accounts.add_user(db, "a", ["admin", "writer"], "password1", None)
-    refused(Refusal.SETUP_REQUIRED, svc.create, admin, "monthly_report", "x")
-    svc.set_facility({"name": "テスト苑"}, admin)
-    assert not svc.setup_needed()
-    assert svc.create(admin, "monthly_report", "x").status == Status.DRAFT
+    refused(Refusal.SETUP_REQUIRED, svc.workflow.create, admin, "monthly_report", "x")
+    svc.admin.set_facility(Facility(name="テスト苑"), admin)
+    assert not svc.admin.setup_needed()
+    assert svc.workflow.create(admin, "monthly_report", "x").status == Status.DRAFT
 
 
 @pytest.mark.parametrize("change", ["update", "delete_middle", "delete_last"])
 def test_a_changed_or_deleted_audit_row_is_detected(svc, people, db, change):
     lid = write_letter(svc, people)
-    svc.submit(people["writer"], lid)
+    svc.workflow.submit(people["writer"], lid)
     entries = list(audit.entries(db))
     target = entries[len(entries) // 2]
     with db.engine.begin() as con:
@@ -267,7 +269,7 @@ def test_a_changed_or_deleted_audit_row_is_detected(svc, people, db, change):
 def test_audit_log_holds_no_letter_text(svc, people, db):
     secret = "認知症の山田花子様"
     lid = write_letter(svc, people, f"{secret}のご様子です。\n")
-    svc.submit(people["writer"], lid)
+    svc.workflow.submit(people["writer"], lid)
     with db.session() as s:
         rows = s.execute(text("SELECT actor, action, detail, text_hash FROM audit_log")).all()
     assert rows and not any(secret in " ".join(str(x) for x in r) for r in rows)
@@ -333,10 +335,10 @@ def test_old_drafts_database_is_migrated_not_lost(tmp_path):
     con.commit()
     con.close()
     db = open_database(f"sqlite:///{tmp_path / 'careletter.sqlite3'}")
-    svc = ReviewService(db, fake_checker)
-    letters = svc.list()
+    svc = Services.open(db, fake_checker)
+    letters = svc.letters.list()
     assert len(letters) == 1 and letters[0].status == Status.DRAFT
-    view = svc.get(letters[0].id)
+    view = svc.letters.get(letters[0].id)
     assert view.body == "佐藤様の転倒のご報告です。" and view.fields == {"resident_name": "佐藤 ハル"}
     assert view.proposals == {"pii.person\t佐藤": "ご本人"}
     from desktop_app.core.db.models import RecoverySlot
@@ -367,14 +369,14 @@ def test_sqlite_files_are_private_and_backed_up(tmp_path):
 def test_letters_past_the_retention_period_are_deleted_and_only_hashes_remain(svc, people, db):
     import datetime as dt
 
-    refused(Refusal.MISSING_ROLE, svc.set_retention_days, 30, people["writer"])
-    svc.set_retention_days(30, people["admin"])
+    refused(Refusal.MISSING_ROLE, svc.admin.set_retention_days, 30, people["writer"])
+    svc.admin.set_retention_days(30, people["admin"])
     old = write_letter(svc, people, "古い下書きの本文です。\n")
     waiting = write_letter(svc, people, "確認待ちの本文です。\n")
-    svc.submit(people["writer"], waiting)
+    svc.workflow.submit(people["writer"], waiting)
     later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=31)
-    assert svc.purge_expired(now=later) == 1  # the letter awaiting review is kept
-    assert [s.id for s in svc.list()] == [waiting]
+    assert svc.admin.purge_expired(now=later) == 1  # the letter awaiting review is kept
+    assert [s.id for s in svc.letters.list()] == [waiting]
     purge = [e for e in audit.entries(db) if e.action == "retention_purge"]
     assert [e.letter_id for e in purge] == [old] and len(purge[0].text_hash) == 64
     assert audit.verify(db).ok

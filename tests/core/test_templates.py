@@ -7,6 +7,7 @@ import pytest
 
 from desktop_app import config
 from desktop_app.core import japanese
+from desktop_app.core.context import CheckContext
 from desktop_app.core.templates import MissingFieldsError, TemplateError, TemplateLibrary
 from tests.conftest import SAMPLES, sample
 
@@ -198,5 +199,7 @@ def test_shared_folder_is_between_user_and_bundled(tmp_path):
 
 def test_check_context_comes_from_person_fields(library):
     ctx = library.check_context("incident_report", sample("incident_report"), {"name": "施設"})
-    assert ctx["recipient"]["name"] == "長谷川 誠一" and ctx["subject"]["name"] == "長谷川 キヨ"
-    assert ctx["sender"]["name"] == "石原 和子" and ctx["kind"] == "incident_report" and ctx["date"] == "2026-11-22"
+    assert ctx.recipient == "長谷川 誠一" and ctx.subject == "長谷川 キヨ" and ctx.facility.name == "施設"
+    assert ctx.sender == "石原 和子" and ctx.kind == "incident_report" and ctx.letter_date.isoformat() == "2026-11-22"
+    # the context file written by render --context-out reads back as the same context
+    assert CheckContext.from_dict(ctx.to_file()) == ctx

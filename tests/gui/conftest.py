@@ -35,10 +35,11 @@ def gui_db():
 def people(gui_db):
     """管理者 (also writes), a writer and a reviewer, after the facility profile exists."""
     from desktop_app.core import accounts
-    from desktop_app.core.review import ReviewService
+    from desktop_app.core.context import facility_from_dict
+    from desktop_app.core.workflow import Services
 
     admin = accounts.add_user(gui_db, "山本 施設長", ["admin", "writer", "reviewer"], PASSWORD, None)
-    ReviewService(gui_db, lambda t, c: []).set_facility(FACILITY, admin)
+    Services.open(gui_db, lambda t, c: []).admin.set_facility(facility_from_dict(FACILITY), admin)
     writer = accounts.add_user(gui_db, "佐藤 作成", ["writer"], PASSWORD, admin)
     reviewer = accounts.add_user(gui_db, "田中 確認", ["reviewer"], PASSWORD, admin)
     return {"admin": admin, "writer": writer, "reviewer": reviewer}
@@ -54,7 +55,7 @@ def make_window(qtbot, engine, gui_db, people):
 
     def make(who: str = "writer"):
         w = create_window(CheckDispatcher(engine=engine, delay_ms=50), db=gui_db, actor=people[who])
-        w.model_ready = engine.loaded
+        w.controller.model_ready = engine.loaded
         made.append(w)
         return w
 
@@ -65,5 +66,14 @@ def make_window(qtbot, engine, gui_db, people):
 
 
 def wait_check(qtbot, window, timeout=15000):
-    with qtbot.waitSignal(window.dispatcher.check_finished, timeout=timeout):
+    with qtbot.waitSignal(window.controller.dispatcher.check_finished, timeout=timeout):
         pass
+
+
+def pick_in_queue(view, letter_id: int) -> bool:
+    """Click the letter's row in the reviewer's queue, as a reviewer would; False when it is not listed."""
+    ids = [q.id for q in view.queue]
+    if letter_id not in ids:
+        return False
+    view.table.selectRow(ids.index(letter_id))
+    return True

@@ -1,11 +1,13 @@
 """The window on staff screens (1280x800, 1024x700): the form fits its pane with dates uncut, the legend
 wraps between items; the findings panel folds repeated mentions into one row, each still visitable."""
 
+import dataclasses
 import json
 
 import pytest
 
 from desktop_app.core.findings import Finding, Severity
+from desktop_app.core.workflow.state import FindingsReview
 from desktop_app.gui import prompts
 from tests.conftest import SAMPLES
 
@@ -36,7 +38,7 @@ def test_repeated_mentions_of_one_person_are_one_row_with_a_count(qtbot):
 
     panel = FindingsPanel()
     qtbot.addWidget(panel)
-    panel.set_findings(_findings(), {}, True, text=LETTER)
+    panel.set_findings(FindingsReview(tuple(_findings())), True, text=LETTER)
     rows = panel.group_rows()
     assert len(rows) == 1
     assert rows[0].text(0).startswith("[確認] ×3 ご本人：") and "「キヨ」" in rows[0].text(0)
@@ -62,7 +64,7 @@ def test_group_row_without_text_numbers_the_occurrences(qtbot):
 
     panel = FindingsPanel()
     qtbot.addWidget(panel)
-    panel.set_findings(_findings(), {}, True)
+    panel.set_findings(FindingsReview(tuple(_findings())), True)
     row = panel.group_rows()[0]
     assert [row.child(i).text(0) for i in range(3)][0].startswith("1か所目")
 
@@ -76,7 +78,7 @@ def test_same_phrase_twice_is_one_row(qtbot):
 
     panel = FindingsPanel()
     qtbot.addWidget(panel)
-    panel.set_findings([risk(0), risk(30)], {}, True)
+    panel.set_findings(FindingsReview(tuple([risk(0), risk(30)])), True)
     assert len(panel.group_rows()) == 1 and "×2" in panel.group_rows()[0].text(0)
 
 
@@ -168,11 +170,11 @@ def test_guide_opens_with_its_pictures_and_is_linked_from_the_readme(qtbot):
 def test_no_letter_is_generated_without_a_facility_name(qtbot, window, monkeypatch):
     errors = []
     monkeypatch.setattr(prompts, "error", lambda parent, title, text: errors.append(text))
-    window.facility = {**window.facility, "name": ""}  # e.g. a database whose profile lost its name
+    window.controller.session.set_facility(dataclasses.replace(window.controller.session.facility, name=""))  # e.g. a database whose profile lost its name
     window.template_combo.setCurrentIndex(window.template_combo.findData("thanks"))
     for k, v in json.loads((SAMPLES / "thanks.json").read_text(encoding="utf-8")).items():
         if k in window.form.widgets:
             window.form.set_value(k, str(v))
-    assert not window.generate()
+    assert not window.controller.generate()
     assert window.editor.toPlainText() == ""
     assert errors and "施設名" in errors[0]

@@ -18,7 +18,7 @@ def test_help_menu_opens_the_guide_and_about_names_manbyo(qtbot, make_window, mo
     assert "万病辞書" in about and "CC BY 4.0" in about
     shown = []
     monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.about", lambda parent, title, text: shown.append(text))
-    w.about_action.trigger()
+    w.actions.about_action.trigger()
     assert shown and "万病辞書" in shown[0]
 
 
@@ -33,6 +33,6 @@ def test_every_toolbar_action_is_reachable_at_800x600(qtbot, make_window):
     assert more is not None and more.isVisible() and more.menu() is not None
     in_more = {a.text() for a in more.menu().actions() if a.text()}
     assert {"手紙を開く…", "設定…", "ログアウト", "PDFに書き出す…"} <= in_more
-    for a in (w.generate_action, w.save_action, w.submit_action, w.export_action):
+    for a in (w.actions.generate_action, w.actions.save_action, w.actions.submit_action, w.actions.export_action):
         button = next(b for b in w.findChildren(QToolButton) if b.defaultAction() is a)
         assert button.isVisible(), a.text()

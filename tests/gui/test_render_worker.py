@@ -97,10 +97,10 @@ def test_window_generate_with_a_hostile_template_shows_the_error(qtbot, monkeypa
     w = make_window("writer")
     w.template_combo.setCurrentIndex(w.template_combo.findData("bomb"))
     w.form.set_value("who", "山田")
-    assert not w.generate()
+    assert not w.controller.generate()
     assert errors and "bomb.j2 2行目" in errors[0]
     w.template_combo.setCurrentIndex(w.template_combo.findData("thanks"))
     for k, v in sample("thanks").items():
         if k in w.form.widgets:
             w.form.set_value(k, str(v))
-    assert w.generate() and "敬具" in w.editor.toPlainText()
+    assert w.controller.generate() and "敬具" in w.editor.toPlainText()

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from desktop_app.core.review import CHANGED_ANCHOR, Status
+from desktop_app.core.workflow.state import CHANGED_ANCHOR, Status
 from desktop_app.gui import prompts
-from tests.gui.conftest import FACILITY, PASSWORD, wait_check
+from tests.gui.conftest import FACILITY, PASSWORD, pick_in_queue, wait_check
 
 pytestmark = [pytest.mark.gui, pytest.mark.nlp]
 
@@ -40,11 +40,11 @@ def write_and_submit(qtbot, window, monkeypatch, body=LETTER, reason="ご本人�
     if window.editor.toPlainText() != body:
         window.editor.setPlainText(body)
         wait_check(qtbot, window)
-    for f in window.unresolved_high():
+    for f in window.controller.session.unresolved_high():
         monkeypatch.setattr(prompts, "ask_text", lambda *a, **k: reason)
-        window.mark_reviewed(f)
-    assert window.submit_for_review()
-    return window.session.letter_id
+        window.controller.mark_reviewed(f)
+    assert window.controller.submit_for_review()
+    return window.controller.session.letter_id
 
 
 # ---- start-up ----------------------------------------------------------------------------------
@@ -67,11 +67,11 @@ def test_first_start_asks_for_facility_and_administrator_then_login(qtbot, engin
         assert "一致しません" in setup_asked[1][2]
         assert login_asked[0][1] == "山本 施設長"  # prefilled with the new administrator
         assert "パスワードが違います" in login_asked[1][2]
-        assert w.actor.name == "山本 施設長" and w.actor.roles == {"admin", "writer", "reviewer"}
+        assert w.controller.actor.name == "山本 施設長" and w.controller.actor.roles == {"admin", "writer", "reviewer"}
         assert "山本 施設長" in w.user_label.text() and "管理者" in w.user_label.text()
-        assert w.service.facility()["name"] == FACILITY["name"] and not w.service.setup_needed()
-        assert [u.name for u in accounts.list_users(w.service.db)] == ["山本 施設長"]
-        assert w.queue_action.isVisible() or w.actor.has("reviewer")
+        assert w.controller.services.admin.facility().name == FACILITY["name"] and not w.controller.services.admin.setup_needed()
+        assert [u.name for u in accounts.list_users(w.controller.services.db)] == ["山本 施設長"]
+        assert w.actions.queue_action.isVisible() or w.controller.actor.has("reviewer")
     finally:
         if w is not None:
             w._closing_ok = True
@@ -96,9 +96,9 @@ def test_accounts_made_on_the_command_line_still_need_the_facility_profile(qtbot
     setups = answers(monkeypatch, "ask_setup", [{"facility": dict(FACILITY)}])
     w = create_window(CheckDispatcher(engine=engine, delay_ms=50), db=gui_db)
     try:
-        assert w is not None and w.actor.name == "山本 施設長"
+        assert w is not None and w.controller.actor.name == "山本 施設長"
         assert len(logins) == 1 and setups[0][1] is False  # only the profile is asked for
-        assert w.facility["name"] == FACILITY["name"]
+        assert w.controller.session.facility.name == FACILITY["name"]
     finally:
         w._closing_ok = True
         w.close()
@@ -184,18 +184,18 @@ def test_submit_approve_export_then_an_edit_voids_the_approval(qtbot, make_windo
     monkeypatch.setattr(prompts, "save_file", lambda *a, **k: str(target))
     writer.editor.setPlainText(LETTER)
     wait_check(qtbot, writer)
-    assert writer.save_draft()
-    assert writer.export_word() is None and not target.exists()
+    assert writer.controller.save_draft()
+    assert writer.controller.export_word() is None and not target.exists()
     assert "確認者の了承がありません" in said[-1][2] and "小野寺" in said[-1][2]
 
     letter_id = write_and_submit(qtbot, writer, monkeypatch, body=LETTER)
-    assert writer.session.status == Status.SUBMITTED and writer.editor.isReadOnly()
+    assert writer.controller.session.status == Status.SUBMITTED and writer.editor.isReadOnly()
     assert "確認待ち" in writer.status_letter.text()
 
     reviewer = make_window("reviewer")
-    reviewer.open_review()
-    view = reviewer.review_view
-    assert view.select_letter(letter_id)
+    reviewer.controller.open_review()
+    view = reviewer.controller.review_view
+    assert pick_in_queue(view, letter_id)
     assert "ご本人のご希望で名前を出しています" in "\n".join(
         view.findings_list.item(i).text() for i in range(view.findings_list.count()))
     reasons = answers(monkeypatch, "ask_text", ["ご家族も同席され、了承を得ています"])
@@ -203,24 +203,24 @@ def test_submit_approve_export_then_an_edit_voids_the_approval(qtbot, make_windo
     assert "小野寺" in reasons[0][1]  # the reviewer is asked about the high finding itself
     assert view.table.rowCount() == 0
 
-    writer.poll_letter()
-    assert writer.session.status == Status.APPROVED and not writer.editor.isReadOnly()
-    assert writer.export_word() == target and target.exists()
+    writer.controller.poll_letter()
+    assert writer.controller.session.status == Status.APPROVED and not writer.editor.isReadOnly()
+    assert writer.controller.export_word() == target and target.exists()
     from docx import Document
     from PySide6.QtWidgets import QApplication
 
     assert QApplication.overrideCursor() is None  # the wait cursor is gone again
 
     assert "中庭で花を眺めて" in "\n".join(p.text for p in Document(str(target)).paragraphs)
-    assert writer.session.status == Status.EXPORTED
+    assert writer.controller.session.status == Status.EXPORTED
 
     # one more sentence after the approval: the approval no longer holds
     writer.editor.appendPlainText("追伸：来月は音楽会を予定しております。")
-    assert writer.save_draft()
+    assert writer.controller.save_draft()
     assert any(t == "承認は取り消されました" for _, t, _ in said)
-    assert writer.session.status == Status.DRAFT
+    assert writer.controller.session.status == Status.DRAFT
     target.unlink()
-    assert writer.export_word() is None and not target.exists()
+    assert writer.controller.export_word() is None and not target.exists()
     assert "承認は無効" in said[-1][2]
 
 
@@ -231,21 +231,21 @@ def test_clean_letter_needs_approval_unless_the_policy_says_only_with_findings(q
     writer = make_window("writer")
     writer.editor.setPlainText("山田 太郎 様\n\n来月の行事予定をお送りいたします。\n")
     wait_check(qtbot, writer)
-    assert writer.export_word() is None and "承認されていません" in said[-1][2]
-    writer.service.set_policy("when_findings", people["admin"])
-    assert writer.export_word() == target and target.exists()
+    assert writer.controller.export_word() is None and "承認されていません" in said[-1][2]
+    writer.controller.services.admin.set_policy("when_findings", people["admin"])
+    assert writer.controller.export_word() == target and target.exists()
 
 
 def test_high_finding_without_the_reviewers_reason_is_not_approved(qtbot, make_window, said, monkeypatch):
     writer = make_window("writer")
     letter_id = write_and_submit(qtbot, writer, monkeypatch)
     reviewer = make_window("reviewer")
-    reviewer.open_review()
-    assert reviewer.review_view.select_letter(letter_id)
+    reviewer.controller.open_review()
+    assert pick_in_queue(reviewer.controller.review_view, letter_id)
     answers(monkeypatch, "ask_text", ["   "])
-    assert not reviewer.review_view.approve()
+    assert not reviewer.controller.review_view.approve()
     assert "確認者の理由" in said[-1][2]
-    assert reviewer.service.get(letter_id).status == Status.SUBMITTED
+    assert reviewer.controller.services.letters.get(letter_id).status == Status.SUBMITTED
 
 
 def test_return_with_comments_that_the_writer_sees_on_the_text(qtbot, make_window, said, monkeypatch):
@@ -254,9 +254,9 @@ def test_return_with_comments_that_the_writer_sees_on_the_text(qtbot, make_windo
     writer = make_window("writer")
     letter_id = write_and_submit(qtbot, writer, monkeypatch)
     reviewer = make_window("reviewer")
-    reviewer.open_review()
-    view = reviewer.review_view
-    assert view.select_letter(letter_id)
+    reviewer.controller.open_review()
+    view = reviewer.controller.review_view
+    assert pick_in_queue(view, letter_id)
     shown = view.text.toPlainText()
     start = shown.index("中庭")
     cursor = view.text.textCursor()
@@ -268,8 +268,8 @@ def test_return_with_comments_that_the_writer_sees_on_the_text(qtbot, make_windo
     answers(monkeypatch, "ask_long_text", ["小野寺様のお名前は伏せてください"])
     assert view.return_letter()
 
-    writer.poll_letter()
-    assert writer.session.status == Status.RETURNED and not writer.editor.isReadOnly()
+    writer.controller.poll_letter()
+    assert writer.controller.session.status == Status.RETURNED and not writer.editor.isReadOnly()
     assert writer.comments_panel.isVisibleTo(writer)
     labels = writer.comments_panel.labels()
     assert any("小野寺様のお名前は伏せてください" in t for t in labels)
@@ -284,9 +284,9 @@ def test_return_with_comments_that_the_writer_sees_on_the_text(qtbot, make_windo
 
     # resubmitted: the reviewer sees what changed, inline
     writer.editor.setPlainText(writer.editor.toPlainText().replace("同室の小野寺様", "ほかのご利用者"))
-    assert writer.submit_for_review()
+    assert writer.controller.submit_for_review()
     view.refresh()
-    assert view.select_letter(letter_id)
+    assert pick_in_queue(view, letter_id)
     shown = view.text.toPlainText()
     assert "中庭屋上の庭園" in shown  # the deleted and the inserted text, both in place
     doc = view.text.document()
@@ -300,9 +300,9 @@ def test_return_with_comments_that_the_writer_sees_on_the_text(qtbot, make_windo
 def test_reviewer_cannot_approve_their_own_letter(qtbot, make_window, said, monkeypatch):
     admin = make_window("admin")  # writes and reviews
     letter_id = write_and_submit(qtbot, admin, monkeypatch)
-    admin.open_review()
-    view = admin.review_view
-    assert view.select_letter(letter_id)
+    admin.controller.open_review()
+    view = admin.controller.review_view
+    assert pick_in_queue(view, letter_id)
     assert not view.approve_btn.isEnabled() and "自分で" in view.header.text()
     answers(monkeypatch, "ask_text", ["自分で確認しました"])
     assert not view.approve()
@@ -311,14 +311,14 @@ def test_reviewer_cannot_approve_their_own_letter(qtbot, make_window, said, monk
 
 def test_queue_refreshes_by_itself_within_5_seconds(qtbot, make_window, people, said):
     reviewer = make_window("reviewer")
-    reviewer.open_review()
-    view = reviewer.review_view
+    reviewer.controller.open_review()
+    view = reviewer.controller.review_view
     assert view.table.rowCount() == 0
-    svc = reviewer.service
-    letter = svc.create(people["writer"], "monthly_report", "山田 太郎 様\n\n近況をお知らせします。\n")
-    svc.submit(people["writer"], letter.id)
+    svc = reviewer.controller.services
+    letter = svc.workflow.create(people["writer"], "monthly_report", "山田 太郎 様\n\n近況をお知らせします。\n")
+    svc.workflow.submit(people["writer"], letter.id)
     qtbot.waitUntil(lambda: view.table.rowCount() == 1, timeout=5000)
-    qtbot.waitUntil(lambda: reviewer.queue_action.text() == "確認待ち（1）…", timeout=5000)
+    qtbot.waitUntil(lambda: reviewer.actions.queue_action.text() == "確認待ち（1）…", timeout=5000)
     assert view.table.item(0, 1).text() == "佐藤 作成"
     assert view.table.item(0, 2).text() == reviewer.library.get("monthly_report").title
 
@@ -326,19 +326,19 @@ def test_queue_refreshes_by_itself_within_5_seconds(qtbot, make_window, people, 
 def test_conflicting_save_offers_a_new_draft_and_keeps_the_text(qtbot, make_window, said, monkeypatch):
     a = make_window("writer")
     a.editor.setPlainText("一通目の本文\n")
-    assert a.save_draft()
+    assert a.controller.save_draft()
     b = make_window("writer")
     answers(monkeypatch, "choose_item", [0])
-    assert b.open_draft()
+    assert b.controller.open_draft()
     b.editor.setPlainText("別のPCで直した本文\n")
-    assert b.save_draft()
+    assert b.controller.save_draft()
     a.editor.setPlainText("このPCで直した本文\n")
     asked = answers(monkeypatch, "ask_conflict", [True])
-    assert a.save_draft()
+    assert a.controller.save_draft()
     assert "別のPC" in asked[0][0]
-    assert a.session.letter_id != b.session.letter_id
-    assert a.service.get(a.session.letter_id).body == "このPCで直した本文\n"
-    assert a.service.get(b.session.letter_id).body == "別のPCで直した本文\n"
+    assert a.controller.session.letter_id != b.controller.session.letter_id
+    assert a.controller.services.letters.get(a.controller.session.letter_id).body == "このPCで直した本文\n"
+    assert a.controller.services.letters.get(b.controller.session.letter_id).body == "別のPCで直した本文\n"
 
 
 def test_letters_past_the_retention_period_are_purged_at_start(qtbot, make_window, people, said):
@@ -347,11 +347,11 @@ def test_letters_past_the_retention_period_are_purged_at_start(qtbot, make_windo
     from desktop_app.core.db.models import Letter
 
     w = make_window("writer")
-    old = w.service.create(people["writer"], "monthly_report", "古い下書き\n")
-    with w.service.db.session() as s:
+    old = w.controller.services.workflow.create(people["writer"], "monthly_report", "古い下書き\n")
+    with w.controller.services.db.session() as s:
         s.get(Letter, old.id).updated_at = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=400)
     make_window("writer")
-    assert [x.id for x in w.service.list()] == []
+    assert [x.id for x in w.controller.services.letters.list()] == []
 
 
 def test_logout_is_one_action_back_to_the_login(qtbot, make_window, said, monkeypatch):
@@ -359,13 +359,13 @@ def test_logout_is_one_action_back_to_the_login(qtbot, make_window, said, monkey
     w.editor.setPlainText("ログアウト前の下書き\n")
     monkeypatch.setattr(prompts, "ask_save_discard_cancel", lambda *a, **k: "save")
     answers(monkeypatch, "ask_login", [("田中 確認", PASSWORD)])
-    assert w.logout()
-    assert w.actor.name == "田中 確認" and "田中 確認" in w.user_label.text() and "確認者" in w.user_label.text()
-    assert w.editor.toPlainText() == "" and w.session.letter_id is None
+    assert w.controller.logout()
+    assert w.controller.actor.name == "田中 確認" and "田中 確認" in w.user_label.text() and "確認者" in w.user_label.text()
+    assert w.editor.toPlainText() == "" and w.controller.session.letter_id is None
     # a reviewer without the writer's role reads and reviews, and goes straight to the queue
-    assert w.editor.isReadOnly() and not w.save_action.isEnabled() and not w.submit_action.isEnabled()
-    assert w.review_view is not None and w.review_view.isVisible()
-    assert w.service.list()[0].first_line == "ログアウト前の下書き"
+    assert w.editor.isReadOnly() and not w.actions.save_action.isEnabled() and not w.actions.submit_action.isEnabled()
+    assert w.controller.review_view is not None and w.controller.review_view.isVisible()
+    assert w.controller.services.letters.list()[0].first_line == "ログアウト前の下書き"
 
 
 def test_screens_render_japanese(qtbot, make_window, said, monkeypatch, tmp_path):
@@ -375,8 +375,8 @@ def test_screens_render_japanese(qtbot, make_window, said, monkeypatch, tmp_path
     write_and_submit(qtbot, writer, monkeypatch)
     reviewer = make_window("reviewer")
     reviewer.show()
-    reviewer.open_review()
+    reviewer.controller.open_review()
     login = LoginDialog(["佐藤 作成"])
     qtbot.addWidget(login)
-    for name, widget in (("main", writer), ("review", reviewer.review_view), ("login", login)):
+    for name, widget in (("main", writer), ("review", reviewer.controller.review_view), ("login", login)):
         assert widget.grab().save(str(tmp_path / f"{name}.png"))

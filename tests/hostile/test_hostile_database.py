@@ -8,15 +8,16 @@ import sqlite3
 from tests.hostile.conftest import assert_refused, run_app
 
 MAKE_DB = """
+from desktop_app.core.context import Facility
 from desktop_app import config
 from desktop_app.core import accounts
 from desktop_app.core.db import open_database, resolve_url
-from desktop_app.core.review import ReviewService
+from desktop_app.core.workflow import Services
 db = open_database(resolve_url(None, config.data_dir(), ""))
 admin = accounts.add_user(db, "管理者", ["admin", "writer"], "password-123", None)
-svc = ReviewService(db, lambda text, ctx: [])
-svc.set_facility({"name": "テスト苑"}, admin)
-svc.create(admin, "monthly_report", "残しておきたい下書きの本文です。" * 200)
+svc = Services.open(db, lambda text, ctx: [])
+svc.admin.set_facility(Facility(name="テスト苑"), admin)
+svc.workflow.create(admin, "monthly_report", "残しておきたい下書きの本文です。" * 200)
 db.dispose()
 open_database(resolve_url(None, config.data_dir(), "")).dispose()  # a second start: a backup with the draft
 """
@@ -28,8 +29,8 @@ from desktop_app import config
 from desktop_app.gui import app as gui_app, prompts
 prompts.confirm = lambda *a, **k: True  # 「最新のバックアップから復元しますか」 → はい
 db = gui_app.open_workflow_db(config.Settings.load())
-from desktop_app.core.review import ReviewService
-letters = ReviewService(db, lambda text, ctx: []).list()
+from desktop_app.core.workflow import Services
+letters = Services.open(db, lambda text, ctx: []).letters.list()
 print("letters:", len(letters), letters[0].first_line[:8] if letters else "")
 """
 

@@ -8,12 +8,13 @@ from dataclasses import asdict
 import pytest
 
 from desktop_app import config
+from desktop_app.core.context import Facility
 from tests.hostile.conftest import SAMPLES, run_app
 
 WRONG = [
     ({"facility": {"staff": "山田 花子"}}, "facility.staff", lambda s: s.facility.staff == []),
     ({"facility": {"staff": ["山田 花子", 5, None]}}, "facility.staff", lambda s: s.facility.staff == ["山田 花子"]),
-    ({"facility": ["さくら苑"]}, "facility", lambda s: s.facility == config.FacilityProfile()),
+    ({"facility": ["さくら苑"]}, "facility", lambda s: s.facility == Facility()),
     ({"facility": {"name": 5}}, "facility.name", lambda s: s.facility.name == ""),
     ({"editor_font_size": "13"}, "editor_font_size", lambda s: s.editor_font_size == 13),
     ({"editor_font_size": True}, "editor_font_size", lambda s: s.editor_font_size == 13),

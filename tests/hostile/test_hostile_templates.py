@@ -68,19 +68,20 @@ def test_number_field_given_nonsense_exits_2(tmp_path, user_templates, value, wo
 START_WINDOW = """
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
+from desktop_app.core.context import Facility
 from desktop_app import config
 from desktop_app.core import accounts
 from desktop_app.core.db import open_database, resolve_url
-from desktop_app.core.review import ReviewService
+from desktop_app.core.workflow import Services
 from desktop_app.gui.app import create_window
 db = open_database(resolve_url(None, config.data_dir(), ""))  # a facility past its first start
 admin = accounts.add_user(db, "管理者", ["admin", "writer"], "password-123", None)
-ReviewService(db, lambda text, ctx: []).set_facility({"name": "テスト苑"}, admin)
+Services.open(db, lambda text, ctx: []).admin.set_facility(Facility(name="テスト苑"), admin)
 w = create_window(db=db, actor=admin)
 ids = [w.template_combo.itemData(i) for i in range(w.template_combo.count())]
 print("templates:", ",".join(ids))
 print("status:", w.statusBar().currentMessage())
-w.dispatcher.shutdown()
+w.controller.dispatcher.shutdown()
 """
 
 

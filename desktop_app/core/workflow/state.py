@@ -1,0 +1,204 @@
+"""The workflow's plain values: a letter's states, the facility's approval policies, the hashes an approval
+binds to, each finding's status (open, proposed, accepted), and the views of a letter that callers read."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from desktop_app.core.context import CheckContext
+from desktop_app.core.findings import Finding, Severity
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    RETURNED = "returned"
+    EXPORTED = "exported"
+
+    @property
+    def label_ja(self) -> str:
+        return STATUS_JA[self]
+
+
+STATUS_JA = {Status.DRAFT: "下書き", Status.SUBMITTED: "確認待ち", Status.APPROVED: "承認済み",
+             Status.RETURNED: "差し戻し", Status.EXPORTED: "送付済み"}
+POLICIES = {"always": "すべての手紙に承認が必要", "when_findings": "注意・重大の指摘がある手紙だけ承認が必要"}
+DEFAULT_RETENTION_DAYS = 90
+CHANGED_ANCHOR = "該当箇所が変更されました"
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def context_sha(context: dict) -> str:
+    return sha256(json.dumps(context, sort_keys=True, ensure_ascii=False))
+
+
+class FindingStatus(StrEnum):
+    """Where a finding stands in review. Only a reviewer's acceptance resolves it: the writer's 確認済み is a
+    proposal with a reason for the reviewer, and the finding stays open until the reviewer agrees."""
+
+    OPEN = "open"
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+
+    @property
+    def resolved(self) -> bool:
+        return self is FindingStatus.ACCEPTED
+
+    @property
+    def label_ja(self) -> str:
+        return {"open": "未対応", "proposed": "確認済み（確認者の了承待ち）", "accepted": "確認者が了承"}[self.value]
+
+
+def finding_status(f: Finding, proposals: Mapping[str, str], accepted: Mapping[str, str]) -> FindingStatus:
+    if f.key in accepted:
+        return FindingStatus.ACCEPTED
+    return FindingStatus.PROPOSED if f.key in proposals else FindingStatus.OPEN
+
+
+def unresolved_high(findings: Sequence[Finding], accepted: Mapping[str, str] | set[str]) -> list[Finding]:
+    """The one place that decides which high findings still block a letter."""
+    return [f for f in findings if f.severity == Severity.HIGH and f.key not in accepted]
+
+
+def needs_approval(policy: str, findings: Sequence[Finding]) -> bool:
+    if policy == "when_findings":
+        return any(f.severity in (Severity.HIGH, Severity.MEDIUM) for f in findings)
+    return True
+
+
+@dataclass(frozen=True)
+class FindingsReview:
+    """The findings of one revision with their status: what the panel, the status bar, the reviewer's view
+    and the export gate all show and count."""
+
+    findings: tuple[Finding, ...] = ()
+    proposals: Mapping[str, str] = field(default_factory=dict)
+    accepted: Mapping[str, str] = field(default_factory=dict)
+
+    def status(self, f: Finding) -> FindingStatus:
+        return finding_status(f, self.proposals, self.accepted)
+
+    def reason(self, f: Finding) -> str:
+        """The reviewer's reason when accepted, else the writer's when proposed."""
+        return self.accepted.get(f.key) or self.proposals.get(f.key) or ""
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return unresolved_high(self.findings, self.accepted)
+
+    @property
+    def proposed_keys(self) -> set[str]:
+        return {f.key for f in self.findings if self.status(f) is FindingStatus.PROPOSED}
+
+    @property
+    def accepted_keys(self) -> set[str]:
+        return {f.key for f in self.findings if self.status(f) is FindingStatus.ACCEPTED}
+
+
+@dataclass
+class CommentView:
+    id: int
+    start: int | None  # re-anchored in the current body; None when the quoted text is gone
+    end: int | None
+    quote: str
+    text: str
+    author: str
+    created_at: str
+
+    @property
+    def anchor_lost(self) -> bool:
+        return self.start is None
+
+
+@dataclass
+class LetterView:
+    id: int
+    template_id: str
+    fields: dict
+    context: CheckContext
+    body: str
+    status: Status
+    writer: str
+    writer_id: int | None
+    last_editor_id: int | None
+    version: int
+    high_count: int
+    medium_count: int
+    proposals: dict[str, str] = field(default_factory=dict)  # finding key -> the writer's reason
+    accepted: dict[str, str] = field(default_factory=dict)  # finding key -> the reviewer's reason
+    comments: list[CommentView] = field(default_factory=list)
+    approved_by: str | None = None
+    approval_valid: bool = False
+    previous_submitted: str | None = None  # body of the submission before the current one
+
+
+def _minutes(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):  # SQLite hands back text when read without the ORM's type processing
+        return value[:16].replace("T", " ")
+    return value.isoformat(sep=" ", timespec="minutes")
+
+
+@dataclass
+class LetterSummary:
+    id: int
+    template_id: str
+    status: Status
+    writer: str
+    updated: object  # datetime (formatted lazily: the queue may hold 10,000 letters)
+    submitted: object
+    high_count: int
+    medium_count: int
+    preview: str = ""
+
+    @property
+    def updated_at(self) -> str:
+        return _minutes(self.updated)
+
+    @property
+    def submitted_at(self) -> str:
+        return _minutes(self.submitted)
+
+    @property
+    def first_line(self) -> str:
+        return next((ln for ln in self.preview.splitlines() if ln.strip()), "")
+
+
+def anchor(body: str, start: int, end: int, quote: str) -> tuple[int, int] | None:
+    """Where a comment's quoted text is now: in place, else the occurrence nearest the old place."""
+    if quote and body[start:end] == quote:
+        return start, end
+    if not quote:
+        return None
+    best = None
+    pos = body.find(quote)
+    while pos >= 0:
+        if best is None or abs(pos - start) < abs(best - start):
+            best = pos
+        pos = body.find(quote, pos + 1)
+    return (best, best + len(quote)) if best is not None else None
+
+
+def inline_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """(op, text) pieces, op in equal | insert | delete, for showing changes inside the text."""
+    out: list[tuple[str, str]] = []
+    sm = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag == "equal":
+            out.append(("equal", new[j1:j2]))
+            continue
+        if tag in ("delete", "replace"):
+            out.append(("delete", old[i1:i2]))
+        if tag in ("insert", "replace"):
+            out.append(("insert", new[j1:j2]))
+    return out

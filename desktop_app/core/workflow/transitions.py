@@ -1,0 +1,300 @@
+"""The review workflow's acts: 下書き → 確認待ち → 承認済み / 差し戻し → 送付済み, enforced here for the window
+and the CLI alike. An approval binds to the exact body, template and check context; any later edit voids
+it. Nobody approves their own letter. Every export passes one gate in two steps: check_export re-checks the
+exact text outside any transaction, commit_export re-verifies it in a short one and records the file."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from desktop_app.core.accounts import Actor
+from desktop_app.core.context import CheckContext
+from desktop_app.core.db import Database
+from desktop_app.core.db.models import Approval, Comment, Export, Letter, LetterVersion, Mark, utcnow
+from desktop_app.core.errors import Refusal, WorkflowRefused
+from desktop_app.core.findings import Finding, Severity
+from desktop_app.core.workflow.admin import policy_in, setup_needed_in
+from desktop_app.core.workflow.queries import LetterQueries
+from desktop_app.core.workflow.state import (
+    Status,
+    context_sha,
+    needs_approval,
+    sha256,
+    unresolved_high,
+)
+from desktop_app.core.workflow.uow import UnitOfWork, require, unit_of_work
+
+Checker = Callable[[str, CheckContext], list[Finding]]
+CONFLICT_MESSAGE = "この手紙は別のPCで先に保存されました。あなたの文面は消えていません。新しい下書きとして保存できます。"
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 16), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _counts(letter: Letter, findings: Sequence[Finding]) -> None:
+    letter.high_count = sum(f.severity == Severity.HIGH for f in findings)
+    letter.medium_count = sum(f.severity == Severity.MEDIUM for f in findings)
+
+
+@dataclass(frozen=True)
+class ExportTicket:
+    """What the gate's first step checked: the exact text, its template and context, and its findings.
+    The second step writes only if the letter is still exactly this."""
+
+    letter_id: int
+    body: str
+    template_id: str
+    context_sha: str
+    findings: tuple[Finding, ...]
+
+    @property
+    def body_sha(self) -> str:
+        return sha256(self.body)
+
+
+class Workflow:
+    """Every workflow rule lives here; the window, the reviewer's view and the CLI call these acts and show
+    the refusals."""
+
+    def __init__(self, db: Database, checker: Checker, letters: LetterQueries | None = None):
+        self.db = db
+        self.checker = checker
+        self.letters = letters or LetterQueries(db)
+
+    def _check(self, body: str, context: dict) -> list[Finding]:
+        return self.checker(body, CheckContext.from_dict(context))
+
+    # ---- writing -------------------------------------------------------------------------
+    def create(self, actor: Actor, template_id: str, body: str, fields: dict | None = None,
+               context: CheckContext | None = None):
+        require(actor, "writer", "手紙の作成")
+        with unit_of_work(self.db) as u:
+            if setup_needed_in(u):
+                raise WorkflowRefused(Refusal.SETUP_REQUIRED, "先に施設情報と管理者を登録してください。")
+            letter = Letter(template_id=template_id, fields=dict(fields or {}),
+                            context=(context or CheckContext()).to_dict(), body=body, status=Status.DRAFT.value,
+                            writer_id=actor.id, last_editor_id=actor.id, high_count=0, medium_count=0)
+            u.s.add(letter)
+            u.s.flush()
+            u.add_version(letter, actor)
+            u.record(actor, "create", letter, body)
+            letter_id = letter.id
+        return self.letters.get(letter_id)
+
+    def save(self, actor: Actor, letter_id: int, body: str, expected_version: int, fields: dict | None = None,
+             context: CheckContext | None = None, template_id: str | None = None):
+        """A new version. Refused with CONFLICT when another PC saved since `expected_version` (the
+        caller keeps the text and can save it as a new letter). Voids an approval."""
+        require(actor, "writer", "手紙の編集")
+        try:
+            with unit_of_work(self.db) as u:
+                letter = u.letter(letter_id, lock=True)
+                if letter.version != expected_version:
+                    raise WorkflowRefused(Refusal.CONFLICT, CONFLICT_MESSAGE, current_version=letter.version)
+                ctx = context.to_dict() if context is not None else letter.context
+                tid = template_id or letter.template_id
+                changed = (body, ctx, tid) != (letter.body, letter.context, letter.template_id)
+                if fields is not None:
+                    letter.fields = dict(fields)
+                if changed:
+                    old_status = Status(letter.status)
+                    letter.body, letter.context, letter.template_id = body, ctx, tid
+                    letter.last_editor_id = actor.id
+                    letter.updated_at = utcnow()
+                    u.add_version(letter, actor)
+                    voided = u.s.execute(select(Approval).where(Approval.letter_id == letter.id,
+                                                                Approval.voided_at.is_(None))).scalars().all()
+                    for ap in voided:
+                        ap.voided_at = utcnow()
+                    letter.status = Status.DRAFT.value
+                    action = "edit_after_approval" if (voided or old_status == Status.APPROVED) else "edit"
+                    u.record(actor, action, letter, body,
+                             detail="" if old_status == Status.DRAFT else f"{old_status.value} -> draft")
+                else:
+                    letter.updated_at = utcnow()
+                u.s.flush()
+        except StaleDataError:
+            raise WorkflowRefused(Refusal.CONFLICT, CONFLICT_MESSAGE) from None
+        return self.letters.get(letter_id)
+
+    def propose(self, actor: Actor, letter_id: int, finding_key: str, reason: str) -> None:
+        """The writer's 確認済み: a proposal with its reason, shown to the reviewer."""
+        if not reason.strip():
+            raise WorkflowRefused(Refusal.BAD_INPUT, "確認済みにする理由を入力してください。")
+        with unit_of_work(self.db) as u:
+            letter = u.letter(letter_id)
+            u.upsert_mark(letter.id, finding_key, "proposal", reason.strip(), actor)
+            u.record(actor, "propose", letter, detail=finding_key.split("\t", 1)[0])
+
+    def withdraw(self, actor: Actor, letter_id: int, finding_key: str) -> None:
+        with unit_of_work(self.db) as u:
+            for m in u.s.execute(select(Mark).where(Mark.letter_id == letter_id, Mark.finding_key == finding_key,
+                                                    Mark.kind == "proposal")).scalars():
+                u.s.delete(m)
+
+    def submit(self, actor: Actor, letter_id: int):
+        require(actor, "writer", "確認依頼")
+        with unit_of_work(self.db) as u:
+            letter = u.letter(letter_id, lock=True)
+            if Status(letter.status) not in (Status.DRAFT, Status.RETURNED):
+                raise WorkflowRefused(Refusal.WRONG_STATE,
+                                      f"「{Status(letter.status).label_ja}」の手紙は確認依頼できません。")
+            if not letter.body.strip():
+                raise WorkflowRefused(Refusal.BAD_INPUT, "本文が空の手紙は確認依頼できません。")
+            _counts(letter, self._check(letter.body, letter.context))
+            letter.status = Status.SUBMITTED.value
+            letter.submitted_at = utcnow()
+            last = u.s.execute(select(LetterVersion).where(LetterVersion.letter_id == letter.id)
+                               .order_by(LetterVersion.number.desc()).limit(1)).scalar_one_or_none()
+            if last is not None and last.body_sha == sha256(letter.body):
+                last.submitted = True
+            else:
+                u.add_version(letter, actor, submitted=True)
+            u.record(actor, "submit", letter, letter.body)
+        return self.letters.get(letter_id)
+
+    # ---- reviewing -----------------------------------------------------------------------
+    @staticmethod
+    def _may_review(actor: Actor, letter: Letter) -> None:
+        require(actor, "reviewer", "承認・差し戻し")
+        if actor.id in (letter.writer_id, letter.last_editor_id):
+            raise WorkflowRefused(Refusal.SELF_APPROVAL, "自分で作成・編集した手紙は承認できません。別の確認者に依頼してください。")
+
+    def approve(self, actor: Actor, letter_id: int, accept_reason: str | None = None,
+                accept: dict[str, str] | None = None):
+        """Approve the submitted body. High findings must each be accepted by this reviewer:
+        `accept` maps finding keys to reasons; `accept_reason` accepts every remaining one with one reason.
+        Each acceptance is one 指摘の了承 entry in the audit log, whichever way it was given."""
+        with unit_of_work(self.db) as u:
+            letter = u.letter(letter_id, lock=True)
+            self._may_review(actor, letter)
+            if Status(letter.status) != Status.SUBMITTED:
+                raise WorkflowRefused(Refusal.WRONG_STATE,
+                                      f"「{Status(letter.status).label_ja}」の手紙は承認できません（確認待ちの手紙だけ）。")
+            findings = self._check(letter.body, letter.context)
+            accepted = u.marks(letter.id, "accepted")
+            blocking = unresolved_high(findings, accepted)
+            reasons = {f.key: (accept or {}).get(f.key, "").strip() or (accept_reason or "").strip()
+                       for f in blocking}
+            blocking = [f for f in blocking if not reasons[f.key]]
+            if blocking:
+                raise WorkflowRefused(Refusal.HIGH_NOT_ACCEPTED,
+                                      f"重大な指摘が{len(blocking)}件残っています。修正を依頼するか、理由を添えて了承してください。",
+                                      findings=blocking)
+            for key, reason in reasons.items():
+                u.upsert_mark(letter.id, key, "accepted", reason, actor)
+                u.record(actor, "accept_finding", letter, letter.body, detail=key.split("\t", 1)[0])
+            u.s.add(Approval(letter_id=letter.id, body_sha=sha256(letter.body), template_id=letter.template_id,
+                             context_sha=context_sha(letter.context), approver_id=actor.id))
+            letter.status = Status.APPROVED.value
+            _counts(letter, findings)
+            u.record(actor, "approve", letter, letter.body)
+        return self.letters.get(letter_id)
+
+    def return_letter(self, actor: Actor, letter_id: int, comment: str,
+                      ranges: Sequence[tuple[int, int, str]] = ()):
+        """差し戻し with a comment; `ranges` are (start, end, comment) on parts of the text."""
+        if not comment.strip() and not ranges:
+            raise WorkflowRefused(Refusal.BAD_INPUT, "差し戻しの理由（コメント）を入力してください。")
+        with unit_of_work(self.db) as u:
+            letter = u.letter(letter_id, lock=True)
+            self._may_review(actor, letter)
+            if Status(letter.status) != Status.SUBMITTED:
+                raise WorkflowRefused(Refusal.WRONG_STATE, "確認待ちの手紙だけ差し戻せます。")
+            if comment.strip():
+                u.s.add(Comment(letter_id=letter.id, start=0, end=0, quote="", text=comment.strip(),
+                                author_id=actor.id))
+            for start, end, text in ranges:
+                _add_comment(u, letter, actor, start, end, text)
+            letter.status = Status.RETURNED.value
+            u.record(actor, "return", letter, letter.body)
+        return self.letters.get(letter_id)
+
+    def add_comment(self, actor: Actor, letter_id: int, start: int, end: int, text: str) -> None:
+        require(actor, "reviewer", "コメント")
+        with unit_of_work(self.db) as u:
+            letter = u.letter(letter_id)
+            _add_comment(u, letter, actor, start, end, text)
+            u.record(actor, "comment", letter)
+
+    # ---- the export gate -----------------------------------------------------------------
+    def check_export(self, actor: Actor, letter_id: int) -> ExportTicket:
+        """The gate's first step, outside any transaction: re-check the exact text that would be written and
+        refuse when a high finding is not accepted or the approval the policy asks for is missing."""
+        if not (actor.has("writer") or actor.has("reviewer")):
+            raise WorkflowRefused(Refusal.MISSING_ROLE, "書き出しには作成者または確認者の役割が必要です。")
+        with unit_of_work(self.db) as u:
+            letter = u.letter(letter_id)
+            body, template_id, ctx = letter.body, letter.template_id, dict(letter.context or {})
+        if not body.strip():
+            raise WorkflowRefused(Refusal.BAD_INPUT, "本文が空の手紙は書き出せません。")
+        ticket = ExportTicket(letter_id, body, template_id, context_sha(ctx), tuple(self._check(body, ctx)))
+        with unit_of_work(self.db) as u:
+            self._verify(u, u.letter(letter_id), ticket)
+        return ticket
+
+    def commit_export(self, actor: Actor, ticket: ExportTicket, write: Callable[[str], Path]) -> tuple[Path, str]:
+        """The gate's second step: a short transaction that locks the letter, verifies that it is still the
+        text that was checked and that its approval holds, writes the file with `write(body)` (atomically)
+        and records its SHA-256, who exported it and when; the letter becomes 送付済み. A file written for an
+        export that could not be recorded is removed again."""
+        if not (actor.has("writer") or actor.has("reviewer")):
+            raise WorkflowRefused(Refusal.MISSING_ROLE, "書き出しには作成者または確認者の役割が必要です。")
+        path: Path | None = None
+        try:
+            with unit_of_work(self.db) as u:
+                letter = u.letter(ticket.letter_id, lock=True)
+                if (sha256(letter.body), letter.template_id, context_sha(letter.context)) != (
+                        ticket.body_sha, ticket.template_id, ticket.context_sha):
+                    raise WorkflowRefused(Refusal.CONFLICT, "書き出しの準備中に、手紙が別の操作で変更されました。"
+                                          "何も書き出していません。内容を確かめて、もう一度書き出してください。")
+                self._verify(u, letter, ticket)
+                path = Path(write(ticket.body))
+                digest = file_sha256(path)
+                u.s.add(Export(letter_id=letter.id, file_sha=digest, body_sha=ticket.body_sha,
+                               file_name=path.name[:500], user_id=actor.id))
+                letter.status = Status.EXPORTED.value
+                u.record(actor, "export", letter, ticket.body, detail=f"file {digest}")
+        except BaseException:
+            if path is not None:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            raise
+        return path, digest
+
+    def export(self, actor: Actor, letter_id: int, write: Callable[[str], Path]) -> tuple[Path, str]:
+        """Both steps at once, for callers with nothing to ask in between."""
+        return self.commit_export(actor, self.check_export(actor, letter_id), write)
+
+    @staticmethod
+    def _verify(u: UnitOfWork, letter: Letter, ticket: ExportTicket) -> None:
+        blocking = unresolved_high(ticket.findings, u.marks(letter.id, "accepted"))
+        if blocking:
+            raise WorkflowRefused(Refusal.HIGH_NOT_ACCEPTED,
+                                  f"重大な指摘が{len(blocking)}件あり、確認者の了承がありません。", findings=blocking)
+        if needs_approval(policy_in(u), ticket.findings) and u.valid_approval(letter) is None:
+            stale = u.s.execute(select(Approval.id).where(Approval.letter_id == letter.id)).first() is not None
+            if stale:
+                raise WorkflowRefused(Refusal.STALE_APPROVAL,
+                                      "承認後に手紙が変更されたため、承認は無効です。もう一度確認を依頼してください。")
+            raise WorkflowRefused(Refusal.NOT_APPROVED, "この手紙はまだ承認されていません。確認者の承認が必要です。")
+
+
+def _add_comment(u: UnitOfWork, letter: Letter, actor: Actor, start: int, end: int, text: str) -> None:
+    if not (0 <= start < end <= len(letter.body)) or not text.strip():
+        raise WorkflowRefused(Refusal.BAD_INPUT, "コメントの範囲または内容が正しくありません。")
+    u.s.add(Comment(letter_id=letter.id, start=start, end=end, quote=letter.body[start:end], text=text.strip(),
+                    author_id=actor.id))
+

@@ -1,0 +1,98 @@
+"""One unit of work for every workflow act: a transaction, the letter row (locked when it will change), the
+rows an approval depends on, and one audit entry per act, written the same way whichever window or command
+made it."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from desktop_app.core import audit
+from desktop_app.core.accounts import ROLE_LABELS, Actor
+from desktop_app.core.db import Database
+from desktop_app.core.db.models import Approval, FacilitySetting, Letter, LetterVersion, Mark
+from desktop_app.core.errors import Refusal, WorkflowRefused
+from desktop_app.core.workflow.state import context_sha, sha256
+
+
+class UnitOfWork:
+    """The open transaction of one act, with the row helpers that the transitions, queries and
+    administration share."""
+
+    def __init__(self, s: Session):
+        self.s = s
+
+    # ---- letters ---------------------------------------------------------------------
+    def letter(self, letter_id: int, lock: bool = False) -> Letter:
+        q = select(Letter).where(Letter.id == letter_id)
+        if lock:
+            q = q.with_for_update()
+        letter = self.s.execute(q).scalar_one_or_none()
+        if letter is None:
+            raise WorkflowRefused(Refusal.NOT_FOUND, f"手紙 {letter_id} は見つかりません。")
+        return letter
+
+    def marks(self, letter_id: int, kind: str) -> dict[str, str]:
+        rows = self.s.execute(select(Mark.finding_key, Mark.reason).where(Mark.letter_id == letter_id,
+                                                                         Mark.kind == kind))
+        return {k: r for k, r in rows}
+
+    def upsert_mark(self, letter_id: int, key: str, kind: str, reason: str, actor: Actor) -> None:
+        m = self.s.execute(select(Mark).where(Mark.letter_id == letter_id, Mark.finding_key == key,
+                                              Mark.kind == kind)).scalar_one_or_none()
+        if m is None:
+            self.s.add(Mark(letter_id=letter_id, finding_key=key[:500], kind=kind, reason=reason, user_id=actor.id))
+        else:
+            m.reason, m.user_id = reason, actor.id
+
+    def valid_approval(self, letter: Letter) -> Approval | None:
+        """The approval that still holds: bound to this exact body, template and context."""
+        ap = self.s.execute(select(Approval).where(Approval.letter_id == letter.id, Approval.voided_at.is_(None))
+                            .order_by(Approval.id.desc()).limit(1)).scalar_one_or_none()
+        if ap is None:
+            return None
+        if (ap.body_sha, ap.template_id, ap.context_sha) != (sha256(letter.body), letter.template_id,
+                                                             context_sha(letter.context)):
+            return None
+        return ap
+
+    def add_version(self, letter: Letter, actor: Actor, submitted: bool = False) -> None:
+        number = (self.s.scalar(select(func.max(LetterVersion.number))
+                                .where(LetterVersion.letter_id == letter.id)) or 0) + 1
+        self.s.add(LetterVersion(letter_id=letter.id, number=number, body=letter.body, body_sha=sha256(letter.body),
+                                 author_id=actor.id, submitted=submitted))
+
+    # ---- the audit log -------------------------------------------------------------------
+    def record(self, actor: Actor | str, action: str, letter: Letter | int | None = None, body: str | None = None,
+               detail: str = "") -> None:
+        """One audit entry for one act; the text is kept only as its hash."""
+        letter_id = letter.id if isinstance(letter, Letter) else letter
+        name = actor.name if isinstance(actor, Actor) else actor
+        audit.append(self.s, name, action, letter_id, sha256(body) if body is not None else "", detail=detail)
+
+    # ---- facility-wide settings ----------------------------------------------------------
+    def setting(self, key: str, default):
+        row = self.s.get(FacilitySetting, key)
+        return row.value.get("v", default) if row is not None and isinstance(row.value, dict) else default
+
+    def set_setting(self, key: str, value) -> None:
+        row = self.s.get(FacilitySetting, key)
+        if row is None:
+            self.s.add(FacilitySetting(key=key, value={"v": value}))
+        else:
+            row.value = {"v": value}
+
+
+@contextlib.contextmanager
+def unit_of_work(db: Database) -> Iterator[UnitOfWork]:
+    """A transaction: committed when the block ends, rolled back on any error."""
+    with db.session() as s:
+        yield UnitOfWork(s)
+
+
+def require(actor: Actor, role: str, what: str) -> None:
+    if not actor.has(role):
+        raise WorkflowRefused(Refusal.MISSING_ROLE, f"{what}には「{ROLE_LABELS[role]}」の役割が必要です。")

@@ -1,0 +1,508 @@
+"""Between the main window and its LetterSession: forwards each intention (save, submit, export, open …) to
+core, asks the person what only they can answer (through gui.prompts), and tells the window what to show.
+It holds no rule of its own: what is allowed, what blocks and what an export writes are decided in core."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer
+
+from desktop_app import config
+from desktop_app.core.accounts import Actor
+from desktop_app.core.errors import Refusal, WorkflowRefused
+from desktop_app.core.fileio import WriteError
+from desktop_app.core.findings import Finding
+from desktop_app.core.letter_session import LetterSession
+from desktop_app.core.recovery import Recovered, RecoveryStore
+from desktop_app.core.templates import MissingFieldsError, TemplateError, TemplateLibrary
+from desktop_app.core.word import DocxError, read_docx
+from desktop_app.core.word.letter import WordExportRefused
+from desktop_app.core.workflow import Services
+from desktop_app.core.workflow.state import Status
+from desktop_app.gui import prompts
+from desktop_app.gui.check_dispatcher import CheckDispatcher
+from desktop_app.gui.prompts import busy, refusal_text
+from desktop_app.gui.render_worker import RenderWorker
+
+AUTOSAVE_MS = 1500
+DOCX_FILTER = "Word 文書 (*.docx)"
+
+
+class LetterController(QObject):
+    """The main window's letter: one LetterSession, its checks, autosave, and the workflow's dialogs."""
+
+    def __init__(self, view, settings: config.Settings, library: TemplateLibrary, services: Services, actor: Actor,
+                 dispatcher: CheckDispatcher):
+        super().__init__(view)
+        self.view, self.settings, self.library, self.services = view, settings, library, services
+        self.actor, self.dispatcher = actor, dispatcher
+        self.renderer = RenderWorker(library, parent=self)  # letters are rendered off the GUI thread
+        self.session = self._new_session()
+        self.recovery = RecoveryStore(services.db, actor.id)
+        self.model_ready = self.model_failed = False
+        self.review_view = None
+        dispatcher.check_finished.connect(self._on_check_finished)
+        dispatcher.model_loaded.connect(self._on_model_loaded)
+        self._autosave = self._timer(AUTOSAVE_MS, self.autosave_now, single=True)
+        self._template_watch = self._timer(3000, self._reload_templates_if_changed)
+        self._letter_watch = self._timer(4000, self.poll_letter)  # a reviewer's decision reaches the writer
+
+    def _timer(self, ms: int, slot, single: bool = False) -> QTimer:
+        t = QTimer(self)
+        t.setSingleShot(single)
+        t.setInterval(ms)
+        t.timeout.connect(slot)
+        if not single:
+            t.start()
+        return t
+
+    def _new_session(self) -> LetterSession:
+        return LetterSession(self.services, self.actor, self.library, self.services.admin.facility(),
+                             font=self.settings.docx_font)
+
+    # ---- showing ------------------------------------------------------------------------
+    def replace_session(self, session: LetterSession) -> None:
+        # revisions keep counting up, so a check started for the previous letter is dropped
+        session.revision = max(session.revision, self.session.revision) + 1
+        self.session = session
+        if not session.template_id:
+            session.set_form(self.view.current_template_id(), self.view.form.values())
+        self.view.show_letter(session)
+        self.request_check(immediate=True)
+        self.show_state()
+
+    def show_state(self) -> None:
+        self.view.show_state(self.session, self.session.allowed())
+        self.view.show_comments(self.session.comments)
+
+    def show_findings(self) -> None:
+        self.view.show_findings(self.session, self.model_ready, self.model_failed)
+        self.show_state()
+
+    # ---- typing and checking ---------------------------------------------------------------
+    def form_changed(self, template_id: str, fields: dict) -> None:
+        self.session.set_form(template_id, fields)
+        self.request_check()
+        self._autosave.start()
+
+    def text_changed(self, text: str) -> None:
+        # Highlighting changes formats, and Qt reports that as textChanged too: only real edits count
+        if not self.session.set_body(text):
+            return
+        self.request_check()
+        self._autosave.start()
+        self.view.show_comments(self.session.comments)
+
+    def request_check(self, immediate: bool = False) -> None:
+        revision = self.session.next_revision()
+        self.dispatcher.request_check(self.session.body, self.session.context, revision, immediate=immediate)
+
+    def _on_check_finished(self, revision: int, findings, _nlp_used: bool) -> None:
+        if self.session.set_findings(revision, list(findings)):
+            self.show_findings()
+
+    def _on_model_loaded(self, ok: bool, message: str, seconds: float) -> None:
+        self.model_ready, self.model_failed = ok, not ok
+        self.view.show_model(ok, seconds, message)
+        self.request_check(immediate=True)
+
+    def _reload_templates_if_changed(self) -> None:
+        try:
+            changed = self.library.reload_if_changed()
+        except OSError:
+            return
+        if changed:
+            self.view.fill_templates(self.library)
+
+    # ---- the form and the text ------------------------------------------------------------------
+    def generate(self) -> bool:
+        s = self.session
+        if not s.template_id or not s.allowed().edit or s.is_word:
+            return False
+        if s.edited_by_hand and not prompts.confirm(
+                self.view, "手紙を作り直しますか", "本文に手で加えた変更があります。フォームから作り直すと、その変更は失われます。\n"
+                "作り直しますか？（「元に戻す」で戻すこともできます）"):
+            return False
+        if self.renderer.busy:  # Ctrl+G again while the last one is still rendering
+            return False
+        from desktop_app.core.context import facility_to_dict
+
+        try:
+            text = self.renderer.render_and_wait(s.template_id, s.fields, facility_to_dict(s.facility))
+        except KeyError as exc:  # the template file was removed meanwhile
+            prompts.error(self.view, "テンプレートの誤り", str(exc.args[0]))
+            return False
+        except MissingFieldsError as exc:
+            prompts.error(self.view, "入力が足りません", "次の項目を入力してください：\n" + "\n".join(f"・{f.label}" for f in exc.fields))
+            return False
+        except TemplateError as exc:
+            prompts.error(self.view, "テンプレートの誤り", f"テンプレートを使えませんでした。\n{exc}")
+            return False
+        self.view.editor.replace_range(0, len(self.view.editor.toPlainText()), text)
+        s.generated_text = self.view.editor.toPlainText()
+        return True
+
+    def _still_there(self, f: Finding) -> bool:
+        return self.session.allowed().edit and self.session.body[f.start:f.end] == f.text
+
+    def apply_suggestion(self, f: Finding) -> None:
+        if f.suggestions and self._still_there(f):
+            self.view.editor.replace_range(f.start, f.end, f.suggestions[0])
+
+    def mask_finding(self, f: Finding) -> None:
+        if self._still_there(f):
+            self.view.editor.replace_range(f.start, f.end, "〇〇")
+
+    def mark_reviewed(self, f: Finding) -> None:
+        """The writer's 確認済み: a proposal with a reason for the reviewer (it unblocks nothing by itself)."""
+        if not self.session.allowed().edit:
+            return
+        reason = None
+        if f.key not in self.session.proposals:  # the same button takes the proposal back
+            reason = prompts.ask_text(self.view, "確認済みにする", f"「{f.text}」を確認済みにする理由（確認者が読みます）：")
+            if reason is None:
+                return
+            if not reason.strip():
+                prompts.error(self.view, "理由が必要です", "確認済みにするには理由を入力してください。")
+                return
+            reason = reason.strip()
+        try:
+            self.session.propose(f, reason)
+        except Exception as exc:  # kept in the session; the next save hands it over
+            self.view.status(f"確認済みの理由を保存できませんでした：{exc}", 10000)
+        self.show_findings()
+        self._autosave.start()
+
+    # ---- saving ------------------------------------------------------------------------------
+    def autosave_now(self) -> None:
+        try:
+            if self.session.dirty:
+                self.recovery.save(self.session)
+            else:
+                self.recovery.clear()
+        except Exception as exc:  # a full disk or a lost server must not interrupt typing; tell the user
+            self.view.status(f"自動保存できませんでした：{exc}", 10000)
+
+    def _save_with(self, step) -> bool:
+        """Run a save-like step; a conflict offers 新しい下書きとして保存, and the text is never lost."""
+        try:
+            step()
+        except WorkflowRefused as exc:
+            if exc.reason != Refusal.CONFLICT:
+                prompts.error(self.view, "保存できませんでした", f"{exc.message}\n\n本文は画面に残っています。")
+                return False
+            if not prompts.ask_conflict(self.view, exc.message):
+                return False
+            try:
+                self.session.save_as_new()
+            except WorkflowRefused as exc2:
+                prompts.error(self.view, "保存できませんでした", f"{exc2.message}\n\n本文は画面に残っています。")
+                return False
+            self.view.status(f"新しい下書き（手紙 #{self.session.letter_id}）として保存しました", 8000)
+        except Exception as exc:  # the database went away (network, disk): say so, keep the text
+            prompts.error(self.view, "保存できませんでした", f"下書きを保存できませんでした。本文は画面に残っています。\n{exc}")
+            return False
+        return True
+
+    def save_draft(self) -> bool:
+        s = self.session
+        if s.read_only:
+            prompts.info(self.view, "確認待ち", "確認待ちの手紙は変更できません。確認者の判断をお待ちください。")
+            return False
+        if not s.body.strip():
+            prompts.error(self.view, "本文がありません", "保存する前に手紙を作成してください。")
+            return False
+        was_approved = s.approval_valid or s.status == Status.APPROVED
+        if not self._save_with(s.save):
+            self.show_state()
+            return False
+        if was_approved and s.status == Status.DRAFT:
+            prompts.info(self.view, "承認は取り消されました",
+                         "承認済みの手紙を変更したため、承認は取り消されました。もう一度「確認を依頼」してください。")
+        self.view.status(f"下書きを保存しました（手紙 #{s.letter_id}）", 5000)
+        self.autosave_now()
+        self.show_state()
+        return True
+
+    def ask_keep_changes(self, title: str) -> bool:
+        """False when the person cancels; unsaved text is saved or knowingly dropped."""
+        if not self.session.dirty:
+            return True
+        choice = prompts.ask_save_discard_cancel(self.view, title, "今の下書きは保存されていません。保存しますか？")
+        return choice == "discard" or (choice == "save" and self.save_draft())
+
+    # ---- opening --------------------------------------------------------------------------------
+    def new_letter(self) -> bool:
+        if not self.ask_keep_changes("新しい手紙"):
+            return False
+        self.replace_session(self._new_session())
+        self.recovery.clear()
+        return True
+
+    def open_draft(self) -> bool:
+        """手紙を開く: every letter of the facility with its state."""
+        try:
+            letters = self.services.letters.list(limit=500)
+        except Exception as exc:
+            prompts.error(self.view, "手紙を開く", f"手紙の一覧を読めませんでした：{exc}")
+            return False
+        if not letters:
+            prompts.info(self.view, "手紙を開く", "保存された手紙はありません。")
+            return False
+        labels = []
+        for d in letters:
+            info = self.library.templates.get(d.template_id)
+            name = info.title if info else LetterSession.title_of(d.template_id)
+            labels.append(f"#{d.id}［{d.status.label_ja}］ {d.updated_at}　{name}　{d.writer}　{d.first_line[:20]}")
+        index = prompts.choose_item(self.view, "手紙を開く", "開く手紙を選んでください：", labels)
+        if index is None or not self.ask_keep_changes("手紙を開く"):
+            return False
+        session = self._new_session()
+        session.open(letters[index].id)
+        self.replace_session(session)
+        self.recovery.clear()
+        return True
+
+    def open_word(self, path: str | None = None) -> bool:
+        """Wordの手紙を開く: the file's full text becomes a new letter; nothing on screen is lost when the
+        file cannot be read."""
+        if path is None:
+            path = prompts.open_file(self.view, "Wordの手紙を開く", DOCX_FILTER)
+            if not path:
+                return False
+        name = Path(path).name
+        try:
+            doc = read_docx(path)
+        except DocxError as exc:
+            prompts.error(self.view, "Wordの手紙を開けません", f"{exc}\n\n今の手紙はそのまま残っています。")
+            return False
+        except Exception as exc:  # an unexpected structure must not lose the letter on screen
+            prompts.error(self.view, "Wordの手紙を開けません",
+                          f"{name} を読み込めませんでした（{exc}）。\n\n今の手紙はそのまま残っています。")
+            return False
+        if not doc.body_text().strip():  # properties alone (作成者 …) are not a letter
+            prompts.error(self.view, "Wordの手紙を開けません", f"{name} には文字がありません。")
+            return False
+        if not self.ask_keep_changes("Wordの手紙を開く"):
+            return False
+        session = self._new_session()
+        session.start_word(path, doc)
+        self.replace_session(session)
+        self.recovery.clear()
+        if doc.warnings:
+            prompts.info(self.view, "Wordの手紙の注意", "次のものは確認も伏せ字もできません。目で確かめてください。\n\n"
+                         + "\n".join(f"・{w}" for w in doc.warnings))
+        self.view.status(f"Wordの手紙「{name}」を開きました（{len(doc.segments)}段落）", 8000)
+        return True
+
+    def restore_recovered(self, recovered: Recovered) -> None:
+        """A crash copy: the letter as saved (for its version and comments), then the recovered text on top."""
+        session = self._new_session()
+        if recovered.letter_id is not None:
+            try:
+                session.open(recovered.letter_id)
+            except WorkflowRefused:
+                pass  # the letter is gone; the text comes back as a new draft
+        session.set_form(recovered.template_id, recovered.fields)
+        session.set_body(recovered.body)
+        session.proposals.update(recovered.proposals)
+        self.replace_session(session)
+
+    def poll_letter(self) -> None:
+        """The reviewer may approve or return this letter meanwhile: show it without a click."""
+        if self.actor.has("reviewer"):
+            try:
+                self.view.show_waiting(len(self.services.letters.list(Status.SUBMITTED, limit=100)))
+            except Exception:
+                pass
+        s = self.session
+        if s.letter_id is None:
+            return
+        before = (s.status, s.version, [c.id for c in s.comments])
+        try:
+            view = s.services.letters.get(s.letter_id)
+        except Exception:
+            return
+        if (view.status, view.version, [c.id for c in view.comments]) == before:
+            return
+        if not s.dirty and view.version != s.version:
+            s.load(view)
+            self.replace_session(s)
+        else:
+            s.refresh()
+        if view.status != before[0]:
+            self.view.status(f"手紙 #{view.id} は「{view.status.label_ja}」になりました", 10000)
+        self.show_state()
+
+    # ---- review ---------------------------------------------------------------------------------
+    def submit_for_review(self) -> bool:
+        s = self.session
+        if s.read_only:
+            prompts.info(self.view, "確認を依頼", "この手紙はすでに確認待ちです。")
+            return False
+        if not s.body.strip():
+            prompts.error(self.view, "本文がありません", "確認を依頼する前に手紙を作成してください。")
+            return False
+        silent = [f for f in s.unresolved_high() if f.key not in s.proposals]
+        if silent and not prompts.confirm(
+                self.view, "確認を依頼", f"重大な指摘が{len(silent)}件あり、「確認済み」の理由がついていません。\n"
+                "このまま確認を依頼しますか？（確認者が判断します）"):
+            return False
+        if not self._save_with(s.save):  # also hands over the proposals
+            return False
+        try:
+            with busy():
+                s.submit()
+        except WorkflowRefused as exc:
+            prompts.error(self.view, "確認を依頼できません", exc.message)
+            return False
+        except Exception as exc:  # the database went away
+            prompts.error(self.view, "確認を依頼できません", f"データベースに書き込めませんでした：{exc}")
+            return False
+        self.recovery.clear()
+        self.show_state()
+        prompts.info(self.view, "確認を依頼しました", f"手紙 #{s.letter_id} の確認を依頼しました。確認者の承認をお待ちください。")
+        return True
+
+    def open_review(self) -> None:
+        from desktop_app.gui.review_view import ReviewView
+
+        if self.review_view is None:
+            self.review_view = ReviewView(self.services, self.actor, self.library, self.view)
+        self.review_view.refresh()
+        self.review_view.show()
+        self.review_view.raise_()
+
+    def open_review_if_reviewer_only(self) -> None:
+        if self.actor.has("reviewer") and not self.actor.has("writer"):
+            self.open_review()
+
+    # ---- export: prepare (no transaction) → questions → commit (one short transaction) ----------------
+    def export_word(self, pdf: bool = False) -> Path | None:
+        s = self.session
+        if not s.body.strip():
+            prompts.error(self.view, "本文がありません", "書き出す前に手紙を作成してください。")
+            return None
+        if (s.dirty or s.letter_id is None) and not self.save_draft():
+            return None
+        try:
+            with busy():
+                plan = s.prepare_export()
+            if plan.warnings and not prompts.confirm(
+                    self.view, "Wordに書き出す", "次のものは確認も伏せ字もできないまま、元のとおり残ります：\n"
+                    + "\n".join(f"・{w}" for w in plan.warnings) + "\n\n書き出しますか？"):
+                return None
+            folder = plan.prepared.folder or Path.home()
+            path = prompts.save_file(self.view, "Wordに書き出す", str(folder / plan.prepared.suggested_name), DOCX_FILTER)
+            if not path:
+                return None
+            if not path.lower().endswith(".docx"):
+                path += ".docx"
+            with busy():
+                result = s.commit_export(plan, Path(path))
+        except WorkflowRefused as exc:
+            prompts.error(self.view, "書き出せません", refusal_text(exc))
+            return None
+        except WordExportRefused as exc:
+            prompts.error(self.view, "Wordに書き出せません", exc.title + "\n" + "\n".join(f"・{p}" for p in exc.problems[:15]))
+            return None
+        except WriteError as exc:
+            prompts.error(self.view, "書き出せませんでした", f"{exc}\n\n本文は画面に残っています。")
+            return None
+        except Exception as exc:  # the database went away: nothing was recorded as sent
+            prompts.error(self.view, "書き出せませんでした", f"データベースに記録できませんでした：{exc}")
+            return None
+        self.show_state()
+        if pdf:
+            from desktop_app.core.export_docx import PdfUnavailable, convert_to_pdf
+
+            try:
+                pdf_path = convert_to_pdf(result.path)
+                prompts.info(self.view, "書き出しました", f"PDFを保存しました：\n{pdf_path}")
+                return pdf_path
+            except PdfUnavailable as exc:
+                prompts.error(self.view, "PDFにできませんでした", f"Wordファイルは保存しました：{result.path}\n\n{exc}")
+                return result.path
+        summary = "".join(f"\n{line}" for line in result.summary)
+        prompts.info(self.view, "書き出しました", f"Wordファイルを保存しました：\n{result.path}" + summary)
+        return result.path
+
+    # ---- settings and logout ------------------------------------------------------------------
+    def open_settings(self) -> None:
+        from desktop_app.gui.settings_dialog import SettingsDialog
+
+        admin = self.services.admin
+        dlg = SettingsDialog(self.settings, self.view, facility=admin.facility(), admin=self.actor.has("admin"),
+                             policy=admin.policy(), retention_days=admin.retention_days())
+        if dlg.exec():
+            self.apply_settings(dlg)
+
+    def apply_settings(self, dlg) -> None:
+        old_url = self.settings.database_url
+        dlg.apply()
+        try:
+            self.settings.save()
+        except WriteError as exc:
+            prompts.error(self.view, "設定を保存できませんでした", str(exc))
+        admin = self.services.admin
+        if self.actor.has("admin"):
+            try:
+                if dlg.facility_value() != admin.facility():
+                    admin.set_facility(dlg.facility_value(), self.actor)
+                if dlg.policy_value() != admin.policy():
+                    admin.set_policy(dlg.policy_value(), self.actor)
+                if dlg.retention_value() != admin.retention_days():
+                    admin.set_retention_days(dlg.retention_value(), self.actor)
+            except WorkflowRefused as exc:
+                prompts.error(self.view, "設定を保存できませんでした", exc.message)
+        self.session.set_facility(admin.facility())
+        self.session.font = self.settings.docx_font
+        if self.settings.database_url != old_url:
+            prompts.info(self.view, "データベースの変更", "データベースの設定は、次にアプリを起動したときから使われます。")
+        self.view.apply_font(self.settings.editor_font_size)
+        self.library.shared = Path(self.settings.user_templates_dir) if self.settings.user_templates_dir else None
+        self.library.reload()
+        self.view.fill_templates(self.library)
+        self.request_check()
+
+    def logout(self) -> bool:
+        """ログアウト: back to the login; the next person starts on an empty letter."""
+        from desktop_app.gui.account_dialogs import run_login
+
+        if not self.ask_keep_changes("ログアウト"):
+            return False
+        self.recovery.clear()
+        self._close_review()
+        self.replace_session(self._new_session())
+        self.view.hide()
+        actor = run_login(None, self.services.db)
+        if actor is None:
+            self.view.close_without_asking()
+            return False
+        self.actor = actor
+        self.recovery = RecoveryStore(self.services.db, actor.id)
+        self.replace_session(self._new_session())
+        self.view.show_actor(actor)
+        self.view.show()
+        self.open_review_if_reviewer_only()
+        return True
+
+    def _close_review(self) -> None:
+        if self.review_view is not None:
+            self.review_view.close()
+            self.review_view.deleteLater()
+            self.review_view = None
+
+    def shutdown(self) -> None:
+        """The window closes: only this window's crash copy goes; timers, threads and the review view stop."""
+        try:
+            self.recovery.clear()
+        except Exception:
+            pass
+        for timer in (self._template_watch, self._autosave, self._letter_watch):
+            timer.stop()
+        if self.review_view is not None:
+            self.review_view.close()
+        self.renderer.shutdown()
+        self.dispatcher.shutdown()

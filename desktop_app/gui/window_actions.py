@@ -1,0 +1,99 @@
+"""The main window's commands: each QAction with its Japanese name and shortcut, the toolbar with the
+everyday steps, the 「その他」 button and the menus. Triggering an action forwards the intention."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QSizePolicy,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
+
+from desktop_app.gui.help import show_about, show_guide
+
+
+class WindowActions:
+    """Built once for a MainWindow; `controller` receives the letter's intentions, `window` the rest."""
+
+    def __init__(self, window: QMainWindow, controller):
+        self.window = window
+
+        def action(text: str, slot, shortcut=None) -> QAction:
+            a = QAction(text, window)
+            if shortcut is not None:
+                a.setShortcut(QKeySequence(shortcut))
+            a.triggered.connect(lambda _=False: slot())
+            return a
+
+        c = controller
+        self.generate_action = action("手紙を作成", c.generate, "Ctrl+G")
+        self.save_action = action("下書きを保存", c.save_draft, QKeySequence.Save)
+        self.open_action = action("手紙を開く…", c.open_draft, QKeySequence.Open)
+        self.word_open_action = action("Wordの手紙を開く…", c.open_word)
+        self.new_action = action("新しい手紙", c.new_letter, QKeySequence.New)
+        self.submit_action = action("確認を依頼", c.submit_for_review, "Ctrl+Return")
+        self.export_action = action("Wordに書き出す…", c.export_word, "Ctrl+E")
+        self.pdf_action = action("PDFに書き出す…", lambda: c.export_word(pdf=True))
+        self.queue_action = action("確認待ち…", c.open_review)
+        self.settings_action = action("設定…", c.open_settings)
+        self.logout_action = action("ログアウト", c.logout)
+        self.undo_action = action("元に戻す", lambda: window.editor.undo(), QKeySequence.Undo)
+        self.redo_action = action("やり直し", lambda: window.editor.redo(), QKeySequence.Redo)
+        self.next_action = action("次の指摘", lambda: window.goto_finding(+1), "F8")
+        self.prev_action = action("前の指摘", lambda: window.goto_finding(-1), "Shift+F8")
+        self.guide_action = action("使い方ガイド", lambda: show_guide(window), QKeySequence.HelpContents)
+        self.about_action = action("このアプリについて", lambda: show_about(window))
+
+    def toolbar(self, template_combo: QComboBox, user_label: QLabel) -> QToolBar:
+        tb = QToolBar("操作")
+        tb.setMovable(False)
+        tb.addWidget(QLabel(" テンプレート："))
+        tb.addWidget(template_combo)
+        # The bar keeps the everyday steps; the rest sits behind a visible 「その他」 button, so nothing hides
+        # behind Qt's easily missed » arrow on a small screen (every action is also in the ファイル menu).
+        for a in (self.generate_action, self.save_action, self.submit_action, self.export_action, self.queue_action):
+            tb.addAction(a)
+        more = QToolButton()
+        more.setText("その他 ▾")
+        more.setObjectName("moreButton")
+        more.setPopupMode(QToolButton.InstantPopup)
+        more_menu = QMenu(more)
+        for a in (self.new_action, self.open_action, self.word_open_action, self.pdf_action, None, self.settings_action,
+                  self.logout_action):
+            more_menu.addSeparator() if a is None else more_menu.addAction(a)
+        more.setMenu(more_menu)
+        tb.addWidget(more)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+        tb.addWidget(spacer)
+        tb.addWidget(user_label)
+        return tb
+
+    def fill_menus(self) -> None:
+        bar = self.window.menuBar()
+        file_menu, edit_menu, help_menu = bar.addMenu("ファイル"), bar.addMenu("編集"), bar.addMenu("ヘルプ")
+        for a in (self.undo_action, self.redo_action, self.next_action, self.prev_action):
+            edit_menu.addAction(a)
+        for a in (self.new_action, self.generate_action, self.open_action, self.word_open_action, self.save_action,
+                  self.submit_action, self.export_action, self.pdf_action, self.queue_action, self.settings_action,
+                  self.logout_action):
+            file_menu.addAction(a)
+        help_menu.addAction(self.guide_action)
+        help_menu.addAction(self.about_action)
+
+    def show_allowed(self, allowed, reviewer: bool, word: bool) -> None:
+        for a in (self.generate_action, self.save_action, self.new_action):
+            a.setEnabled(allowed.edit)
+        self.generate_action.setEnabled(allowed.edit and not word)
+        self.submit_action.setEnabled(allowed.submit)
+        self.queue_action.setVisible(reviewer)
+
+    def show_waiting(self, waiting: int) -> None:
+        shown = "99+" if waiting >= 100 else str(waiting)
+        self.queue_action.setText(f"確認待ち（{shown}）…" if waiting else "確認待ち…")
