@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from desktop_app.config import resources_dir
 from desktop_app.core.checks.analysis import Token
 from desktop_app.core.checks.rules.base import ROLE_WHO, CheckDoc, PersonMention, Rule
 from desktop_app.core.findings import Finding, Severity
+from desktop_app.core.resources import resources_dir
 from desktop_app.core.textutil import KANJI, KATAKANA
 
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from desktop_app.config import resources_dir
 from desktop_app.core.checks.rules.base import CheckDoc, Rule
 from desktop_app.core.findings import Finding, Severity
 from desktop_app.core.intervals import Occupancy
+from desktop_app.core.resources import resources_dir
 from desktop_app.core.textutil import SentenceIndex, fold_width
 
 _CONNECTIVE = re.compile(r"^(?:また|なお|さらに|しかし|ただし|その上で|そのうえで|このたびは?|今回は?|今後は?|これからは|以後|今後とも)[、，]?\s*")

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from desktop_app.config import resources_dir
 from desktop_app.core.checks.analysis import Analysis, Token
 from desktop_app.core.checks.rules.base import CheckDoc, Rule
 from desktop_app.core.findings import Finding, Severity
+from desktop_app.core.resources import resources_dir
 
 # Verbs that follow て as helpers of the real predicate (考えてまいります, 対処していきます).
 SUBSIDIARY = {"まいる", "参る", "いく", "行く", "おく", "置く", "いる", "おる", "みる", "しまう", "いただく", "いただける",

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from desktop_app.config import resources_dir
 from desktop_app.core.checks.rules.base import CheckDoc, Rule
 from desktop_app.core.checks.rules.etiquette import ERAS, letter_date, load_etiquette
 from desktop_app.core.findings import Finding, Severity
+from desktop_app.core.resources import resources_dir
 
 WEEKDAYS = "月火水木金土日"
 
