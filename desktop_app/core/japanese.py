@@ -76,10 +76,6 @@ def season_greeting(value) -> str:
     return f"{season_word(value)}の候"
 
 
-# The word on the 15th, for callers that only know the month.
-SEASON_BY_MONTH = {m: season_word(dt.date(2000, m, 15)) for m in SEASON_TABLE}
-
-
 def weekday(value) -> str:
     """The 曜日 as one kanji: 2026-12-20 -> 日."""
     return WEEKDAYS[to_date(value).weekday()]

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,13 +36,6 @@ def load_risk_data(path: Path | None = None) -> dict:
         return tomllib.load(f)
 
 
-@dataclass(frozen=True)
-class Clause:
-    start: int  # code points in the text
-    end: int
-    pred: int  # token index of the final predicate
-
-
 def _words(t: Token) -> set[str]:
     return {t.text, t.lemma}
 
@@ -54,7 +46,6 @@ class DependencyRiskRule(Rule):
 
     rule_id = "risk.dependency"
     category = "risk"
-    needs_nlp = True
 
     def __init__(self, data: dict | None = None):
         d = data or load_risk_data()
