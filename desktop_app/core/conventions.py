@@ -13,7 +13,9 @@ from typing import Any
 from desktop_app.core.resources import resources_dir
 
 
+@cache
 def _load(name: str) -> dict[str, Any]:
+    """One file, read once (callers only read the dict)."""
     with open(resources_dir() / "conventions" / f"{name}.toml", "rb") as f:
         return tomllib.load(f)
 
@@ -108,6 +110,7 @@ def era_examples() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     return _examples(_load("eras"))
 
 
+@cache
 def era_by_name() -> dict[str, Era]:
     return {e.name: e for e in eras()}
 
@@ -158,6 +161,7 @@ def seasons() -> Seasons:
                    accepted={w: tuple(months) for w, months in d["accepted"].items()}, examples=_examples(d))
 
 
+@cache
 def season_greeting_re() -> str:
     """An accepted word with its ending (the word is group 1)."""
     s = seasons()
