@@ -2,7 +2,7 @@
 staff guide the ヘルプ menu opens) folders.
 
 In the checkout they stay at the top level (the layout requires it); in the wheel they become
-desktop_app/templates and desktop_app/resources, where `desktop_app.config` finds them through
+desktop_app/templates and desktop_app/resources, where `desktop_app.core.resources` finds them through
 importlib.resources. Every package under desktop_app/ (with or without __init__.py, e.g. Alembic's
 migrations/versions) is found here, so a new sub-package needs no edit. Package data is declared in
 pyproject.toml ([tool.setuptools.package-data]).

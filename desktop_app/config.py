@@ -1,11 +1,9 @@
-"""Paths and settings in one place: bundled resources, the user's data folder, and a test override."""
+"""Settings and the user's data folder (with a test override); the bundled folders are found by core.resources."""
 
 from __future__ import annotations
 
-import importlib.resources
 import json
 import os
-import sys
 import typing
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
@@ -15,34 +13,14 @@ from platformdirs import user_data_dir
 
 from desktop_app.core.context import Facility
 
+# the bundled folders are found by core (which must not import this module); callers outside core keep
+# asking config for them
+from desktop_app.core.resources import bundle_root, resources_dir, templates_dir  # noqa: F401
+
 APP_NAME = "CareLetter"
 APP_AUTHOR = "CareLetter"
 # Tests (and a portable install) point the app at another data folder with this variable.
 DATA_DIR_ENV = "DESKTOP_APP_DATA_DIR"
-
-
-def bundle_root() -> Path:
-    """Folder holding templates/ and resources/.
-
-    - frozen (PyInstaller): the bundle's data folder, ``sys._MEIPASS``;
-    - installed from the wheel: the ``desktop_app`` package itself, which carries them (setup.py maps the
-      top-level folders into it), found through importlib.resources;
-    - the source checkout (and an editable install): the repository root, where they stay at the top level.
-    """
-    if getattr(sys, "frozen", False) and hasattr(sys, "_MEIPASS"):
-        return Path(sys._MEIPASS)  # type: ignore[attr-defined]
-    package = importlib.resources.files("desktop_app")
-    if isinstance(package, Path) and (package / "templates").is_dir():
-        return package
-    return Path(__file__).resolve().parent.parent
-
-
-def templates_dir() -> Path:
-    return bundle_root() / "templates"
-
-
-def resources_dir() -> Path:
-    return bundle_root() / "resources"
 
 
 def data_dir() -> Path:

@@ -18,6 +18,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from desktop_app.core.conventions import date_line_re, recipient_line_re, salutations
 from desktop_app.core.fileio import WriteError, atomic_write, refuse_read_only
 from desktop_app.core.letter_roles import text_lines
 from desktop_app.core.textutil import xml_safe
@@ -34,14 +35,11 @@ FONT_TABLE = {
     "MS ゴシック": ("ＭＳ ゴシック,游ゴシック,Yu Gothic,Hiragino Sans,ヒラギノ角ゴシック", "modern", "fixed",
                  "020B0609070205080204"),
 }
-CLOSINGS = ("敬具", "敬白", "謹白", "謹言", "草々", "早々", "不一", "拝答")
-OPENINGS = ("拝啓", "謹啓", "拝復", "前略", "急啓", "再啓", "冠省", "拝呈")
 # 字下げ and alignment come from the paragraph's role (templates tag it; see core/letter_roles.py)
 ROLE_ALIGN = {"docnum": "right", "date": "right", "recipient": "left", "sender": "right", "title": "center",
               "opening": "left", "body": "left", "heading": "left", "closing": "right", "ki": "center",
               "items": "left", "ijo": "right", "contact": "right", "": "left"}
 LIST_MARK = re.compile(r"^(?:[0-9０-９]{1,2}[．.)）、]|[（(][0-9０-９]{1,2}[)）]|[・※■□◆◇●○▼])")
-DATE_LINE = re.compile(r"(令和|平成)\S{1,3}年\d{1,2}月\d{1,2}日|\d{4}年\d{1,2}月\d{1,2}日")
 
 
 @dataclass
@@ -60,19 +58,21 @@ def infer_roles(text: str) -> list[str]:
     """
     lines = [ln.strip() for ln in text_lines(text)]
     roles = [""] * len(lines)
+    openings, closings = salutations().openings, salutations().closings
+    date_line, recipient_line = date_line_re(), recipient_line_re()
     first_body = next((i for i, s in enumerate(lines)
-                       if s.startswith(OPENINGS) or s.startswith(("さて", "このたび", "先日")) or "。" in s), len(lines))
+                       if s.startswith(openings) or s.startswith(("さて", "このたび", "先日")) or "。" in s), len(lines))
     # the 件名 is the last short line before the body; other unclassified lines up there are the sender block
     title_at = next((i for i in range(first_body - 1, -1, -1) if lines[i]), None)
     for i in range(first_body):
         s = lines[i]
         if not s:
             continue
-        if re.search(r"(様|殿|各位)(（[^）]*）)?$", s):
+        if recipient_line.search(s):
             roles[i] = "recipient"
         elif re.search(r"第\s*\S*\d+\s*号$", s):
             roles[i] = "docnum"
-        elif DATE_LINE.fullmatch(s):
+        elif date_line.fullmatch(s):
             roles[i] = "date"
         elif i == title_at and len(s) <= 40:
             roles[i] = "title"
@@ -83,7 +83,7 @@ def infer_roles(text: str) -> list[str]:
         s = lines[i]
         if not s:
             continue
-        if s in CLOSINGS:
+        if s in closings:
             roles[i] = "closing"
             after_closing = True
         elif s == "記":
@@ -92,13 +92,13 @@ def infer_roles(text: str) -> list[str]:
             roles[i], in_ki, after_closing, after_ijo = "ijo", False, True, True
         elif in_ki:
             roles[i] = "items"
-        elif DATE_LINE.fullmatch(s):
+        elif date_line.fullmatch(s):
             roles[i] = "date"  # the date opens the 後付け, also in letters without a 結語 (condolences)
             after_closing = True
         elif after_closing:
             roles[i] = "contact" if after_ijo and (s.startswith(("担当", "電話", "TEL", "〒", "連絡先"))
                                                    or roles[i - 1] == "contact") else "sender"
-        elif i == first_body and s.startswith(OPENINGS):
+        elif i == first_body and s.startswith(openings):
             roles[i] = "opening"
         elif s.startswith("【") or LIST_MARK.match(s):
             roles[i] = "heading"

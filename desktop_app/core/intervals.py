@@ -1,23 +1,6 @@
-"""A set of non-overlapping [start, end) intervals with O(log n) overlap queries."""
+"""Which characters of a text are already taken by a finding (so that findings do not overlap)."""
 
 from __future__ import annotations
-
-from bisect import bisect_right, insort
-
-
-class DisjointIntervals:
-    def __init__(self) -> None:
-        self._items: list[tuple[int, int]] = []
-
-    def overlaps(self, start: int, end: int) -> bool:
-        i = bisect_right(self._items, (start, float("inf")))
-        # the interval starting at or before `start`, and the one after it
-        if i > 0 and self._items[i - 1][1] > start:
-            return True
-        return i < len(self._items) and self._items[i][0] < end
-
-    def add(self, start: int, end: int) -> None:
-        insort(self._items, (start, end))
 
 
 class Occupancy:

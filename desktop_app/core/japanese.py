@@ -1,40 +1,13 @@
-"""Japanese letter conventions as functions: 和暦, 時候の挨拶, 頭語/結語, honorifics, amounts."""
+"""Japanese letter conventions as template functions: 和暦, 時候の挨拶, 頭語/結語, honorifics, amounts."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 
-# (era, first day). Dates before Meiji 6 are out of scope for letters about living people.
-ERAS = [("令和", dt.date(2019, 5, 1)), ("平成", dt.date(1989, 1, 8)), ("昭和", dt.date(1926, 12, 25)),
-        ("大正", dt.date(1912, 7, 30)), ("明治", dt.date(1873, 1, 1))]
-
-# The 時候の挨拶 a template writes, month by month: (first day, word). Where custom changes within a
-# month the later word takes over: 立春 (Feb 4) ends the 寒, spring warms by late March, the rainy
-# season starts around June 10, 立秋 (Aug 7) turns 盛夏 into 残暑, autumn deepens after 秋分 and
-# 霜降, late November looks toward the cold, and late December is the year's end. The check accepts
-# more words than these (resources/rules/etiquette.toml).
-SEASON_TABLE: dict[int, list[tuple[int, str]]] = {
-    1: [(1, "新春"), (11, "厳寒")],
-    2: [(1, "厳寒"), (4, "余寒")],
-    3: [(1, "早春"), (21, "春暖")],
-    4: [(1, "陽春"), (21, "晩春")],
-    5: [(1, "新緑"), (16, "薫風")],
-    6: [(1, "初夏"), (11, "梅雨")],
-    7: [(1, "盛夏"), (23, "大暑")],
-    8: [(1, "盛夏"), (7, "残暑")],
-    9: [(1, "初秋"), (23, "秋涼")],
-    10: [(1, "秋冷"), (21, "錦秋")],
-    11: [(1, "晩秋"), (21, "向寒")],
-    12: [(1, "初冬"), (11, "師走"), (21, "歳末")],
-}
+from desktop_app.core.conventions import eras, honorifics, salutations, seasons
 
 WEEKDAYS = "月火水木金土日"
-
-# 頭語 and 結語 by kind of letter.
-SALUTATIONS = {"formal": ("拝啓", "敬具"), "notice": ("拝啓", "敬具"), "reply": ("拝復", "敬具"),
-               "respectful": ("謹啓", "謹白"), "urgent": ("急啓", "草々"), "brief": ("前略", "草々"),
-               "condolence": ("", ""), "card": ("", "")}
 
 
 def to_date(value) -> dt.date:
@@ -53,19 +26,21 @@ def to_date(value) -> dt.date:
 def wareki(value, with_day: bool = True) -> str:
     """令和8年11月22日. The first year of an era is 元年 (2019-05-01 -> 令和元年5月1日)."""
     d = to_date(value)
-    for era, start in ERAS:
-        if d >= start:
-            year = d.year - start.year + 1
+    for era in eras():
+        if d >= era.first_day:
+            # counted from first_day's year, as this always has: for 明治 (first_day 明治6年) that is not the 明治 year
+            year = d.year - era.first_day.year + 1
             y = "元" if year == 1 else str(year)
-            return f"{era}{y}年{d.month}月{d.day}日" if with_day else f"{era}{y}年{d.month}月"
+            return f"{era.name}{y}年{d.month}月{d.day}日" if with_day else f"{era.name}{y}年{d.month}月"
     return f"{d.year}年{d.month}月{d.day}日"
 
 
 def season_word(value) -> str:
     """The 時候 word for a date: 晩秋 on 11 November, 向寒 on 22 November."""
     d = to_date(value)
-    word = SEASON_TABLE[d.month][0][1]
-    for first_day, w in SEASON_TABLE[d.month]:
+    table = seasons().written[d.month]
+    word = table[0][1]
+    for first_day, w in table:
         if d.day >= first_day:
             word = w
     return word
@@ -74,10 +49,6 @@ def season_word(value) -> str:
 def season_greeting(value) -> str:
     """晩秋の候 for an early-November letter, 向寒の候 for a late-November one."""
     return f"{season_word(value)}の候"
-
-
-# The word on the 15th, for callers that only know the month.
-SEASON_BY_MONTH = {m: season_word(dt.date(2000, m, 15)) for m in SEASON_TABLE}
 
 
 def weekday(value) -> str:
@@ -102,17 +73,17 @@ def month_day_youbi(value) -> str:
 
 
 def opening(kind: str) -> str:
-    return SALUTATIONS.get(kind, SALUTATIONS["formal"])[0]
+    return salutations().for_kind(kind)[0]
 
 
 def closing(kind: str) -> str:
-    return SALUTATIONS.get(kind, SALUTATIONS["formal"])[1]
+    return salutations().for_kind(kind)[1]
 
 
 def sama(name: str) -> str:
     """仲村 昌平 -> 仲村 昌平 様 (an honorific already there is kept)."""
     name = (name or "").strip()
-    if not name or name.endswith(("様", "殿", "各位")):
+    if not name or name.endswith(honorifics().addressee):
         return name
     return f"{name} 様"
 

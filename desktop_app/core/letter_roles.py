@@ -39,10 +39,6 @@ def role_marker(name: str) -> str:
     return f"{MARK}{name}{MARK}"
 
 
-def strip_markers(text: str) -> str:
-    return "".join(part for i, part in enumerate(text.split(MARK)) if i % 2 == 0)
-
-
 @dataclass
 class StructuredText:
     text: str  # exactly what render() returns
@@ -74,7 +70,7 @@ def split_roles(raw: str) -> list[tuple[str, str]]:
 
 
 def tidy_structured(raw: str) -> StructuredText:
-    """Same result as templates.tidy() on the marker-free text: no trailing spaces, at most one blank line."""
+    """The marker-free text tidied: no trailing spaces, at most one blank line, none at the start or the end."""
     rows: list[tuple[str, str]] = []
     for line, role in split_roles(raw):
         line = line.rstrip()

@@ -463,8 +463,3 @@ def _to_number(v: Any, label: str, path: Path) -> int | float:
         raise TemplateError(path, f"項目「{label}」の数値が大きすぎます（{MAX_NUMBER:,}まで）")
     return v
 
-
-def tidy(text: str) -> str:
-    lines = [ln.rstrip() for ln in text.replace("\r\n", "\n").split("\n")]
-    out = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
-    return out + "\n"

@@ -74,9 +74,9 @@ def test_season_greeting_by_month_with_late_month_variants(date, greeting):
 
 
 def test_every_day_of_the_year_gets_a_greeting_the_check_accepts():
-    from desktop_app.core.checks.rules.etiquette import load_etiquette
+    from desktop_app.core.conventions import seasons
 
-    months = load_etiquette()["season"]
+    months = seasons().accepted
     day = dt.date(2028, 1, 1)  # a leap year: 29 February too
     while day.year == 2028:
         word = japanese.season_word(day)

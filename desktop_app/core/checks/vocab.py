@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from desktop_app.config import resources_dir
+from desktop_app.core.resources import resources_dir
 
 # Shown in the README and the About dialog: MANBYO is distributed under CC BY 4.0, which asks for it.
 CREDIT = (

@@ -7,6 +7,7 @@ import pytest
 from desktop_app.core.checks.rules.health import HealthRule
 from desktop_app.core.checks.rules.person import ROLE_WHO, load_person_data
 from desktop_app.core.checks.runner import CheckRunner
+from desktop_app.core.conventions import honorifics
 
 CTX = {"recipient": {"name": "岡田 直樹"}, "subject": {"name": "岡田 キヨ"}, "sender": {"name": "三好 彩"},
        "facility": {"name": "特別養護老人ホーム ひまわり苑"}}
@@ -14,7 +15,7 @@ CTX = {"recipient": {"name": "岡田 直樹"}, "subject": {"name": "岡田 キ�
 
 def test_person_word_lists_live_in_toml():
     d = load_person_data()
-    assert "様" in d["honorifics"] and "看護師" in d["role_words"] and d["third_party_before_re"]
+    assert "様" in honorifics().after_name and "看護師" in d["role_words"] and d["third_party_before_re"]
 
 
 @pytest.mark.nlp

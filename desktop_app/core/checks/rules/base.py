@@ -131,7 +131,6 @@ class Rule:
     rule_id: str = ""
     category: str = ""
     severity: Severity = Severity.MEDIUM
-    needs_nlp: bool = False
 
     def find(self, doc: CheckDoc) -> Iterable[Finding]:
         raise NotImplementedError

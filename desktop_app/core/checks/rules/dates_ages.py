@@ -6,13 +6,14 @@ import re
 from collections.abc import Iterable
 
 from desktop_app.core.checks.rules.base import CheckDoc, Rule
+from desktop_app.core.conventions import era_abbrs, era_names
 from desktop_app.core.findings import Finding
 from desktop_app.core.intervals import Occupancy
 
 KN = "[一二三四五六七八九十〇]"  # kanji numerals, as formal letters write dates and ages
-DATE = (rf"(?:(?:明治|大正|昭和|平成|令和)[ ]?(?:\d{{1,2}}|元|{KN}{{1,3}})年|(?:19|20)\d{{2}}年)?[ ]?(?:\d{{1,2}}|{KN}{{1,3}})月[ ]?(?:\d{{1,2}}|{KN}{{1,3}})日"
+DATE = (rf"(?:(?:{era_names()})[ ]?(?:\d{{1,2}}|元|{KN}{{1,3}})年|(?:19|20)\d{{2}}年)?[ ]?(?:\d{{1,2}}|{KN}{{1,3}})月[ ]?(?:\d{{1,2}}|{KN}{{1,3}})日"
         r"|(?:19|20)\d{2}[/.-]\d{1,2}[/.-]\d{1,2}"
-        r"|(?:明治|大正|昭和|平成|令和|[MTSHR])\d{1,2}[/.]\d{1,2}[/.]\d{1,2}")
+        rf"|(?:{era_names()}|[{era_abbrs()}])\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{1,2}}")
 
 
 def kanji_number(s: str) -> int:

@@ -10,13 +10,20 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from desktop_app.config import resources_dir
 from desktop_app.core.checks.rules.base import CheckDoc, Rule
+from desktop_app.core.conventions import (
+    closing_line_re,
+    era_by_name,
+    letter_date_re,
+    line_start_re,
+    opening_line_re,
+    salutations,
+    season_greeting_re,
+    seasons,
+)
 from desktop_app.core.findings import Finding, Severity
 from desktop_app.core.japanese import season_word
-
-ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925, "大正": 1911, "明治": 1867}
-DATE_RE = re.compile(r"(令和|平成|昭和)\s?(\d{1,2}|元)\s?年\s?(\d{1,2})\s?月\s?(\d{1,2})\s?日|((?:19|20)\d{2})\s?年\s?(\d{1,2})\s?月\s?(\d{1,2})\s?日")
+from desktop_app.core.resources import resources_dir
 
 
 @lru_cache(maxsize=4)
@@ -28,10 +35,10 @@ def load_etiquette(path: Path | None = None) -> dict:
 def letter_date(text: str) -> dt.date | None:
     """The date of the letter: a full date standing on a line of its own (後付け), else the last one."""
     candidates = []
-    for m in DATE_RE.finditer(text):
+    for m in letter_date_re().finditer(text):
         try:
             if m.group(1):
-                year = ERAS[m.group(1)] + (1 if m.group(2) == "元" else int(m.group(2)))
+                year = era_by_name()[m.group(1)].year(1 if m.group(2) == "元" else int(m.group(2)))
                 d = dt.date(year, int(m.group(3)), int(m.group(4)))
             else:
                 d = dt.date(int(m.group(5)), int(m.group(6)), int(m.group(7)))
@@ -61,13 +68,11 @@ class SalutationPairRule(Rule):
     severity = Severity.MEDIUM
 
     def find(self, doc: CheckDoc) -> Iterable[Finding]:
-        data = load_etiquette()
-        pairs: dict[str, list[str]] = data["pairs"]
-        closings = sorted({c for cs in pairs.values() for c in cs}, key=len, reverse=True)
+        pairs = salutations().pairs
         text = doc.text
-        head = re.search(rf"(?m)^[ \u3000]*({'|'.join(pairs)})(?=[ \u3000、\n]|$)", text)
+        head = opening_line_re().search(text)
         tail = None
-        for m in re.finditer(rf"(?m)({'|'.join(closings)})[ \u3000]*$", text):
+        for m in closing_line_re().finditer(text):
             tail = m
         if head and tail:
             if tail.group(1) not in pairs[head.group(1)]:
@@ -94,13 +99,11 @@ class SeasonGreetingRule(Rule):
     severity = Severity.MEDIUM
 
     def find(self, doc: CheckDoc) -> Iterable[Finding]:
-        data = load_etiquette()
-        seasons: dict[str, list[int]] = data["season"]
-        words = sorted((w for w in seasons if not w.endswith("の候")), key=len, reverse=True)
+        accepted = seasons().accepted
         text = doc.text
         date = doc.context.letter_date or letter_date(text)
-        head = re.search(rf"(?m)^[ \u3000]*({'|'.join(data['skip_season'])})", text)
-        for m in re.finditer(rf"({'|'.join(words)})(?:の候|のみぎり|の折|の節)", text):
+        head = re.search(line_start_re(salutations().skip_season), text)
+        for m in re.finditer(season_greeting_re(), text):
             word = m.group(1)
             if head:
                 yield self.finding(doc, m.start(), m.end(), f"「{head.group(1)}」の後に時候の挨拶は書きません。",
@@ -112,13 +115,13 @@ class SeasonGreetingRule(Rule):
                                    "お悔やみ状は頭語・時候の挨拶を省き、すぐに本題に入ります。",
                                    category="style.condolence_opening")
                 continue
-            if date and date.month not in seasons[word]:
+            if date and date.month not in accepted[word]:
                 best = season_word(date)
-                fits = [best] + [w for w, months in seasons.items() if months == [date.month] and w != best][:1]
+                fits = [best] + [w for w, months in accepted.items() if months == (date.month,) and w != best][:1]
                 yield self.finding(doc, m.start(), m.end(),
                                    f"「{m.group()}」は{date.month}月の手紙に合いません。",
-                                   f"時候の挨拶「{word}」は{'・'.join(str(x) for x in seasons[word])}月のもの。手紙の日付は{date.year}年{date.month}月{date.day}日。",
-                                   suggestions=[f"{w}の候" for w in fits] + ["時下"])
+                                   f"時候の挨拶「{word}」は{'・'.join(str(x) for x in accepted[word])}月のもの。手紙の日付は{date.year}年{date.month}月{date.day}日。",
+                                   suggestions=[f"{w}の候" for w in fits] + [seasons().any_month])
 
 
 class CondolenceRule(Rule):
@@ -142,7 +145,7 @@ class CondolenceRule(Rule):
             yield self.finding(doc, m.start(), m.end(), f"お悔やみ状では「{w}」は忌み言葉です。",
                                "重ね言葉・繰り返しを連想させる言葉・直接的な表現はお悔やみ状では避けます。",
                                suggestions=[fixes[w]] if w in fixes else [])
-        head = re.search(r"(?m)^[ \u3000]*(拝啓|謹啓|前略)", doc.text)
+        head = re.search(line_start_re(salutations().in_condolence), doc.text)
         if head:
             yield self.finding(doc, head.start(1), head.end(1), "お悔やみ状には頭語を書きません。",
                                "お悔やみ状は頭語・時候の挨拶を省き、お悔やみの言葉から始めます。",

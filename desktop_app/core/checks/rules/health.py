@@ -8,11 +8,11 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from desktop_app.config import resources_dir
 from desktop_app.core.checks.rules.base import CheckDoc, PersonMention, Rule
 from desktop_app.core.checks.rules.person import ROLE_WHO
 from desktop_app.core.checks.vocab import HealthVocab, load_health_vocab
 from desktop_app.core.findings import Finding, Severity
+from desktop_app.core.resources import resources_dir
 from desktop_app.core.textutil import KANJI, KATAKANA, fold_width
 
 

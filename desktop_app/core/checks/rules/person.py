@@ -8,10 +8,11 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from desktop_app.config import resources_dir
 from desktop_app.core.checks.analysis import Token
 from desktop_app.core.checks.rules.base import ROLE_WHO, CheckDoc, PersonMention, Rule
+from desktop_app.core.conventions import alternation, honorifics
 from desktop_app.core.findings import Finding, Severity
+from desktop_app.core.resources import resources_dir
 from desktop_app.core.textutil import KANJI, KATAKANA
 
 
@@ -27,7 +28,7 @@ def load_person_data(path: Path | None = None) -> dict:
 
 
 _D = load_person_data()
-HONORIFICS = tuple(_D["honorifics"])
+HONORIFICS = honorifics().after_name
 HONORIFIC_RE = re.compile(rf"^[ \u3000]?({_alt(HONORIFICS)})")
 ROLE_WORDS = tuple(_D["role_words"])
 ROLE_AFTER_RE = re.compile(rf"^[ \u3000]?(?:{_alt(ROLE_WORDS)})")
@@ -44,7 +45,7 @@ NOT_NAMES = frozenset(_D["not_names"])
 _TRIM_WORDS = tuple(sorted(HONORIFICS + ROLE_WORDS, key=len, reverse=True))
 FALLBACK_NAME = re.compile(
     rf"([{KANJI}]{{1,4}}[ \u3000]?[{KANJI}]{{1,3}}|[{KANJI}]{{1,4}}[ \u3000]?[{KATAKANA}]{{2,6}}|"
-    rf"[{KATAKANA}]{{2,10}}(?:[・＝=][{KATAKANA}]{{2,10}})?)(?=[ \u3000]?(?:様|さん|氏|くん|ちゃん|殿))"
+    rf"[{KATAKANA}]{{2,10}}(?:[・＝=][{KATAKANA}]{{2,10}})?)(?=[ \u3000]?(?:{alternation(honorifics().mark_a_name)}))"
 )
 
 ELDER_AFTER = re.compile(r"^の(?:おばあ|おじい|お婆|お爺|奥さん|旦那さん|ご主人|おばちゃん|おじちゃん)")

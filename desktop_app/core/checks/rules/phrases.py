@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from desktop_app.config import resources_dir
 from desktop_app.core.checks.rules.base import CheckDoc, Rule
 from desktop_app.core.findings import Finding, Severity
 from desktop_app.core.intervals import Occupancy
-from desktop_app.core.textutil import SentenceIndex, fold_width
+from desktop_app.core.resources import resources_dir
+from desktop_app.core.textutil import SentenceIndex
 
 _CONNECTIVE = re.compile(r"^(?:また|なお|さらに|しかし|ただし|その上で|そのうえで|このたびは?|今回は?|今後は?|これからは|以後|今後とも)[、，]?\s*")
 _TIME_LEAD = re.compile(r"^(?:今後は?|これからは|以後は?|今回は?)[、，]?\s*")
@@ -118,15 +118,3 @@ class RiskPhraseRule(Rule):
                               message=p.message, explanation=p.explanation,
                               suggestions=p.suggestions, rule_id=p.id)
 
-
-def self_test(phrases: tuple[Phrase, ...] | None = None) -> list[str]:
-    """Run every entry's examples; return the failures (empty when the data is consistent)."""
-    failures = []
-    for p in phrases or load_phrases():
-        for ex in p.must_match:
-            if not phrase_matches(p, fold_width(ex)):
-                failures.append(f"{p.id}: should match {ex!r}")
-        for ex in p.must_not_match:
-            if phrase_matches(p, fold_width(ex)):
-                failures.append(f"{p.id}: should not match {ex!r}")
-    return failures

@@ -14,14 +14,13 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from desktop_app.config import resources_dir
 from desktop_app.core.checks.analysis import Analysis, Token
 from desktop_app.core.checks.rules.base import CheckDoc, Rule
 from desktop_app.core.findings import Finding, Severity
+from desktop_app.core.resources import resources_dir
 
 # Verbs that follow て as helpers of the real predicate (考えてまいります, 対処していきます).
 SUBSIDIARY = {"まいる", "参る", "いく", "行く", "おく", "置く", "いる", "おる", "みる", "しまう", "いただく", "いただける",
@@ -37,13 +36,6 @@ def load_risk_data(path: Path | None = None) -> dict:
         return tomllib.load(f)
 
 
-@dataclass(frozen=True)
-class Clause:
-    start: int  # code points in the text
-    end: int
-    pred: int  # token index of the final predicate
-
-
 def _words(t: Token) -> set[str]:
     return {t.text, t.lemma}
 
@@ -54,7 +46,6 @@ class DependencyRiskRule(Rule):
 
     rule_id = "risk.dependency"
     category = "risk"
-    needs_nlp = True
 
     def __init__(self, data: dict | None = None):
         d = data or load_risk_data()

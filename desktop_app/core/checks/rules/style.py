@@ -12,10 +12,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from desktop_app.config import resources_dir
 from desktop_app.core.checks.rules.base import CheckDoc, Rule
-from desktop_app.core.checks.rules.etiquette import ERAS, letter_date, load_etiquette
+from desktop_app.core.checks.rules.etiquette import letter_date
+from desktop_app.core.conventions import (
+    alternation,
+    era_abbrs,
+    era_by_name,
+    era_names,
+    line_start_re,
+    salutations,
+    seasons,
+)
 from desktop_app.core.findings import Finding, Severity
+from desktop_app.core.resources import resources_dir
 
 WEEKDAYS = "月火水木金土日"
 
@@ -39,14 +48,14 @@ _WD = r"\(\s*(?P<wd>[月火水木金土日])(?:曜日?)?\s*(?:[・･、,][^()\n
 _KANJI_DIGITS = "〇一二三四五六七八九"
 _N = rf"(?:(?<!\d)\d{{1,2}}|(?<![{_KANJI_DIGITS}十])[{_KANJI_DIGITS}十]{{1,3}})"
 _KANJI_DATE = re.compile(
-    rf"(?:(?P<era>令和|平成|昭和)\s?(?P<ey>{_N}|元)\s?年\s?|(?<!\d)(?P<y>(?:19|20)\d{{2}})\s?年\s?)?"
+    rf"(?:(?P<era>{era_names('in_letters')})\s?(?P<ey>{_N}|元)\s?年\s?|(?<!\d)(?P<y>(?:19|20)\d{{2}})\s?年\s?)?"
     rf"(?P<m>{_N})\s?月\s?(?P<d>{_N})\s?日\s?" + _WD)
 # a second day of the same month after a date: 12月20日（日）～21日（月）, 12月6日（日）・13日（日）
 _MORE_DAYS = re.compile(rf"\s?(?:〜|~|-|・|、|,|から|及び|および|と)\s?(?P<d>{_N})\s?日\s?" + _WD)
 # 2026/12/20(日), 12/20（日）, R8.12.20（日）, 2026.12.20(日), 12.20（日） (a care record's short forms)
-_SLASH_DATE = re.compile(r"(?<![\d/.])(?:(?P<y>(?:19|20)\d{2})(?P<sep0>[/.])|(?P<abbr>[RHS])\s?(?P<ey>\d{1,2})(?P<sep1>[/.]))?"
+_SLASH_DATE = re.compile(rf"(?<![\d/.])(?:(?P<y>(?:19|20)\d{{2}})(?P<sep0>[/.])|(?P<abbr>[{era_abbrs('in_letters')}])\s?(?P<ey>\d{{1,2}})(?P<sep1>[/.]))?"
                          r"(?P<m>\d{1,2})(?P<sep>[/.])(?P<d>\d{1,2})(?![\d/.])\s?" + _WD)
-ERA_LETTERS = {"R": "令和", "H": "平成", "S": "昭和"}
+ERA_LETTERS = {e.abbr: e.name for e in era_by_name().values() if e.in_letters}
 
 
 def _num(text: str) -> int:
@@ -65,7 +74,7 @@ def _year_of(m: re.Match, letter: dt.date) -> tuple[int | None, bool]:
     gd = m.groupdict()
     era = gd.get("era") or ERA_LETTERS.get(gd.get("abbr") or "")
     if era:
-        return ERAS[era] + (1 if gd["ey"] == "元" else _num(gd["ey"])), True
+        return era_by_name()[era].year(1 if gd["ey"] == "元" else _num(gd["ey"])), True
     if gd.get("y"):
         return int(gd["y"]), True
     try:
@@ -194,7 +203,7 @@ def is_apology_or_reply(doc: CheckDoc) -> bool:
     conf = load_style()["apology"]
     if doc.context.letter_type:
         return doc.context.letter_type in conf["kinds"]
-    head = re.search(r"(?m)^[ \u3000]*(拝啓|拝復|謹啓|前略|急啓)", doc.text)
+    head = re.search(line_start_re(salutations().after_subject), doc.text)
     before = doc.text[: head.start()] if head else doc.text[:300]
     return bool(re.search(conf["title_pattern"], before))
 
@@ -211,15 +220,16 @@ class ApologyGreetingRule(Rule):
     def find(self, doc: CheckDoc) -> Iterable[Finding]:
         if not is_apology_or_reply(doc):
             return
-        seasons = sorted((w for w in load_etiquette()["season"] if not w.endswith("の候")), key=len, reverse=True)
-        season_re = re.compile(rf"(?:{'|'.join(seasons)})(?:の候|のみぎり|の折|の節)、?|時下[ 　、]?")
+        s = seasons()
+        season_re = _compiled(rf"(?:{alternation(s.words)})(?:{alternation(s.endings)})、?|{s.any_month}[ 　、]?")
+        lead_re = _compiled(rf"({alternation(salutations().before_greeting)})[ \u3000]*")
         greeting_re = _compiled(load_style()["apology"]["greeting_pattern"])
         text = doc.text
         # the 前文: from the 頭語 (or the start) to the first paragraph of the matter
         for sent in re.finditer(r"[^。\n]+。?", text):
             s = sent.group()
             body = s.lstrip(" \u3000")
-            lead = re.match(r"(拝啓|拝復|謹啓|拝呈)[ \u3000]*", body)
+            lead = lead_re.match(body)
             start = sent.start() + (len(s) - len(body)) + (lead.end() if lead else 0)
             part = text[start:sent.end()]
             season = season_re.search(part)
