@@ -7,8 +7,19 @@ import sys
 from pathlib import Path
 
 from desktop_app import config
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+from desktop_app.cli_common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    UsageError,
+    _library,
+    _load_json,
+    _looks_like_word,
+    _read_letter,
+    _read_word,
+    _runner,
+)
 
 
 class CliExit(Exception):
@@ -33,7 +44,6 @@ def open_db(args):
 
 
 def service(db):
-    from desktop_app.cli import _runner
     from desktop_app.core.checks.runner import CheckRunner
     from desktop_app.core.review import ReviewService
 
@@ -63,8 +73,6 @@ def login(db, name: str | None, line: int = 0):
 
 
 def _read_body(path: str) -> str:
-    from desktop_app.cli import UsageError, _read_letter
-
     try:
         return _read_letter(path)
     except UsageError as exc:
@@ -72,8 +80,6 @@ def _read_body(path: str) -> str:
 
 
 def _context(args, svc) -> dict:
-    from desktop_app.cli import UsageError, _load_json
-
     ctx: dict = {}
     if getattr(args, "context", None):
         try:
@@ -120,7 +126,6 @@ def cmd_users_list(args) -> int:
 
 # ---- facility and policy ----------------------------------------------------------------------
 def cmd_facility_set(args) -> int:
-    from desktop_app.cli import UsageError, _load_json
     from desktop_app.core import accounts
 
     db = open_db(args)
@@ -156,8 +161,6 @@ def service_light(db):
 
 # ---- letters -----------------------------------------------------------------------------------
 def _template_ok(template_id: str) -> None:
-    from desktop_app.cli import _library
-
     lib = _library()
     if template_id not in lib.templates:
         raise CliExit(EXIT_USAGE, f"unknown template {template_id!r} / テンプレート「{template_id}」はありません")
@@ -168,8 +171,6 @@ def cmd_letters_new(args) -> int:
 
     db = open_db(args)
     fields: dict = {}
-    from desktop_app.cli import _looks_like_word
-
     if Path(args.file).suffix.lower() == ".docx" or _looks_like_word(Path(args.file)):
         # a letter written in Word: checked with every part of the file, exported into a copy of it
         if args.template:
@@ -192,8 +193,6 @@ def cmd_letters_new(args) -> int:
 
 
 def _read_word_letter(path: str):
-    from desktop_app.cli import UsageError, _read_word
-
     try:
         doc = _read_word(path)
     except UsageError as exc:
@@ -261,7 +260,6 @@ def cmd_letters_show(args) -> int:
 
 
 def cmd_letters_export(args) -> int:
-    from desktop_app.cli import _library
     from desktop_app.core.export_docx import PdfUnavailable, convert_to_pdf
     from desktop_app.core.export_letter import write_letter
     from desktop_app.core.fileio import WriteError
