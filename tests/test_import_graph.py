@@ -26,8 +26,8 @@ def imports_of(source: str, module: str, is_package: bool, known: set[str]) -> d
     """Every module `module` imports, anywhere in it (functions and `if TYPE_CHECKING:` included), with the first
     line that does. `from X import name` is the module X.name when that exists, else X (for a package, its
     __init__); relative imports are resolved against the module's package. The parent packages Python runs on
-    the way (`import a.b.c` runs a and a.b) are not edges: each package would then form a cycle with any of its
-    modules it imports that name a sibling in full."""
+    the way (`import a.b.c` also runs a and a.b) are not edges: otherwise a package whose __init__ imports its
+    modules would be in a cycle with each of them that names a sibling in full."""
     package = module if is_package else module.rpartition(".")[0]
     found: dict[str, int] = {}
     for node in ast.walk(ast.parse(source)):
@@ -36,8 +36,8 @@ def imports_of(source: str, module: str, is_package: bool, known: set[str]) -> d
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:  # one dot is the module's own package, each further dot one package up
-                parts = package.split(".")[: len(package.split(".")) - (node.level - 1)]
-                base = ".".join([*parts, base] if base else parts)
+                here = package.rsplit(".", node.level - 1)[0]
+                base = f"{here}.{base}" if base else here
             targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names]
         else:
             continue
