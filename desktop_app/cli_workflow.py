@@ -7,8 +7,19 @@ import sys
 from pathlib import Path
 
 from desktop_app import config
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+from desktop_app.cli_common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    UsageError,
+    _library,
+    _load_json,
+    _looks_like_word,
+    _read_letter,
+    _read_word,
+    _runner,
+)
 
 
 class CliExit(Exception):
@@ -34,7 +45,6 @@ def open_db(args):
 
 def service(db):
     """The workflow over `db`, checking with the model (submit, approve and export re-check the text)."""
-    from desktop_app.cli import _runner
     from desktop_app.core.checks.runner import CheckRunner
     from desktop_app.core.workflow import Services
 
@@ -64,7 +74,6 @@ def login(db, name: str | None, line: int = 0):
 
 
 def _read_body(path: str) -> str:
-    from desktop_app.cli import UsageError, _read_letter
 
     try:
         return _read_letter(path)
@@ -75,7 +84,6 @@ def _read_body(path: str) -> str:
 def _context(args, svc):
     """The letter's context from --context CONTEXT.json; the facility is the stored one unless the file
     names its own."""
-    from desktop_app.cli import UsageError, _load_json
     from desktop_app.core.context import CheckContext
 
     raw: dict = {}
@@ -92,7 +100,6 @@ def _context(args, svc):
 
 def letter_session(svc, actor):
     """The letter session the window uses too: the same writer choice, export path and refusals."""
-    from desktop_app.cli import _library
     from desktop_app.core.letter_session import LetterSession
 
     return LetterSession(svc, actor, _library(), svc.admin.facility(), font=config.Settings.load().docx_font)
@@ -134,7 +141,6 @@ def cmd_users_list(args) -> int:
 
 # ---- facility and policy ----------------------------------------------------------------------
 def cmd_facility_set(args) -> int:
-    from desktop_app.cli import UsageError, _load_json
     from desktop_app.core import accounts
     from desktop_app.core.context import facility_from_dict
 
@@ -171,7 +177,6 @@ def service_light(db):
 
 # ---- letters -----------------------------------------------------------------------------------
 def _template_ok(template_id: str) -> None:
-    from desktop_app.cli import _library
 
     lib = _library()
     if template_id not in lib.templates:
@@ -179,7 +184,6 @@ def _template_ok(template_id: str) -> None:
 
 
 def cmd_letters_new(args) -> int:
-    from desktop_app.cli import _looks_like_word
 
     db = open_db(args)
     word = Path(args.file).suffix.lower() == ".docx" or _looks_like_word(Path(args.file))
@@ -210,7 +214,6 @@ def cmd_letters_new(args) -> int:
 
 
 def _read_word_letter(path: str):
-    from desktop_app.cli import UsageError, _read_word
 
     try:
         doc = _read_word(path)

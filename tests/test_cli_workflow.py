@@ -15,10 +15,9 @@ LETTER = "山田 一郎 様\n\n拝啓　今月のご様子をお知らせいた�
 
 @pytest.fixture
 def cli(db_url, monkeypatch, capsys, runner):
-    import desktop_app.cli as cli_module
     import desktop_app.cli_workflow as wf
 
-    monkeypatch.setattr(cli_module, "_runner", lambda load_model=True: runner)  # GiNZA once per session
+    monkeypatch.setattr(wf, "_runner", lambda load_model=True: runner)  # GiNZA once per session
 
     def run(*argv, stdin: str = ""):
         monkeypatch.setattr("sys.stdin", io.StringIO(stdin))

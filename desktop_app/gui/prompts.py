@@ -75,11 +75,11 @@ def choose_item(parent: QWidget | None, title: str, label: str, items: list[str]
     return items.index(text) if ok and text in items else None
 
 
-# ---- the review workflow's dialogs (account_dialogs builds them; tests replace these functions) ----
+# ---- the review workflow's dialogs (account_forms builds them; tests replace these functions) ----
 def ask_setup(parent: QWidget | None, defaults: dict, need_admin: bool, message: str = "") -> dict | None:
     """First start: the facility profile and (when no account exists) the first administrator.
     Returns {"facility": {...}, "name", "password", "password2", "roles"} or None when cancelled."""
-    from desktop_app.gui.account_dialogs import SetupDialog
+    from desktop_app.gui.account_forms import SetupDialog
 
     dlg = SetupDialog(defaults, need_admin, message, parent)
     return dlg.values() if dlg.exec() else None
@@ -87,7 +87,7 @@ def ask_setup(parent: QWidget | None, defaults: dict, need_admin: bool, message:
 
 def ask_login(parent: QWidget | None, users: list[str], name: str = "", message: str = "") -> tuple[str, str] | None:
     """(name, password), or None when the person closes the login."""
-    from desktop_app.gui.account_dialogs import LoginDialog
+    from desktop_app.gui.account_forms import LoginDialog
 
     dlg = LoginDialog(users, name, message, parent)
     return dlg.credentials() if dlg.exec() else None

@@ -115,7 +115,7 @@ def test_login_is_locked_for_30_seconds_after_five_failures(qtbot, gui_db, peopl
 
 
 def test_login_dialog_and_setup_dialog_check_their_entries(qtbot):
-    from desktop_app.gui.account_dialogs import LoginDialog, SetupDialog
+    from desktop_app.gui.account_forms import LoginDialog, SetupDialog
 
     dlg = SetupDialog({"name": "さくらの里"}, need_admin=True)
     qtbot.addWidget(dlg)
@@ -369,7 +369,7 @@ def test_logout_is_one_action_back_to_the_login(qtbot, make_window, said, monkey
 
 
 def test_screens_render_japanese(qtbot, make_window, said, monkeypatch, tmp_path):
-    from desktop_app.gui.account_dialogs import LoginDialog
+    from desktop_app.gui.account_forms import LoginDialog
 
     writer = make_window("writer")
     write_and_submit(qtbot, writer, monkeypatch)
