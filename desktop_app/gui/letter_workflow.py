@@ -211,21 +211,26 @@ class LetterWorkflowMixin:
         session.proposals.update(recovered.proposals)
         self.replace_session(session)
 
-    def poll_letter(self) -> None:
+    def poll_letter(self, force: bool = False) -> None:
         """The reviewer may approve or return this letter meanwhile: show it without a click."""
+        # nothing written and still the same person and letter: the last look still holds
+        seen, self._polled = self._polled, (self.actor.id, self.session.letter_id)
+        if not (self.letter_changes.changed() or force or seen != self._polled):
+            return
         if self.actor.has("reviewer"):
             try:
                 waiting = len(self.service.list(Status.SUBMITTED, limit=100))
                 shown = "99+" if waiting >= 100 else str(waiting)
                 self.queue_action.setText(f"確認待ち（{shown}）…" if waiting else "確認待ち…")
             except Exception:
-                pass
+                self.letter_changes.invalidate()  # try again on the next tick
         s = self.session
         if s.letter_id is None:
             return
         try:
             view = self.service.get(s.letter_id)
         except Exception:
+            self.letter_changes.invalidate()
             return
         if (view.status, view.version, [c.id for c in view.comments]) == (s.status, s.version,
                                                                          [c.id for c in s.comments]):

@@ -74,6 +74,7 @@ class MainWindow(LetterWorkflowMixin, QMainWindow):
         self._letter_watch = QTimer(self)  # a reviewer's decision reaches the writer by itself
         self._letter_watch.setInterval(4000)
         self._letter_watch.timeout.connect(self.poll_letter)
+        self.letter_changes, self._polled = service.db.watcher(), None  # poll_letter reads only after a change
         self._letter_watch.start()
 
         self._fill_template_combo()
