@@ -47,6 +47,7 @@ class LetterController(QObject):
         self._autosave = self._timer(AUTOSAVE_MS, self.autosave_now, single=True)
         self._template_watch = self._timer(3000, self._reload_templates_if_changed)
         self._letter_watch = self._timer(4000, self.poll_letter)  # a reviewer's decision reaches the writer
+        self.letter_changes, self._polled = services.db.watcher(), None  # poll_letter reads only after a change
 
     def _timer(self, ms: int, slot, single: bool = False) -> QTimer:
         t = QTimer(self)
@@ -309,13 +310,17 @@ class LetterController(QObject):
         session.proposals.update(recovered.proposals)
         self.replace_session(session)
 
-    def poll_letter(self) -> None:
+    def poll_letter(self, force: bool = False) -> None:
         """The reviewer may approve or return this letter meanwhile: show it without a click."""
+        # nothing written and still the same person and letter: the last look still holds
+        seen, self._polled = self._polled, (self.actor.id, self.session.letter_id)
+        if not (self.letter_changes.changed() or force or seen != self._polled):
+            return
         if self.actor.has("reviewer"):
             try:
                 self.view.show_waiting(len(self.services.letters.list(Status.SUBMITTED, limit=100)))
             except Exception:
-                pass
+                self.letter_changes.invalidate()  # try again on the next tick
         s = self.session
         if s.letter_id is None:
             return
@@ -323,6 +328,7 @@ class LetterController(QObject):
         try:
             view = s.services.letters.get(s.letter_id)
         except Exception:
+            self.letter_changes.invalidate()
             return
         if (view.status, view.version, [c.id for c in view.comments]) == before:
             return

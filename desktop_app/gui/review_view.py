@@ -191,6 +191,7 @@ class ReviewView(QWidget):
         layout.addWidget(splitter)
         self._enable(False)
 
+        self.changes = services.db.watcher()  # the timer re-reads the queue only after a write somewhere
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.refresh)
@@ -198,11 +199,14 @@ class ReviewView(QWidget):
         self.refresh()
 
     # ---- the queue ----------------------------------------------------------------------------
-    def refresh(self) -> None:
+    def refresh(self, force: bool = False) -> None:
+        if not self.changes.changed() and not force:
+            return
         try:
             queue = self.services.letters.queue()
         except Exception as exc:  # the server is away for a moment: say so and try again on the next tick
             self.queue_label.setText(f"確認待ちの一覧を読めませんでした：{exc}")
+            self.changes.invalidate()
             return
         signature = tuple((q.id, q.submitted, q.high_count, q.medium_count) for q in queue)
         more = f"、古い順に{MAX_ROWS}件を表示" if len(queue) > MAX_ROWS else ""
@@ -406,7 +410,7 @@ class ReviewView(QWidget):
             prompts.error(self, "承認できません", f"データベースに書き込めませんでした：{exc}")
             return False
         prompts.info(self, "承認しました", f"手紙 #{view.id} を承認しました。作成者が書き出せるようになりました。")
-        self.refresh()
+        self.refresh(force=True)
         return True
 
     def return_letter(self) -> bool:
@@ -426,7 +430,7 @@ class ReviewView(QWidget):
             prompts.error(self, "差し戻せません", f"データベースに書き込めませんでした：{exc}")
             return False
         prompts.info(self, "差し戻しました", f"手紙 #{letter_id} を作成者に差し戻しました。")
-        self.refresh()
+        self.refresh(force=True)
         return True
 
     def closeEvent(self, event):  # noqa: N802 (Qt override)

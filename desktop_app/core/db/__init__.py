@@ -151,6 +151,7 @@ class Database:
         self.engine = engine
         self.url = str(engine.url)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._feed = None
 
     @property
     def backend(self) -> str:
@@ -169,7 +170,18 @@ class Database:
         finally:
             s.close()
 
+    def watcher(self):
+        """A ChangeWatcher of its own for one window; all of them share one watching connection."""
+        from desktop_app.core.db.changes import ChangeFeed, ChangeWatcher
+
+        if self._feed is None:
+            self._feed = ChangeFeed(self.engine)
+        return ChangeWatcher(self._feed)
+
     def dispose(self) -> None:
+        if self._feed is not None:
+            self._feed.close()
+            self._feed = None  # the engine can be used again after dispose; so can a new watcher()
         self.engine.dispose()
 
 
@@ -192,7 +204,7 @@ def _alembic_config(connection):
 
 # The newest migration in migrations/versions (a test keeps the two equal). A database already there
 # is opened without importing Alembic, which is a quarter of a second of the window's start.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 
 
 def _at_head(engine: Engine) -> bool:
