@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QLabel, QLayout, QLayoutItem, QPlainTextEdit, QSizePolicy, QToolTip, QWidget
 
@@ -171,7 +171,6 @@ class FindingHighlighter(QSyntaxHighlighter):
 class DraftEditor(QPlainTextEdit):
     """Plain-text letter editor. Positions from Qt are UTF-16; findings are in code points."""
 
-    finding_hovered = Signal(object)
 
     def __init__(self, parent=None):
         super().__init__(parent)
