@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from desktop_app.core import accounts, audit  # noqa: E402
 from desktop_app.core.checks.runner import CheckRunner  # noqa: E402
-from desktop_app.core.context import Facility  # noqa: E402
+from desktop_app.core.context import CheckContext, Facility  # noqa: E402
 from desktop_app.core.db import open_database  # noqa: E402
 from desktop_app.core.db.models import AuditEntry, AuditHead, Letter, utcnow  # noqa: E402
 from desktop_app.core.workflow import Services  # noqa: E402
@@ -47,7 +47,7 @@ def run(url: str, n_letters: int, n_audit: int) -> dict:
     ctx = {"recipient": {"name": "山田 一郎"}, "subject": {"name": "山田 花子"}, "sender": {"name": "佐藤 恵"}}
     submit_t, approve_t = [], []
     for _ in range(30):
-        lid = svc.workflow.create(writer, "monthly_report", LETTER, {}, ctx).id
+        lid = svc.workflow.create(writer, "monthly_report", LETTER, {}, CheckContext.from_dict(ctx)).id
         t0 = time.perf_counter()
         svc.workflow.submit(writer, lid)
         submit_t.append(time.perf_counter() - t0)
