@@ -1,6 +1,7 @@
 """The reviewer's view: the queue of letters awaiting review (refreshing by itself), and one letter
 read-only with its findings, the writer's proposals, the changes since the last request, comments,
-and 承認 / 差し戻し. The rules (who may approve, what must be accepted) are in core.review."""
+and 承認 / 差し戻し. The rules (who may approve, what must be accepted) are in core.workflow; the letter shown is a
+LetterSession, as in the main window."""
 
 from __future__ import annotations
 

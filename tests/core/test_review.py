@@ -403,3 +403,18 @@ def test_head_revision_constant_is_alembics_head_and_an_up_to_date_database_skip
                          cwd=Path(__file__).resolve().parents[2])
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_a_letter_waiting_for_review_is_not_edited_and_proposals_are_the_writers(svc, people, db):
+    lid = write_letter(svc, people, f"本文に{HIGH_WORD}様のお名前があります。\n")
+    key = f"pii.person\t{HIGH_WORD}"
+    refused(Refusal.MISSING_ROLE, svc.workflow.propose, people["reviewer"], lid, key, "私が見ました")
+    svc.workflow.propose(people["writer"], lid, key, "ご本人の旧姓です")
+    refused(Refusal.MISSING_ROLE, svc.workflow.withdraw, people["reviewer"], lid, key)
+    svc.workflow.withdraw(people["writer"], lid, key)
+    assert svc.letters.get(lid).proposals == {}
+    assert [e.action for e in audit.entries(db, lid)][-2:] == ["propose", "withdraw"]
+    view = svc.workflow.submit(people["writer"], lid)
+    # the reviewer reads exactly what was submitted: a save now would take it out of the queue unseen
+    refused(Refusal.WRONG_STATE, svc.workflow.save, people["writer"], lid, "書き換え\n", view.version)
+    assert svc.letters.get(lid).status == Status.SUBMITTED

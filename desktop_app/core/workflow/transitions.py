@@ -103,6 +103,8 @@ class Workflow:
                 letter = u.letter(letter_id, lock=True)
                 if letter.version != expected_version:
                     raise WorkflowRefused(Refusal.CONFLICT, CONFLICT_MESSAGE, current_version=letter.version)
+                if Status(letter.status) == Status.SUBMITTED:
+                    raise WorkflowRefused(Refusal.WRONG_STATE, "確認待ちの手紙は変更できません。確認者の判断をお待ちください。")
                 ctx = context.to_dict() if context is not None else letter.context
                 tid = template_id or letter.template_id
                 changed = (body, ctx, tid) != (letter.body, letter.context, letter.template_id)
@@ -131,6 +133,7 @@ class Workflow:
 
     def propose(self, actor: Actor, letter_id: int, finding_key: str, reason: str) -> None:
         """The writer's 確認済み: a proposal with its reason, shown to the reviewer."""
+        require(actor, "writer", "確認済みの提案")
         if not reason.strip():
             raise WorkflowRefused(Refusal.BAD_INPUT, "確認済みにする理由を入力してください。")
         with unit_of_work(self.db) as u:
@@ -139,10 +142,16 @@ class Workflow:
             u.record(actor, "propose", letter, detail=finding_key.split("\t", 1)[0])
 
     def withdraw(self, actor: Actor, letter_id: int, finding_key: str) -> None:
+        """The writer takes a 確認済み back."""
+        require(actor, "writer", "確認済みの取り消し")
         with unit_of_work(self.db) as u:
-            for m in u.s.execute(select(Mark).where(Mark.letter_id == letter_id, Mark.finding_key == finding_key,
-                                                    Mark.kind == "proposal")).scalars():
+            letter = u.letter(letter_id)
+            marks = u.s.execute(select(Mark).where(Mark.letter_id == letter_id, Mark.finding_key == finding_key,
+                                                   Mark.kind == "proposal")).scalars().all()
+            for m in marks:
                 u.s.delete(m)
+            if marks:
+                u.record(actor, "withdraw", letter, detail=finding_key.split("\t", 1)[0])
 
     def submit(self, actor: Actor, letter_id: int):
         require(actor, "writer", "確認依頼")
