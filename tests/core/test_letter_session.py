@@ -113,16 +113,21 @@ def test_save_submit_and_conflict_keep_the_text(facility):
     assert a.submit().status == Status.SUBMITTED and a.read_only
 
 
-def test_export_prepares_outside_and_commits_only_the_checked_text(facility, tmp_path):
-    svc, admin, writer = facility
+def approved_and_prepared(svc, admin, writer, body: str):
+    """A letter written, approved by another person, and through the gate's first step."""
     w = session(svc, writer)
-    w.set_body("山田様\n今月もお元気に過ごされました。\n")
+    w.set_body(body)
     w.submit()
     r = session(svc, admin)
     r.open(w.letter_id)
     r.approve()
     w.refresh()
-    plan = w.prepare_export()
+    return w, w.prepare_export()
+
+
+def test_export_prepares_outside_and_commits_only_the_checked_text(facility, tmp_path):
+    svc, admin, writer = facility
+    w, plan = approved_and_prepared(svc, admin, writer, "山田様\n今月もお元気に過ごされました。\n")
     assert not (tmp_path / "a.docx").exists() and plan.prepared.suggested_name.endswith(".docx")
     # meanwhile someone edits the letter: the commit refuses, writes nothing, records nothing
     other = session(svc, writer)
@@ -138,14 +143,7 @@ def test_export_prepares_outside_and_commits_only_the_checked_text(facility, tmp
 
 def test_a_file_written_for_an_export_that_cannot_be_recorded_is_removed(facility, tmp_path, monkeypatch):
     svc, admin, writer = facility
-    w = session(svc, writer)
-    w.set_body("山田様\n今月もお元気です。\n")
-    w.submit()
-    r = session(svc, admin)
-    r.open(w.letter_id)
-    r.approve()
-    w.refresh()
-    plan = w.prepare_export()
+    w, plan = approved_and_prepared(svc, admin, writer, "山田様\n今月もお元気です。\n")
     out = tmp_path / "sent.docx"
 
     def fail(*_a, **_k):
