@@ -12,14 +12,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.review_speed import LETTER, ms  # noqa: E402
+from benchmarks.review_speed import LETTER, ms, on_backends  # noqa: E402
 from desktop_app.core import accounts  # noqa: E402
 from desktop_app.core.context import CheckContext, Facility  # noqa: E402
 from desktop_app.core.db import open_database  # noqa: E402
@@ -86,28 +85,7 @@ def main() -> None:
     ap.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     ap.add_argument("--pg-url", default="")
     args = ap.parse_args()
-    from argon2 import PasswordHasher
-
-    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # not what is measured
-    results = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        if args.backend in ("sqlite", "both"):
-            results["SQLite"] = run(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", args.letters, args.repeat)
-        if args.backend in ("postgresql", "both"):
-            if args.pg_url:
-                results["PostgreSQL"] = run(args.pg_url, args.letters, args.repeat)
-            else:
-                from tests.pg_server import PostgresServer, PostgresUnavailable
-
-                try:
-                    server = PostgresServer().start()
-                except PostgresUnavailable as exc:
-                    print(f"PostgreSQL: not measured ({exc})")
-                else:
-                    try:
-                        results["PostgreSQL"] = run(server.new_database(), args.letters, args.repeat)
-                    finally:
-                        server.stop()
+    results = on_backends(args.backend, lambda url: run(url, args.letters, args.repeat), args.pg_url)
     print(f"{'backend':<11} {'queue rows':>10} {'full queue() re-read':>21} {'tick, nothing changed':>22} "
           f"{'quiet looks':>12} {'write seen':>11} {'tick after a write':>19}")
     for name, r in results.items():

@@ -94,20 +94,19 @@ def run(url: str, n_letters: int, n_audit: int) -> dict:
             "queue": statistics.median(queue_t), "verify": verify_t, "entries": result.checked}
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--letters", type=int, default=10_000)
-    ap.add_argument("--audit", type=int, default=100_000)
-    ap.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
-    args = ap.parse_args()
+def on_backends(backend: str, run_on, pg_url: str = "") -> dict:
+    """run_on(url) on a fresh SQLite file and/or PostgreSQL (pg_url, else a throwaway server of the test
+    suite's), with password hashing made cheap since it is not what is measured; results by backend name."""
     from argon2 import PasswordHasher
 
-    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # not what is measured
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        if args.backend in ("sqlite", "both"):
-            results["SQLite"] = run(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", args.letters, args.audit)
-        if args.backend in ("postgresql", "both"):
+        if backend in ("sqlite", "both"):
+            results["SQLite"] = run_on(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
+        if backend in ("postgresql", "both") and pg_url:
+            results["PostgreSQL"] = run_on(pg_url)
+        elif backend in ("postgresql", "both"):
             from tests.pg_server import PostgresServer, PostgresUnavailable
 
             try:
@@ -116,9 +115,19 @@ def main() -> None:
                 print(f"PostgreSQL: not measured ({exc})")
             else:
                 try:
-                    results["PostgreSQL"] = run(server.new_database(), args.letters, args.audit)
+                    results["PostgreSQL"] = run_on(server.new_database())
                 finally:
                     server.stop()
+    return results
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--letters", type=int, default=10_000)
+    ap.add_argument("--audit", type=int, default=100_000)
+    ap.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    args = ap.parse_args()
+    results = on_backends(args.backend, lambda url: run(url, args.letters, args.audit))
     print(f"{'backend':<11} {'submit (median/max)':>22} {'approve (median/max)':>22} "
           f"{'queue of ' + str(args.letters):>16} {'audit verify':>14}")
     for name, r in results.items():

@@ -18,7 +18,6 @@ class Refusal(StrEnum):
     STALE_APPROVAL = "stale_approval"
     NOT_APPROVED = "not_approved"
     HIGH_NOT_ACCEPTED = "high_not_accepted"
-    WRITER_CANNOT_ACCEPT = "writer_cannot_accept"
     CONFLICT = "conflict"
     NOT_FOUND = "not_found"
     SETUP_REQUIRED = "setup_required"

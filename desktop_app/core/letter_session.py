@@ -30,9 +30,7 @@ class Allowed:
 
     edit: bool
     submit: bool
-    export: bool
     review: bool  # approve, return (a reviewer, not the letter's own writer, on a letter waiting for review)
-    comment: bool
     why: str = ""
 
 
@@ -64,23 +62,24 @@ class WordOriginal:
         self._doc = None
 
     def document(self, fields: dict):
-        src, sha = str(fields.get(word.SOURCE) or ""), str(fields.get(word.SHA) or "")
-        key = (src, sha, _stamp(src))
+        key = _file_state(fields)
         if key != self._key:
             self._key, self._doc = key, (word.original(fields) if key[2] is not None else None)
         return self._doc
 
     def remember(self, fields: dict, doc) -> None:
-        src = str(fields.get(word.SOURCE) or "")
-        self._key, self._doc = (src, str(fields.get(word.SHA) or ""), _stamp(src)), doc
+        self._key, self._doc = _file_state(fields), doc
 
 
-def _stamp(path: str) -> tuple[int, int] | None:
+def _file_state(fields: dict) -> tuple[str, str, tuple[int, int] | None]:
+    """The original's path, the SHA-256 it had when read, and its time and size on disk now (None: gone)."""
+    src = str(fields.get(word.SOURCE) or "")
     try:
-        st = Path(path).stat()
+        st = Path(src).stat()
+        stamp = (st.st_mtime_ns, st.st_size)
     except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size
+        stamp = None
+    return src, str(fields.get(word.SHA) or ""), stamp
 
 
 class LetterSession:
@@ -99,7 +98,6 @@ class LetterSession:
         self.proposals: dict[str, str] = {}  # the writer's 確認済み: finding key -> reason
         self.accepted: dict[str, str] = {}  # the reviewer's acceptances (read-only for the writer)
         self.comments: list[CommentView] = []
-        self.approval_valid = False
         self.view: LetterView | None = None  # the letter as last read from the database
         self.saved_body = ""
         self.generated_text: str | None = None  # the text as last generated from the form
@@ -114,13 +112,18 @@ class LetterSession:
 
     @property
     def title(self) -> str:
-        info = self.library.templates.get(self.template_id) if self.library else None
-        return info.title if info else self.title_of(self.template_id, self.fields)
+        return self.title_of(self.library, self.template_id, self.fields)
 
     @staticmethod
-    def title_of(template_id: str, fields: dict | None = None) -> str:
-        """How a letter with no template of this library is named in lists (Wordの手紙「…」)."""
-        return word.title(template_id, fields)
+    def title_of(library: TemplateLibrary | None, template_id: str, fields: dict | None = None) -> str:
+        """How a letter is named in lists: its template's title, else Wordの手紙「…」 or the template id."""
+        info = library.templates.get(template_id) if library else None
+        return info.title if info else word.title(template_id, fields)
+
+    @property
+    def approval_valid(self) -> bool:
+        """The approval last read still holds for the stored text."""
+        return self.view is not None and self.view.approval_valid
 
     def word_document(self):
         """The Word letter's original as it was checked, or None (not a Word letter, gone, or changed)."""
@@ -135,13 +138,15 @@ class LetterSession:
         self.context = self.form_context()
 
     def form_context(self) -> CheckContext:
+        """The context from the template's person fields; without a template of the library (a Word letter)
+        the facility is all the check knows, and names come from the text."""
         if self.library is not None and self.template_id in self.library.templates:
             return self.library.check_context(self.template_id, self.fields, self.facility)
         return CheckContext(facility=self.facility)
 
     def set_facility(self, facility: Facility) -> None:
         self.facility = facility
-        self.context = self.form_context() if not self.is_word else CheckContext(facility=facility)
+        self.context = self.form_context()
 
     def set_body(self, text: str) -> bool:
         """Record an edit; False when the text did not change (Qt reports format changes as edits too)."""
@@ -179,9 +184,8 @@ class LetterSession:
             why = ""
         return Allowed(edit=writer and not self.read_only,
                        submit=writer and self.status in (Status.DRAFT, Status.RETURNED),
-                       export=(writer or reviewer) and bool(self.body.strip()),
                        review=reviewer and not own and self.letter_id is not None and self.status == Status.SUBMITTED,
-                       comment=reviewer and self.letter_id is not None, why=why)
+                       why=why)
 
     def state_text(self) -> str:
         """One line for the status bar: the letter, its state, and what still blocks it."""
@@ -246,13 +250,10 @@ class LetterSession:
 
     # ---- opening ---------------------------------------------------------------------------
     def load(self, view: LetterView) -> None:
-        self.view = view
-        self.letter_id, self.version = view.id, view.version
+        self._after_save(view)
         self.template_id, self.fields = view.template_id, dict(view.fields)
-        self.body = self.saved_body = view.body
-        self.status, self.approval_valid = view.status, view.approval_valid
-        self.proposals, self.accepted = dict(view.proposals), dict(view.accepted)
-        self.comments = list(view.comments)
+        self.body = view.body
+        self.proposals = dict(view.proposals)
         self.context = view.context
         self.generated_text = None
         self.revision += 1
@@ -272,7 +273,7 @@ class LetterSession:
         """A new letter from a .docx staff wrote in Word (already read): its full text, no form."""
         src = Path(path).resolve()
         self.template_id, self.fields = word.WORD_TEMPLATE_ID, word.letter_fields(src, doc)
-        self.context = CheckContext(facility=self.facility)  # names come from the text
+        self.context = self.form_context()
         self.body, self.generated_text = doc.text, None
         self.original.remember(self.fields, doc)
         self.revision += 1
@@ -327,26 +328,27 @@ class LetterSession:
         self.services.workflow.add_comment(self.actor, self.letter_id, start, end, text)  # type: ignore[arg-type]
         return self.open(self.letter_id)  # type: ignore[arg-type]
 
-    def refresh(self) -> LetterView | None:
-        """Read the letter again (a reviewer's decision, another PC's save). Unsaved text is kept: only
-        the state, comments and acceptances follow then."""
+    def refresh(self, view: LetterView | None = None) -> LetterView | None:
+        """Follow the letter as stored (a reviewer's decision, another PC's save), read again unless `view`
+        was just read. Unsaved text is kept: only the state, comments and acceptances follow then."""
         if self.letter_id is None:
             return None
-        view = self.services.letters.get(self.letter_id)
+        view = view or self.services.letters.get(self.letter_id)
         if not self.dirty:
             self.load(view)
         else:
-            self.view = view
-            self.status, self.comments, self.accepted = view.status, list(view.comments), dict(view.accepted)
-            self.approval_valid = view.approval_valid
+            self._follow(view)
         return view
 
-    def _after_save(self, view: LetterView) -> None:
+    def _follow(self, view: LetterView) -> None:
+        """The letter's stored state: what the reviewer decided and said, and whether the approval holds."""
         self.view = view
+        self.status, self.accepted, self.comments = view.status, dict(view.accepted), list(view.comments)
+
+    def _after_save(self, view: LetterView) -> None:
+        self._follow(view)
         self.letter_id, self.version = view.id, view.version
         self.saved_body = view.body
-        self.status, self.approval_valid = view.status, view.approval_valid
-        self.accepted, self.comments = dict(view.accepted), list(view.comments)
 
     # ---- export: prepare (no transaction) → the caller's questions → commit (one short transaction) ----
     def prepare_export(self) -> ExportPlan:

@@ -253,8 +253,7 @@ class LetterController(QObject):
             return False
         labels = []
         for d in letters:
-            info = self.library.templates.get(d.template_id)
-            name = info.title if info else LetterSession.title_of(d.template_id)
+            name = LetterSession.title_of(self.library, d.template_id)
             labels.append(f"#{d.id}［{d.status.label_ja}］ {d.updated_at}　{name}　{d.writer}　{d.first_line[:20]}")
         index = prompts.choose_item(self.view, "手紙を開く", "開く手紙を選んでください：", labels)
         if index is None or not self.ask_keep_changes("手紙を開く"):
@@ -336,7 +335,7 @@ class LetterController(QObject):
             s.load(view)
             self.replace_session(s)
         else:
-            s.refresh()
+            s.refresh(view)
         if view.status != before[0]:
             self.view.status(f"手紙 #{view.id} は「{view.status.label_ja}」になりました", 10000)
         self.show_state()

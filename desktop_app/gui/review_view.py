@@ -221,9 +221,8 @@ class ReviewView(QWidget):
         self.table.blockSignals(True)
         self.table.setRowCount(len(queue))
         for row, q in enumerate(queue):
-            info = self.library.templates.get(q.template_id)
             mine = "（自分）" if q.writer == self.actor.name else ""
-            cells = (str(q.id), q.writer + mine, info.title if info else LetterSession.title_of(q.template_id), q.submitted_at,
+            cells = (str(q.id), q.writer + mine, LetterSession.title_of(self.library, q.template_id), q.submitted_at,
                      str(q.high_count), str(q.medium_count))
             for col, value in enumerate(cells):
                 item = QTableWidgetItem(value)

@@ -96,10 +96,6 @@ class FindingsReview:
         return unresolved_high(self.findings, self.accepted)
 
     @property
-    def proposed_keys(self) -> set[str]:
-        return {f.key for f in self.findings if self.status(f) is FindingStatus.PROPOSED}
-
-    @property
     def accepted_keys(self) -> set[str]:
         return {f.key for f in self.findings if self.status(f) is FindingStatus.ACCEPTED}
 

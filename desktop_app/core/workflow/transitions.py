@@ -242,8 +242,7 @@ class Workflow:
     def check_export(self, actor: Actor, letter_id: int) -> ExportTicket:
         """The gate's first step, outside any transaction: re-check the exact text that would be written and
         refuse when a high finding is not accepted or the approval the policy asks for is missing."""
-        if not (actor.has("writer") or actor.has("reviewer")):
-            raise WorkflowRefused(Refusal.MISSING_ROLE, "書き出しには作成者または確認者の役割が必要です。")
+        _may_export(actor)
         with unit_of_work(self.db) as u:
             letter = u.letter(letter_id)
             body, template_id, ctx = letter.body, letter.template_id, dict(letter.context or {})
@@ -259,8 +258,7 @@ class Workflow:
         text that was checked and that its approval holds, writes the file with `write(body)` (atomically)
         and records its SHA-256, who exported it and when; the letter becomes 送付済み. A file written for an
         export that could not be recorded is removed again."""
-        if not (actor.has("writer") or actor.has("reviewer")):
-            raise WorkflowRefused(Refusal.MISSING_ROLE, "書き出しには作成者または確認者の役割が必要です。")
+        _may_export(actor)
         path: Path | None = None
         try:
             with unit_of_work(self.db) as u:
@@ -299,6 +297,11 @@ class Workflow:
                 raise WorkflowRefused(Refusal.STALE_APPROVAL,
                                       "承認後に手紙が変更されたため、承認は無効です。もう一度確認を依頼してください。")
             raise WorkflowRefused(Refusal.NOT_APPROVED, "この手紙はまだ承認されていません。確認者の承認が必要です。")
+
+
+def _may_export(actor: Actor) -> None:
+    if not (actor.has("writer") or actor.has("reviewer")):
+        raise WorkflowRefused(Refusal.MISSING_ROLE, "書き出しには作成者または確認者の役割が必要です。")
 
 
 def _add_comment(u: UnitOfWork, letter: Letter, actor: Actor, start: int, end: int, text: str) -> None:
