@@ -27,6 +27,11 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     last_failed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # a first password or a reset one: the person sets their own at the next login
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # returned and approved letters after this moment are the person's new notices
+    notices_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
     @property
     def role_set(self) -> set[str]:
@@ -51,6 +56,8 @@ class Letter(Base):
     medium_count: Mapped[int] = mapped_column(Integer, default=0)
     # optimistic concurrency: every write bumps it; a write carrying an older number is refused
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # 「この手紙をもとに新しく作成」: the sent letter this one was made from
+    derived_from_id: Mapped[int | None] = mapped_column(ForeignKey("letters.id", ondelete="SET NULL"), nullable=True)
 
     writer: Mapped[User | None] = relationship(foreign_keys=[writer_id])
     last_editor: Mapped[User | None] = relationship(foreign_keys=[last_editor_id])
