@@ -15,22 +15,22 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # batch mode: SQLite cannot add a foreign key to an existing table otherwise
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("must_change_password", sa.Boolean, nullable=False, server_default=sa.false()))
-        batch.add_column(sa.Column("last_login_at", sa.DateTime, nullable=True))
-        batch.add_column(sa.Column("notices_seen_at", sa.DateTime, nullable=True))
-    with op.batch_alter_table("letters") as batch:
-        batch.add_column(sa.Column("derived_from_id", sa.Integer, nullable=True))
-        batch.create_foreign_key("fk_letters_derived_from", "letters", ["derived_from_id"], ["id"],
-                                 ondelete="SET NULL")
+    # Plain ADD COLUMN, never batch mode: batch mode rebuilds the table, and on SQLite rebuilding `users`
+    # (which letters refer to) fails with foreign keys on. SQLite keeps derived_from_id a plain number (it
+    # cannot add a foreign key to a table in place); PostgreSQL gets the constraint.
+    op.add_column("users", sa.Column("must_change_password", sa.Boolean, nullable=False, server_default=sa.false()))
+    op.add_column("users", sa.Column("last_login_at", sa.DateTime, nullable=True))
+    op.add_column("users", sa.Column("notices_seen_at", sa.DateTime, nullable=True))
+    op.add_column("letters", sa.Column("derived_from_id", sa.Integer, nullable=True))
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_foreign_key("fk_letters_derived_from", "letters", "letters", ["derived_from_id"], ["id"],
+                              ondelete="SET NULL")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("letters") as batch:
-        batch.drop_constraint("fk_letters_derived_from", type_="foreignkey")
-        batch.drop_column("derived_from_id")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("notices_seen_at")
-        batch.drop_column("last_login_at")
-        batch.drop_column("must_change_password")
+    # SQLite 3.35 and later drop a column in place
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_constraint("fk_letters_derived_from", "letters", type_="foreignkey")
+    op.drop_column("letters", "derived_from_id")
+    for column in ("notices_seen_at", "last_login_at", "must_change_password"):
+        op.drop_column("users", column)
