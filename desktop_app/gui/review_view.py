@@ -38,7 +38,13 @@ from desktop_app.core.word import letter as word
 from desktop_app.core.workflow import Services
 from desktop_app.core.workflow.state import LetterSummary, inline_diff, waiting_ja
 from desktop_app.gui import prompts
-from desktop_app.gui.comments_panel import COMMENT_MARK, comment_label, comment_mark
+from desktop_app.gui.comments_panel import (
+    COMMENT_MARK,
+    COMMENT_TINT,
+    comment_label,
+    comment_mark,
+    comment_tint,
+)
 from desktop_app.gui.editor import color_for
 from desktop_app.gui.prompts import busy, refusal_text
 
@@ -48,7 +54,7 @@ INSERTED = QColor("#c8f0c8")
 DELETED = QColor("#c00000")
 COLUMNS = ("番号", "利用者（ご本人）", "ご家族（宛先）", "種類", "作成者", "待ち時間", "重大", "注意")
 WAITING, HIGH = COLUMNS.index("待ち時間"), COLUMNS.index("重大")
-COLUMN_CAPS = {1: 120, 2: 120, 3: 170, 4: 110}  # widest a column opens at; the reviewer can drag it wider
+COLUMN_CAPS = {1: 110, 2: 110, 3: 130, 4: 100}  # widest a column opens at; the reviewer can drag it wider
 HIDE_QUEUE, SHOW_QUEUE = "◀ 一覧を隠す", "一覧を表示 ▶"
 PICK_LETTER = "一覧から手紙を選んでください。"
 
@@ -191,7 +197,8 @@ class ReviewView(QWidget):
 
         legend = QLabel('<span style="background:#c8f0c8;text-decoration:underline;">追加</span>・'
                         '<span style="color:#c00000;text-decoration:line-through;">削除</span>：前回の確認依頼との違い　'
-                        f'<span style="color:{COMMENT_MARK.name()};">〰 波線</span>：コメント')
+                        f'<span style="background:{COMMENT_TINT.name()};text-decoration:underline;'
+                        f'text-decoration-color:{COMMENT_MARK.name()};">〰 波線</span>：コメント')
         legend.setWordWrap(True)
         self.findings_list = QListWidget()
         self.findings_list.setWordWrap(True)
@@ -199,8 +206,17 @@ class ReviewView(QWidget):
         self.comments_list = QListWidget()
         self.comments_list.setWordWrap(True)
         self.comments_list.itemClicked.connect(self._on_comment_clicked)
+        self.blocking_label = QLabel()
+        self.blocking_label.setWordWrap(True)
+        self.blocking_label.setStyleSheet("color: #b00000;")
+        self.blocking_label.setVisible(False)
+        findings = QWidget()
+        fv = QVBoxLayout(findings)
+        fv.setContentsMargins(0, 0, 0, 0)
+        fv.addWidget(self.blocking_label)
+        fv.addWidget(self.findings_list, 1)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.findings_list, "指摘")
+        self.tabs.addTab(findings, "指摘")
         self.tabs.addTab(self.comments_list, "コメント")
         side = QWidget()
         sv = QVBoxLayout(side)
@@ -213,11 +229,11 @@ class ReviewView(QWidget):
         for w in (self.table, letter, side):
             self.splitter.addWidget(w)
         self.splitter.setCollapsible(0, True)  # dragged to the edge, the queue goes away like 一覧を隠す
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setStretchFactor(2, 0)
-        self.splitter.setSizes([330, 560, 310])
-        self.splitter.splitterMoved.connect(lambda *_: self._sync_toggle())
+        for i, stretch in enumerate((1, 3, 1)):
+            self.splitter.setStretchFactor(i, stretch)
+        self.splitter.setSizes(self._proportions(1200))
+        self.splitter.splitterMoved.connect(self._on_splitter_moved)
+        self._user_sized = False  # until the reviewer drags a divider, the panes keep their proportions
         self.table.setMinimumWidth(120)
         letter.setMinimumWidth(300)
         side.setMinimumWidth(200)
@@ -247,12 +263,30 @@ class ReviewView(QWidget):
             self.table.hide()
         else:
             self.table.show()
-            width = self._queue_width or 330
-            if self.splitter.sizes()[0] < width:
+            if not self._user_sized:
+                self.splitter.setSizes(self._proportions(self.splitter.width()))
+            elif self.splitter.sizes()[0] < (self._queue_width or 200):
                 sizes = self.splitter.sizes()
+                width = self._queue_width or 200
                 sizes[1] = max(sizes[1] - (width - sizes[0]), 300)
                 sizes[0] = width
                 self.splitter.setSizes(sizes)
+        self._sync_toggle()
+
+    @staticmethod
+    def _proportions(width: int) -> list[int]:
+        """Queue, letter, findings: the letter gets half or more of the width (at 1024 about 280, 490, 220)."""
+        queue = max(200, min(560, int(width * 0.28)))
+        side = max(220, min(380, int(width * 0.22)))
+        return [queue, max(300, width - queue - side), side]
+
+    def resizeEvent(self, event):  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if not self._user_sized and self.queue_shown():
+            self.splitter.setSizes(self._proportions(self.splitter.width()))
+
+    def _on_splitter_moved(self, *_) -> None:
+        self._user_sized = True
         self._sync_toggle()
 
     def _sync_toggle(self) -> None:
@@ -335,6 +369,9 @@ class ReviewView(QWidget):
             self.text.document().clear()
             self.findings_list.clear()
             self.comments_list.clear()
+            self.blocking_label.setVisible(False)
+            self.tabs.setTabText(0, "指摘")
+            self.tabs.setTabText(1, "コメント")
             self.header.setText(PICK_LETTER)
             self._enable(False)
             return
@@ -421,7 +458,9 @@ class ReviewView(QWidget):
             item.setData(Qt.UserRole, c)
             self.comments_list.addItem(item)
         blocking = len(review.blocking)
-        self.tabs.setTabText(0, f"指摘（{len(review.findings)}）" + (f"・未了承の重大 {blocking}" if blocking else ""))
+        self.tabs.setTabText(0, f"指摘（{len(review.findings)}）")
+        self.blocking_label.setText(f"承認には確認者の了承が必要な重大な指摘：{blocking}件" if blocking else "")
+        self.blocking_label.setVisible(bool(blocking))
         self.tabs.setTabText(1, f"コメント（{len(view.comments)}）")
 
     def place(self, f) -> str:
@@ -443,23 +482,38 @@ class ReviewView(QWidget):
         return fmt
 
     def _comment_marks(self) -> list[QTextEdit.ExtraSelection]:
-        """A wavy underline under each anchored comment, drawn over the text and never merged into it."""
-        out = []
-        if self.session is None or self.session.view is None or self.diff is None:
+        """Over each anchored comment: a wavy underline, and a pale tint on the parts that are no finding (a
+        tint over a finding would hide its colour). Drawn over the text, never merged into it."""
+        out: list[QTextEdit.ExtraSelection] = []
+        session, diff = self.session, self.diff
+        if session is None or session.view is None or diff is None:
             return out
-        for c in self.session.view.comments:
-            if c.start is None or c.end is None or not c.quote:
-                continue
-            a, b = self.diff.display_range(c.start, c.end)
-            if b <= a:
-                continue
+        findings = sorted(diff.display_range(f.start, f.end) for f in session.findings)
+
+        def select(a: int, b: int, fmt: QTextCharFormat) -> None:
             sel = QTextEdit.ExtraSelection()
             cursor = QTextCursor(self.text.document())
             cursor.setPosition(a)
             cursor.setPosition(b, QTextCursor.KeepAnchor)
-            sel.cursor = cursor
-            sel.format = comment_mark(c)
+            sel.cursor, sel.format = cursor, fmt
             out.append(sel)
+
+        for c in session.view.comments:
+            if c.start is None or c.end is None or not c.quote:
+                continue
+            a, b = diff.display_range(c.start, c.end)
+            if b <= a:
+                continue
+            pos = a
+            for fa, fb in findings:  # the tint goes in the gaps between findings
+                if fb <= pos or fa >= b:
+                    continue
+                if fa > pos:
+                    select(pos, fa, comment_tint())
+                pos = max(pos, fb)
+            if pos < b:
+                select(pos, b, comment_tint())
+            select(a, b, comment_mark(c))
         return out
 
     def _select(self, start: int, end: int) -> None:

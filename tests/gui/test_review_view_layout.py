@@ -159,10 +159,14 @@ def test_highlights_stay_on_the_findings_after_comments_scrolling_and_reselectio
     assert view.comment_on_selection()
     assert_marks_exactly_on_findings(view)
     marks = view.text.extraSelections()
-    assert [m.cursor.selectedText() for m in marks] == ["同じ階の大河"]
-    mark = marks[0].format
-    assert mark.underlineStyle() == QTextCharFormat.WaveUnderline
-    assert not mark.hasProperty(QTextFormat.BackgroundBrush) and not mark.hasProperty(QTextFormat.FontWeight)
+    waves = [m for m in marks if m.format.underlineStyle() == QTextCharFormat.WaveUnderline]
+    assert [m.cursor.selectedText() for m in waves] == ["同じ階の大河"]
+    assert not waves[0].format.hasProperty(QTextFormat.BackgroundBrush)
+    assert not waves[0].format.hasProperty(QTextFormat.FontWeight)
+    tints = [m for m in marks if m not in waves]  # the pale tint only where the comment is no finding
+    assert [m.cursor.selectedText() for m in tints] == ["同じ階の"]
+    assert all(m.format.hasProperty(QTextFormat.BackgroundBrush) and not m.format.hasProperty(QTextFormat.FontWeight)
+               for m in tints)
     assert "お名前は伏せてください" in view.comments_list.item(0).text()
     assert view.tabs.tabText(1) == "コメント（1）"
 
@@ -172,7 +176,7 @@ def test_highlights_stay_on_the_findings_after_comments_scrolling_and_reselectio
     monkeypatch.setattr(prompts, "ask_long_text", lambda *a, **k: "言い切らない言い方に")
     assert view.comment_on_selection()
     assert_marks_exactly_on_findings(view)
-    assert len(view.text.extraSelections()) == 2
+    assert len(view.text.extraSelections()) == 3  # two wavy underlines, one tint (the second is all finding)
 
     # scrolled to the end and back
     bar = view.text.verticalScrollBar()
@@ -192,7 +196,9 @@ def test_highlights_stay_on_the_findings_after_comments_scrolling_and_reselectio
         assert fmt is None or not (fmt.hasProperty(QTextFormat.FontWeight) or fmt.hasProperty(QTextFormat.BackgroundBrush))
     assert pick_in_queue(view, first)
     assert_marks_exactly_on_findings(view)
-    assert len(view.text.extraSelections()) == 2
+    assert len(view.text.extraSelections()) == 3  # two wavy underlines, one tint (the second is all finding)
+    view.tabs.setCurrentIndex(1)
+    assert view.grab().save(str(Path(os.environ.get("REVIEW_GRAB_DIR", "/tmp")) / "review_comments.png"))
 
 
 def test_a_comment_keeps_the_reviewers_place_in_a_long_letter(qtbot, services, people, make_view, said,
