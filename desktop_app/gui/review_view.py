@@ -151,6 +151,7 @@ class ReviewView(QWidget):
         self.diff: DiffText | None = None
         self._shown_id: int | None = None  # the letter in the text pane (its scroll is kept when re-shown)
         self._queue_width = 0  # the queue's width before it was hidden, to show it again as it was
+        self._user_sized = False  # until the reviewer drags a divider, the panes keep their proportions
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -233,7 +234,6 @@ class ReviewView(QWidget):
             self.splitter.setStretchFactor(i, stretch)
         self.splitter.setSizes(self._proportions(1200))
         self.splitter.splitterMoved.connect(self._on_splitter_moved)
-        self._user_sized = False  # until the reviewer drags a divider, the panes keep their proportions
         self.table.setMinimumWidth(120)
         letter.setMinimumWidth(300)
         side.setMinimumWidth(200)
@@ -323,7 +323,7 @@ class ReviewView(QWidget):
                      q.writer + mine, waiting_ja(q.submitted, now), str(q.high_count), str(q.medium_count))
             for col, value in enumerate(cells):
                 item = QTableWidgetItem(value)
-                item.setToolTip(value if col != WAITING else f"確認依頼：{q.submitted_at}（{value}前）")
+                item.setToolTip(value if col != WAITING else f"確認を依頼されてから{value}")
                 if col in (0, HIGH, HIGH + 1):
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
                 if col == HIGH and q.high_count:
@@ -349,6 +349,7 @@ class ReviewView(QWidget):
             text = waiting_ja(q.submitted, now)
             if item is not None and item.text() != text:
                 item.setText(text)
+                item.setToolTip(f"確認を依頼されてから{text}")
 
     def _on_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
