@@ -18,6 +18,8 @@ from desktop_app.core.textutil import utf16_offsets
 from desktop_app.core.workflow.state import CHANGED_ANCHOR, CommentView, anchor
 
 COMMENT_COLOR = QColor("#ffe066")
+COMMENT_MARK = QColor("#5b2bd6")  # the reviewer's view: a violet wavy underline, a colour no finding uses
+COMMENT_TINT = QColor("#ece4ff")  # and a pale violet behind the commented text that is not a finding
 
 
 def comment_label(c: CommentView) -> str:
@@ -61,6 +63,23 @@ def comment_selections(editor: QPlainTextEdit | QTextEdit, comments: list[Commen
         sel.format = fmt
         out.append(sel)
     return out
+
+
+def comment_mark(c: CommentView) -> QTextCharFormat:
+    """How the reviewer's view marks a commented range: a wavy underline only, no background and no weight, so
+    the finding highlights under it stay readable. Used as an extra selection, never merged into the text."""
+    fmt = QTextCharFormat()
+    fmt.setUnderlineStyle(QTextCharFormat.WaveUnderline)
+    fmt.setUnderlineColor(COMMENT_MARK)
+    fmt.setToolTip(f"コメント（{c.author}）：{c.text}")
+    return fmt
+
+
+def comment_tint() -> QTextCharFormat:
+    """The pale background of a commented range, laid only where no finding's highlight is."""
+    fmt = QTextCharFormat()
+    fmt.setBackground(COMMENT_TINT)
+    return fmt
 
 
 class CommentsPanel(QWidget):

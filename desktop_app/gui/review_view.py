@@ -21,12 +21,14 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.core.accounts import Actor
+from desktop_app.core.db.models import utcnow
 from desktop_app.core.errors import WorkflowRefused
 from desktop_app.core.findings import category_label
 from desktop_app.core.letter_session import LetterSession
@@ -34,9 +36,15 @@ from desktop_app.core.templates import TemplateLibrary
 from desktop_app.core.textutil import utf16_offsets
 from desktop_app.core.word import letter as word
 from desktop_app.core.workflow import Services
-from desktop_app.core.workflow.state import LetterSummary, inline_diff
+from desktop_app.core.workflow.state import LetterSummary, inline_diff, waiting_ja
 from desktop_app.gui import prompts
-from desktop_app.gui.comments_panel import COMMENT_COLOR, comment_label
+from desktop_app.gui.comments_panel import (
+    COMMENT_MARK,
+    COMMENT_TINT,
+    comment_label,
+    comment_mark,
+    comment_tint,
+)
 from desktop_app.gui.editor import color_for
 from desktop_app.gui.prompts import busy, refusal_text
 
@@ -44,7 +52,11 @@ POLL_MS = 3000  # the queue must show a new request within 5 s
 MAX_ROWS = 500  # a table of thousands of rows takes seconds to build, and nobody reviews from its end
 INSERTED = QColor("#c8f0c8")
 DELETED = QColor("#c00000")
-COLUMNS = ("番号", "作成者", "テンプレート", "依頼日時", "重大", "注意")
+COLUMNS = ("番号", "利用者（ご本人）", "ご家族（宛先）", "種類", "作成者", "待ち時間", "重大", "注意")
+WAITING, HIGH = COLUMNS.index("待ち時間"), COLUMNS.index("重大")
+COLUMN_CAPS = {1: 110, 2: 110, 3: 130, 4: 100}  # widest a column opens at; the reviewer can drag it wider
+HIDE_QUEUE, SHOW_QUEUE = "◀ 一覧を隠す", "一覧を表示 ▶"
+PICK_LETTER = "一覧から手紙を選んでください。"
 
 
 def readable_diff(pieces: list[tuple[str, str]], glue: int = 2) -> list[tuple[str, str]]:
@@ -125,6 +137,9 @@ def _merge(doc, start16: int, end16: int, fmt: QTextCharFormat) -> None:
 
 
 class ReviewView(QWidget):
+    """Three panes side by side: the queue (collapsible: 一覧を隠す), the letter with the whole height, and the
+    findings and comments in tabs beside it, so that nothing below the letter takes its lines."""
+
     def __init__(self, services: Services, actor: Actor, library: TemplateLibrary, parent: QWidget | None = None):
         super().__init__(parent, Qt.Window)
         self.setWindowTitle(f"確認待ちの手紙 — {actor.name}（{actor.roles_ja}）")
@@ -134,36 +149,35 @@ class ReviewView(QWidget):
         self._signature: tuple = ()
         self.session: LetterSession | None = None  # the letter shown, checked as the export gate would
         self.diff: DiffText | None = None
+        self._shown_id: int | None = None  # the letter in the text pane (its scroll is kept when re-shown)
+        self._queue_width = 0  # the queue's width before it was hidden, to show it again as it was
+        self._user_sized = False  # until the reviewer drags a divider, the panes keep their proportions
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.ElideRight)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(False)
         self.table.itemSelectionChanged.connect(self._on_selected)
         self.queue_label = QLabel()
-        left = QWidget()
-        lv = QVBoxLayout(left)
-        lv.setContentsMargins(0, 0, 0, 0)
-        lv.addWidget(self.queue_label)
-        lv.addWidget(self.table, 1)
+        self.toggle_queue_btn = QPushButton(HIDE_QUEUE)
+        self.toggle_queue_btn.setToolTip("確認待ちの一覧を隠して、手紙を広く表示します")
+        self.toggle_queue_btn.clicked.connect(lambda: self.set_queue_shown(not self.queue_shown()))
+        top = QHBoxLayout()
+        top.addWidget(self.toggle_queue_btn)
+        top.addWidget(self.queue_label, 1)
 
-        self.header = QLabel("左の一覧から手紙を選んでください。")
+        self.header = QLabel(PICK_LETTER)
         self.header.setWordWrap(True)
+        self.header.setTextFormat(Qt.RichText)
         self.text = QTextEdit()
         self.text.setReadOnly(True)
         self.text.setObjectName("reviewText")
-        legend = QLabel('<span style="background:#c8f0c8;">追加された文字</span>　'
-                        '<span style="color:#c00000;text-decoration:line-through;">削除された文字</span>'
-                        '（前回の確認依頼との違い）　<span style="background:#ffe066;">コメント</span>')
-        self.findings_list = QListWidget()
-        self.findings_list.setWordWrap(True)
-        self.findings_list.itemClicked.connect(self._on_finding_clicked)
-        self.comments_list = QListWidget()
-        self.comments_list.setWordWrap(True)
-        self.comments_list.setMaximumHeight(110)
         self.comment_btn = QPushButton("選択箇所にコメント…")
         self.approve_btn = QPushButton("承認…")
         self.return_btn = QPushButton("差し戻し…")
@@ -171,25 +185,62 @@ class ReviewView(QWidget):
         self.approve_btn.clicked.connect(lambda: self.approve())
         self.return_btn.clicked.connect(lambda: self.return_letter())
         buttons = QHBoxLayout()
-        for b in (self.comment_btn, self.return_btn, self.approve_btn):
+        buttons.addWidget(self.comment_btn)
+        buttons.addStretch(1)
+        for b in (self.return_btn, self.approve_btn):
             buttons.addWidget(b)
-        right = QWidget()
-        rv = QVBoxLayout(right)
-        rv.setContentsMargins(0, 0, 0, 0)
-        rv.addWidget(self.header)
-        rv.addWidget(self.text, 3)
-        rv.addWidget(legend)
-        rv.addWidget(QLabel("指摘と作成者の「確認済み」の理由"))
-        rv.addWidget(self.findings_list, 2)
-        rv.addWidget(QLabel("コメント"))
-        rv.addWidget(self.comments_list)
-        rv.addLayout(buttons)
-        splitter = QSplitter(Qt.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setSizes([470, 730])
+        letter = QWidget()
+        lv = QVBoxLayout(letter)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.addWidget(self.header)
+        lv.addWidget(self.text, 1)
+        lv.addLayout(buttons)
+
+        legend = QLabel('<span style="background:#c8f0c8;text-decoration:underline;">追加</span>・'
+                        '<span style="color:#c00000;text-decoration:line-through;">削除</span>：前回の確認依頼との違い　'
+                        f'<span style="background:{COMMENT_TINT.name()};text-decoration:underline;'
+                        f'text-decoration-color:{COMMENT_MARK.name()};">〰 波線</span>：コメント')
+        legend.setWordWrap(True)
+        self.findings_list = QListWidget()
+        self.findings_list.setWordWrap(True)
+        self.findings_list.itemClicked.connect(self._on_finding_clicked)
+        self.comments_list = QListWidget()
+        self.comments_list.setWordWrap(True)
+        self.comments_list.itemClicked.connect(self._on_comment_clicked)
+        self.blocking_label = QLabel()
+        self.blocking_label.setWordWrap(True)
+        self.blocking_label.setStyleSheet("color: #b00000;")
+        self.blocking_label.setVisible(False)
+        findings = QWidget()
+        fv = QVBoxLayout(findings)
+        fv.setContentsMargins(0, 0, 0, 0)
+        fv.addWidget(self.blocking_label)
+        fv.addWidget(self.findings_list, 1)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(findings, "指摘")
+        self.tabs.addTab(self.comments_list, "コメント")
+        side = QWidget()
+        sv = QVBoxLayout(side)
+        sv.setContentsMargins(0, 0, 0, 0)
+        sv.addWidget(self.tabs, 1)
+        sv.addWidget(legend)
+
+        self.splitter = QSplitter(Qt.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        for w in (self.table, letter, side):
+            self.splitter.addWidget(w)
+        self.splitter.setCollapsible(0, True)  # dragged to the edge, the queue goes away like 一覧を隠す
+        for i, stretch in enumerate((1, 3, 1)):
+            self.splitter.setStretchFactor(i, stretch)
+        self.splitter.setSizes(self._proportions(1200))
+        self.splitter.splitterMoved.connect(self._on_splitter_moved)
+        self.table.setMinimumWidth(120)
+        letter.setMinimumWidth(300)
+        side.setMinimumWidth(200)
         layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(top)
+        layout.addWidget(self.splitter, 1)
         self._enable(False)
 
         self.changes = services.db.watcher()  # the timer re-reads the queue only after a write somewhere
@@ -200,7 +251,52 @@ class ReviewView(QWidget):
         self.refresh()
 
     # ---- the queue ----------------------------------------------------------------------------
+    def queue_shown(self) -> bool:
+        return not self.table.isHidden() and self.splitter.sizes()[0] > 0
+
+    def set_queue_shown(self, shown: bool) -> None:
+        """一覧を隠す / 一覧を表示: the letter takes the queue's width, and gets it back as it was."""
+        sizes = self.splitter.sizes()
+        if not shown:
+            if sizes[0] > 0:
+                self._queue_width = sizes[0]
+            self.table.hide()
+        else:
+            self.table.show()
+            if not self._user_sized:
+                self.splitter.setSizes(self._proportions(self.splitter.width()))
+            elif self.splitter.sizes()[0] < (self._queue_width or 200):
+                sizes = self.splitter.sizes()
+                width = self._queue_width or 200
+                sizes[1] = max(sizes[1] - (width - sizes[0]), 300)
+                sizes[0] = width
+                self.splitter.setSizes(sizes)
+        self._sync_toggle()
+
+    @staticmethod
+    def _proportions(width: int) -> list[int]:
+        """Queue, letter, findings: the letter gets half or more of the width (at 1024 about 280, 490, 220)."""
+        queue = max(200, min(560, int(width * 0.28)))
+        side = max(220, min(380, int(width * 0.22)))
+        return [queue, max(300, width - queue - side), side]
+
+    def resizeEvent(self, event):  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if not self._user_sized and self.queue_shown():
+            self.splitter.setSizes(self._proportions(self.splitter.width()))
+
+    def _on_splitter_moved(self, *_) -> None:
+        self._user_sized = True
+        self._sync_toggle()
+
+    def _sync_toggle(self) -> None:
+        shown = self.queue_shown()
+        self.toggle_queue_btn.setText(HIDE_QUEUE if shown else SHOW_QUEUE)
+        self.toggle_queue_btn.setToolTip("確認待ちの一覧を隠して、手紙を広く表示します" if shown
+                                         else "確認待ちの一覧をもう一度表示します")
+
     def refresh(self, force: bool = False) -> None:
+        self._update_waiting()  # the waiting time moves on without any write
         if not self.changes.changed() and not force:
             return
         try:
@@ -209,7 +305,7 @@ class ReviewView(QWidget):
             self.queue_label.setText(f"確認待ちの一覧を読めませんでした：{exc}")
             self.changes.invalidate()
             return
-        signature = tuple((q.id, q.submitted, q.high_count, q.medium_count) for q in queue)
+        signature = tuple((q.id, q.submitted, q.high_count, q.medium_count, q.resident, q.family) for q in queue)
         more = f"、古い順に{MAX_ROWS}件を表示" if len(queue) > MAX_ROWS else ""
         self.queue_label.setText(f"確認待ち {len(queue)} 件（自動で更新されます{more}）")
         queue = queue[:MAX_ROWS]
@@ -218,19 +314,25 @@ class ReviewView(QWidget):
         self._signature = signature
         current = self.session.letter_id if self.session else None
         self.queue = queue
+        now = utcnow()
         self.table.blockSignals(True)
         self.table.setRowCount(len(queue))
         for row, q in enumerate(queue):
             mine = "（自分）" if q.writer == self.actor.name else ""
-            cells = (str(q.id), q.writer + mine, LetterSession.title_of(self.library, q.template_id), q.submitted_at,
-                     str(q.high_count), str(q.medium_count))
+            cells = (str(q.id), q.resident or "—", q.family or "—", LetterSession.title_of(self.library, q.template_id),
+                     q.writer + mine, waiting_ja(q.submitted, now), str(q.high_count), str(q.medium_count))
             for col, value in enumerate(cells):
                 item = QTableWidgetItem(value)
-                if col == 4 and q.high_count:
+                item.setToolTip(value if col != WAITING else f"確認を依頼されてから{value}")
+                if col in (0, HIGH, HIGH + 1):
+                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                if col == HIGH and q.high_count:
                     item.setForeground(QBrush(QColor("#b00000")))
                     item.setFont(QFont(item.font().family(), -1, QFont.Bold))
                 self.table.setItem(row, col, item)
         self.table.resizeColumnsToContents()
+        for col, cap in COLUMN_CAPS.items():  # long names and titles are cut (the tooltip has all of it)
+            self.table.setColumnWidth(col, min(self.table.columnWidth(col), cap))
         ids = [q.id for q in queue]
         if current in ids:
             self.table.selectRow(ids.index(current))
@@ -239,6 +341,15 @@ class ReviewView(QWidget):
         self.table.blockSignals(False)
         if current is not None and current not in ids:
             self.show_letter(None)
+
+    def _update_waiting(self) -> None:
+        now = utcnow()
+        for row, q in enumerate(self.queue[:self.table.rowCount()]):
+            item = self.table.item(row, WAITING)
+            text = waiting_ja(q.submitted, now)
+            if item is not None and item.text() != text:
+                item.setText(text)
+                item.setToolTip(f"確認を依頼されてから{text}")
 
     def _on_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
@@ -253,11 +364,16 @@ class ReviewView(QWidget):
 
     def show_letter(self, letter_id: int | None) -> None:
         if letter_id is None:
-            self.session, self.diff = None, None
-            self.text.clear()
+            self.session, self.diff, self._shown_id = None, None, None
+            self.text.setExtraSelections([])
+            self.text.setTextCursor(QTextCursor(self.text.document()))
+            self.text.document().clear()
             self.findings_list.clear()
             self.comments_list.clear()
-            self.header.setText("左の一覧から手紙を選んでください。")
+            self.blocking_label.setVisible(False)
+            self.tabs.setTabText(0, "指摘")
+            self.tabs.setTabText(1, "コメント")
+            self.header.setText(PICK_LETTER)
             self._enable(False)
             return
         session = LetterSession(self.services, self.actor, self.library, self.services.admin.facility())
@@ -289,12 +405,21 @@ class ReviewView(QWidget):
         self._enable(allowed.review, "自分で作成・編集した手紙は承認できません" if own else "")
 
     def _render(self) -> None:
+        """Show the letter with its marks. The text is replaced through the document, not QTextEdit.setPlainText:
+        that applies the text cursor's current character format to the whole new text, and after a finding was
+        clicked or a range commented the cursor stands in a highlighted finding, so the whole letter came out
+        bold and coloured. The document's character formats are the diff and the findings, nothing else;
+        comments are extra selections on top."""
         session = self.session
         assert session is not None and session.view is not None
         view, review = session.view, session.review()
+        same = self.diff is not None and self._shown_id == view.id
+        scroll = self.text.verticalScrollBar().value() if same else 0
         self.diff = diff = DiffText(view.body, view.previous_submitted)
-        self.text.setPlainText(diff.text)
+        self._shown_id = view.id
         doc = self.text.document()
+        self.text.setTextCursor(QTextCursor(doc))  # no selection, no format carried into the new text
+        doc.setPlainText(diff.text)
         for op, a, b in diff.pieces:
             fmt = QTextCharFormat()
             if op == "insert":
@@ -307,29 +432,14 @@ class ReviewView(QWidget):
                 continue
             _merge(doc, diff.u16[a], diff.u16[b], fmt)
         for f in review.findings:
-            fmt = QTextCharFormat()
-            color = QColor(color_for(f.category))
-            color.setAlpha({"high": 150, "medium": 90, "low": 45, "info": 25}[f.severity.value])
-            fmt.setBackground(color)
-            if f.severity.value == "high":
-                fmt.setFontWeight(QFont.Bold)
-            where = word.location_of(f)
-            fmt.setToolTip(f"[{f.severity.label_ja}] {category_label(f.category)}：{f.message}"
-                           + (f"\n場所：{where}" if where else ""))
-            _merge(doc, *diff.display_range(f.start, f.end), fmt)
-        for c in view.comments:
-            if c.start is not None and c.end is not None and c.quote:
-                fmt = QTextCharFormat()
-                fmt.setUnderlineStyle(QTextCharFormat.DashUnderline)
-                fmt.setUnderlineColor(COMMENT_COLOR.darker(160))
-                fmt.setBackground(COMMENT_COLOR)
-                fmt.setToolTip(f"{c.author}：{c.text}")
-                _merge(doc, *diff.display_range(c.start, c.end), fmt)
+            _merge(doc, *diff.display_range(f.start, f.end), self._finding_format(f))
+        self.text.setExtraSelections(self._comment_marks())
+        self.text.verticalScrollBar().setValue(scroll)
 
         self.findings_list.clear()
         order = {"high": 0, "medium": 1, "low": 2, "info": 3}
         for f in sorted(review.findings, key=lambda x: (order[x.severity.value], x.start)):
-            where = word.location_of(f)
+            where = self.place(f)
             lines = [f"[{f.severity.label_ja}] {category_label(f.category)}「{f.text}」"
                      + (f"（{where}）" if where else "") + f" {f.message}"]
             if f.key in review.proposals:
@@ -338,23 +448,94 @@ class ReviewView(QWidget):
                 lines.append(f"　了承済み：{review.accepted[f.key]}")
             item = QListWidgetItem("\n".join(lines))
             item.setData(Qt.UserRole, f)
+            if where:
+                item.setToolTip(f"Wordファイルの中の場所：{where}")
             if f in review.blocking:
                 item.setForeground(QBrush(QColor("#b00000")))
             self.findings_list.addItem(item)
         self.comments_list.clear()
         for c in view.comments:
-            self.comments_list.addItem(comment_label(c))
+            item = QListWidgetItem(comment_label(c))
+            item.setData(Qt.UserRole, c)
+            self.comments_list.addItem(item)
+        blocking = len(review.blocking)
+        self.tabs.setTabText(0, f"指摘（{len(review.findings)}）")
+        self.blocking_label.setText(f"承認には確認者の了承が必要な重大な指摘：{blocking}件" if blocking else "")
+        self.blocking_label.setVisible(bool(blocking))
+        self.tabs.setTabText(1, f"コメント（{len(view.comments)}）")
 
-    def _on_finding_clicked(self, item: QListWidgetItem) -> None:
-        f = item.data(Qt.UserRole)
-        if f is None or self.diff is None:
+    def place(self, f) -> str:
+        """Where a Word letter's finding is in its file (表1の3行2列, ヘッダー …); empty for other letters."""
+        if self.session is None or not self.session.is_word:
+            return ""
+        return word.location_of(f) or self.session.place_of(f.start, f.end) or ""
+
+    def _finding_format(self, f) -> QTextCharFormat:
+        fmt = QTextCharFormat()
+        color = QColor(color_for(f.category))
+        color.setAlpha({"high": 150, "medium": 90, "low": 45, "info": 25}[f.severity.value])
+        fmt.setBackground(color)
+        if f.severity.value == "high":
+            fmt.setFontWeight(QFont.Bold)
+        where = self.place(f)
+        fmt.setToolTip(f"[{f.severity.label_ja}] {category_label(f.category)}：{f.message}"
+                       + (f"\n場所：{where}" if where else ""))
+        return fmt
+
+    def _comment_marks(self) -> list[QTextEdit.ExtraSelection]:
+        """Over each anchored comment: a wavy underline, and a pale tint on the parts that are no finding (a
+        tint over a finding would hide its colour). Drawn over the text, never merged into it."""
+        out: list[QTextEdit.ExtraSelection] = []
+        session, diff = self.session, self.diff
+        if session is None or session.view is None or diff is None:
+            return out
+        findings = sorted(diff.display_range(f.start, f.end) for f in session.findings)
+
+        def select(a: int, b: int, fmt: QTextCharFormat) -> None:
+            sel = QTextEdit.ExtraSelection()
+            cursor = QTextCursor(self.text.document())
+            cursor.setPosition(a)
+            cursor.setPosition(b, QTextCursor.KeepAnchor)
+            sel.cursor, sel.format = cursor, fmt
+            out.append(sel)
+
+        for c in session.view.comments:
+            if c.start is None or c.end is None or not c.quote:
+                continue
+            a, b = diff.display_range(c.start, c.end)
+            if b <= a:
+                continue
+            pos = a
+            for fa, fb in findings:  # the tint goes in the gaps between findings
+                if fb <= pos or fa >= b:
+                    continue
+                if fa > pos:
+                    select(pos, fa, comment_tint())
+                pos = max(pos, fb)
+            if pos < b:
+                select(pos, b, comment_tint())
+            select(a, b, comment_mark(c))
+        return out
+
+    def _select(self, start: int, end: int) -> None:
+        if self.diff is None:
             return
-        a, b = self.diff.display_range(f.start, f.end)
+        a, b = self.diff.display_range(start, end)
         cursor = self.text.textCursor()
         cursor.setPosition(a)
         cursor.setPosition(b, QTextCursor.KeepAnchor)
         self.text.setTextCursor(cursor)
         self.text.ensureCursorVisible()
+
+    def _on_finding_clicked(self, item: QListWidgetItem) -> None:
+        f = item.data(Qt.UserRole)
+        if f is not None:
+            self._select(f.start, f.end)
+
+    def _on_comment_clicked(self, item: QListWidgetItem) -> None:
+        c = item.data(Qt.UserRole)
+        if c is not None and c.start is not None and c.end is not None:
+            self._select(c.start, c.end)
 
     # ---- decisions --------------------------------------------------------------------------------
     def comment_on_selection(self) -> bool:

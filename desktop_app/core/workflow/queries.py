@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
@@ -13,6 +15,24 @@ from desktop_app.core.workflow.state import CommentView, LetterSummary, LetterVi
 from desktop_app.core.workflow.uow import unit_of_work
 
 NO_WRITER = "（以前の下書き）"
+RESIDENT_FIELDS = ("resident_name",)  # the templates' person field with role "subject" (ご利用者)
+FAMILY_FIELDS = ("recipient_name",)  # the templates' person field with role "recipient" (宛先のご家族)
+
+
+def _names_of(fields: dict | None) -> tuple[str, str]:
+    """(resident, family) as the writer typed them in the letter's form; empty where the template has no such
+    field (a notice to all families, a Word letter)."""
+    if isinstance(fields, str):  # a driver that hands back the JSON column as text
+        try:
+            fields = json.loads(fields)
+        except ValueError:
+            fields = {}
+    fields = fields if isinstance(fields, dict) else {}
+
+    def first(names: tuple[str, ...]) -> str:
+        return next((str(fields[n]).strip() for n in names if str(fields.get(n) or "").strip()), "")
+
+    return first(RESIDENT_FIELDS), first(FAMILY_FIELDS)
 
 
 class LetterQueries:
@@ -55,7 +75,7 @@ class LetterQueries:
              writer_id: int | None = None) -> list[LetterSummary]:
         writer = aliased(User)
         q = (select(Letter.id, Letter.template_id, Letter.status, writer.name, Letter.updated_at, Letter.submitted_at,
-                    Letter.high_count, Letter.medium_count, func.substr(Letter.body, 1, 60))
+                    Letter.high_count, Letter.medium_count, func.substr(Letter.body, 1, 60), Letter.fields)
              .outerjoin(writer, writer.id == Letter.writer_id))
         if status is not None:
             q = q.where(Letter.status == Status(status).value)
@@ -68,8 +88,8 @@ class LetterQueries:
         with unit_of_work(self.db) as u:
             rows = u.s.connection().execute(q).all()
         statuses = {st.value: st for st in Status}
-        return [LetterSummary(r[0], r[1], statuses[r[2]], r[3] or NO_WRITER, r[4], r[5], r[6], r[7], r[8] or "")
-                for r in rows]
+        return [LetterSummary(r[0], r[1], statuses[r[2]], r[3] or NO_WRITER, r[4], r[5], r[6], r[7], r[8] or "",
+                              *_names_of(r[9])) for r in rows]
 
     def queue(self) -> list[LetterSummary]:
         """Letters awaiting review, oldest request first."""

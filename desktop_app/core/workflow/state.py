@@ -3,6 +3,7 @@ binds to, each finding's status (open, proposed, accepted), and the views of a l
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import json
@@ -145,6 +146,35 @@ def _minutes(value) -> str:
     return value.isoformat(sep=" ", timespec="minutes")
 
 
+def _as_datetime(value) -> dt.datetime | None:
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    try:  # SQLite may hand back text
+        return dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def waiting_ja(submitted, now: dt.datetime | None = None) -> str:
+    """How long a letter has waited for review, as a person says it: 「1分未満」「15分」「2時間」「3日」.
+    Both times are naive UTC as the database keeps them (`now` defaults to the current UTC time); a request
+    stamped a little in the future (another PC's clock) reads as just now."""
+    start = _as_datetime(submitted)
+    if start is None:
+        return ""
+    if start.tzinfo is not None:
+        start = start.astimezone(dt.UTC).replace(tzinfo=None)
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    minutes = int((now - start).total_seconds() // 60)
+    if minutes < 1:
+        return "1分未満"
+    if minutes < 60:
+        return f"{minutes}分"
+    if minutes < 24 * 60:
+        return f"{minutes // 60}時間"
+    return f"{minutes // (24 * 60)}日"
+
+
 @dataclass
 class LetterSummary:
     id: int
@@ -156,6 +186,8 @@ class LetterSummary:
     high_count: int
     medium_count: int
     preview: str = ""
+    resident: str = ""  # ご本人 (the resident the letter is about), from the letter's fields
+    family: str = ""  # ご家族 (the addressee), from the letter's fields
 
     @property
     def updated_at(self) -> str:
