@@ -495,8 +495,10 @@ class LetterController(QObject):
 
     def open_staff(self) -> None:
         """職員の管理 (administrators; the menu item is shown to them only)."""
+        from desktop_app.gui.staff_dialog import StaffDialog
+
         if self.actor.has("admin"):
-            prompts.show_staff(self.view, self.services.db, self.actor)
+            StaffDialog(self.services.db, self.actor, self.view).exec()
 
     def change_password(self) -> None:
         """パスワードを変更: everyone, for themselves."""

@@ -126,13 +126,6 @@ def ask_new_password(parent: QWidget | None, name: str, message: str = "") -> tu
     return dlg.values() if dlg.exec() else None
 
 
-def show_staff(parent: QWidget | None, db, actor) -> None:
-    """職員の管理 (administrators), until closed."""
-    from desktop_app.gui.staff_dialog import StaffDialog
-
-    StaffDialog(db, actor, parent).exec()
-
-
 def ask_conflict(parent: QWidget | None, text: str) -> bool:
     """A save refused because another PC saved first: True to save the text as a new draft."""
     box = QMessageBox(QMessageBox.Warning, "別のPCで保存されています", text, parent=parent)

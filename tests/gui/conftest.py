@@ -14,7 +14,7 @@ PASSWORD = "password-123"
 @pytest.fixture(autouse=True)
 def no_unexpected_workflow_dialogs(monkeypatch):
     for name in ("ask_setup", "ask_login", "ask_conflict", "ask_long_text", "ask_change_password", "ask_new_staff",
-                 "ask_roles", "ask_new_password", "show_staff"):
+                 "ask_roles", "ask_new_password"):
         def fail(*args, _name=name, **kwargs):
             raise AssertionError(f"unexpected dialog prompts.{_name}: {args[1:]}")
 

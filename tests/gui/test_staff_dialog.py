@@ -176,11 +176,14 @@ def test_only_administrators_see_staff_management(make_window, monkeypatch):
     more = admin.findChild(QToolButton, "moreButton")
     assert {"職員の管理…", "パスワードを変更…"} <= {a.text() for a in more.menu().actions()}
 
-    opened = answers(monkeypatch, "show_staff", [None])
+    from desktop_app.gui.staff_dialog import StaffDialog
+
+    opened = []
+    monkeypatch.setattr(StaffDialog, "exec", lambda dlg: opened.append((dlg.actor, names_in(dlg))) or 0)
     writer.controller.open_staff()
     assert opened == []  # a writer who reached it some other way is not let in
     admin.actions.staff_action.trigger()
-    assert opened and opened[0][1] == admin.controller.actor
+    assert opened[0][0] == admin.controller.actor and "佐藤 作成" in opened[0][1]
 
 
 def test_everyone_changes_their_own_password_from_the_window(make_window, gui_db, monkeypatch):
