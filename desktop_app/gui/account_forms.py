@@ -209,7 +209,11 @@ class ChangePasswordDialog(_CheckedDialog):
         form.addRow(f"新しいパスワード（{accounts.MIN_PASSWORD}文字以上）", self.new)
         form.addRow("新しいパスワード（確認）", self.new2)
         layout.addLayout(form)
-        layout.addWidget(_buttons(self, "変更する"))
+        buttons = _buttons(self, "変更する")
+        if forced:
+            buttons.button(QDialogButtonBox.Cancel).setText("ログインをやめる")
+        layout.addWidget(buttons)
+        self.setMinimumWidth(420)
         (self.new if forced else self.old).setFocus()
 
     def problem(self) -> str:
@@ -261,6 +265,7 @@ class StaffForm(_CheckedDialog):
         form.addRow("最初のパスワード（確認） *", self.password2)
         layout.addLayout(form)
         layout.addWidget(_buttons(self, "追加する"))
+        self.setMinimumWidth(420)
 
     def problem(self) -> str:
         if not self.name.text().strip():
@@ -316,6 +321,7 @@ class NewPasswordForm(_CheckedDialog):
         form.addRow("新しいパスワード（確認）", self.password2)
         layout.addLayout(form)
         layout.addWidget(_buttons(self, "再設定する"))
+        self.setMinimumWidth(420)
 
     def problem(self) -> str:
         return _password_problem(self.password.text(), self.password2.text())

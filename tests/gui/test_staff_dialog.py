@@ -218,3 +218,24 @@ def test_login_asks_for_the_staff_name_and_completes_active_names(qtbot, gui_db,
     forced.new2.setText("atarashii-2")
     forced.accept()
     assert not accepted(forced) and "一致しません" in forced.message.text()
+
+
+def test_the_window_opens_only_after_the_forced_change(qtbot, engine, gui_db, people, monkeypatch):
+    from desktop_app.gui.app import create_window
+    from desktop_app.gui.check_dispatcher import CheckDispatcher
+
+    accounts.add_user(gui_db, "鈴木 新人", ["writer"], "hajime-123", people["admin"])
+    answers(monkeypatch, "ask_login", [("鈴木 新人", "hajime-123")])
+    answers(monkeypatch, "ask_change_password", [None])  # closed: not logged in, no window
+    assert create_window(CheckDispatcher(engine=engine, delay_ms=50), db=gui_db) is None
+
+    answers(monkeypatch, "ask_login", [("鈴木 新人", "hajime-123")])
+    changed = answers(monkeypatch, "ask_change_password", [("", "jibun-no-pw", "jibun-no-pw")])
+    w = create_window(CheckDispatcher(engine=engine, delay_ms=50), db=gui_db)
+    try:
+        assert w is not None and w.controller.actor.name == "鈴木 新人" and len(changed) == 1
+        assert not w.controller.actor.must_change_password
+        assert not w.actions.staff_action.isVisible() and w.actions.password_action.isEnabled()
+    finally:
+        w._closing_ok = True
+        w.close()
