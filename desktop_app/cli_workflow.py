@@ -69,7 +69,7 @@ def login(db, name: str | None, line: int = 0):
     from desktop_app.core.accounts import authenticate
 
     if not name:
-        raise CliExit(EXIT_USAGE, "--as USER is required / --as で利用者名を指定してください")
+        raise CliExit(EXIT_USAGE, "--as USER is required / --as で職員名を指定してください")
     return authenticate(db, name, read_password(line))
 
 
@@ -107,35 +107,92 @@ def letter_session(svc, actor):
 
 # ---- users -----------------------------------------------------------------------------------
 def cmd_users_add(args) -> int:
+    """The first account needs no login; later ones are added by an administrator (--as), whose password is
+    the first line of standard input and the new person's first password the second. That person sets their
+    own password at the first login."""
     from desktop_app.core import accounts
 
     db = open_db(args)
-    if not args.password_stdin:
-        raise CliExit(EXIT_USAGE, "use --password-stdin (passwords are never given as arguments)")
+    _need_password_stdin(args)
     by = None
     line = 0
     if accounts.user_count(db) > 0:
         by = login(db, args.as_user)
         line = 1
     actor = accounts.add_user(db, args.name, args.role, read_password(line), by)
-    print(f"added {actor.name} ({' '.join(sorted(actor.roles))})")
+    note = " - must change the password at first login / 最初のログインでパスワードを変更します" if by else ""
+    print(f"added {actor.name} ({' '.join(sorted(actor.roles))}){note}")
     return EXIT_OK
 
 
-def cmd_users_remove(args) -> int:
+def _need_password_stdin(args) -> None:
+    if not args.password_stdin:
+        raise CliExit(EXIT_USAGE, "use --password-stdin (passwords are never given as arguments)")
+
+
+def cmd_users_deactivate(args) -> int:
     from desktop_app.core import accounts
 
     db = open_db(args)
-    accounts.remove_user(db, args.name, login(db, args.as_user))
-    print(f"removed {args.name}")
+    accounts.deactivate(db, args.name, login(db, args.as_user))
+    print(f"deactivated {args.name} (letters and the audit log keep the name / 手紙と記録は残ります)")
+    return EXIT_OK
+
+
+def cmd_users_reactivate(args) -> int:
+    from desktop_app.core import accounts
+
+    db = open_db(args)
+    accounts.reactivate(db, args.name, login(db, args.as_user))
+    print(f"reactivated {args.name}")
+    return EXIT_OK
+
+
+def cmd_users_roles(args) -> int:
+    from desktop_app.core import accounts
+
+    db = open_db(args)
+    member = accounts.set_roles(db, args.name, args.role, login(db, args.as_user))
+    print(f"{member.name}: {' '.join(r for r in accounts.ROLES if r in member.roles)} ({member.roles_ja})")
+    return EXIT_OK
+
+
+def cmd_users_reset_password(args) -> int:
+    """Standard input: the administrator's password, then the new one for NAME (changed at their next login)."""
+    from desktop_app.core import accounts
+
+    db = open_db(args)
+    _need_password_stdin(args)
+    by = login(db, args.as_user)
+    accounts.reset_password(db, args.name, read_password(1), by)
+    print(f"password reset for {args.name} - must change it at the next login / 次のログインで変更します")
+    return EXIT_OK
+
+
+def cmd_users_passwd(args) -> int:
+    """Standard input: the current password, then the new one."""
+    from desktop_app.core import accounts
+
+    db = open_db(args)
+    _need_password_stdin(args)
+    me = login(db, args.as_user)
+    accounts.change_password(db, me, read_password(0), read_password(1))
+    print(f"password changed for {me.name}")
     return EXIT_OK
 
 
 def cmd_users_list(args) -> int:
+    """One line a person: name, roles, roles in Japanese, 有効/無効, last login (local time), and a note when
+    the password must be changed."""
     from desktop_app.core import accounts
 
-    for u in accounts.list_users(open_db(args)):
-        print(f"{u.name}\t{' '.join(r for r in accounts.ROLES if r in u.roles)}\t{u.roles_ja}")
+    for m in accounts.list_staff(open_db(args)):
+        last = m.last_login_local()
+        cols = [m.name, " ".join(r for r in accounts.ROLES if r in m.roles), m.roles_ja, m.state_ja,
+                last.strftime("%Y-%m-%d %H:%M") if last else "-"]
+        if m.must_change_password:
+            cols.append("要パスワード変更")
+        print("\t".join(cols))
     return EXIT_OK
 
 
@@ -360,22 +417,42 @@ def letter_id(value: str) -> int:
 
 def add_parsers(sub) -> None:
     def user_opts(p, password=True):
-        p.add_argument("--as", dest="as_user", metavar="USER", help="who is doing this / 操作する利用者")
+        p.add_argument("--as", dest="as_user", metavar="USER", help="who is doing this / 操作する職員")
         if password:
             p.add_argument("--password-stdin", action="store_true",
                            help="read the password(s) from standard input, one per line")
 
-    users = sub.add_parser("users", help="accounts / 利用者の管理").add_subparsers(dest="users_cmd", required=True)
-    p = users.add_parser("add", help="add an account (the first one needs no login and must be admin)")
+    users = sub.add_parser("users", help="staff accounts / 職員の管理").add_subparsers(dest="users_cmd", required=True)
+    roles = ("writer", "reviewer", "admin")
+    p = users.add_parser("add", help="add a staff member (the first one needs no login and must be admin); "
+                                     "stdin: your password, then theirs")
     p.add_argument("name")
-    p.add_argument("--role", action="append", required=True, choices=("writer", "reviewer", "admin"))
+    p.add_argument("--role", action="append", required=True, choices=roles)
     user_opts(p)
     p.set_defaults(func=cmd_users_add)
-    p = users.add_parser("remove", help="remove an account (admin)")
+    p = users.add_parser("roles", help="set a person's roles (admin; the last administrator keeps admin)")
+    p.add_argument("name")
+    p.add_argument("--role", action="append", required=True, choices=roles)
+    user_opts(p)
+    p.set_defaults(func=cmd_users_roles)
+    for cmd in ("deactivate", "remove"):  # remove: the earlier name
+        p = users.add_parser(cmd, help="stop an account (admin): no more logins; letters and the log stay")
+        p.add_argument("name")
+        user_opts(p)
+        p.set_defaults(func=cmd_users_deactivate)
+    p = users.add_parser("reactivate", help="allow a stopped account to log in again (admin)")
     p.add_argument("name")
     user_opts(p)
-    p.set_defaults(func=cmd_users_remove)
-    users.add_parser("list", help="list accounts").set_defaults(func=cmd_users_list)
+    p.set_defaults(func=cmd_users_reactivate)
+    p = users.add_parser("reset-password", help="give a person a new password (admin); stdin: your password, "
+                                                "then the new one; they change it at the next login")
+    p.add_argument("name")
+    user_opts(p)
+    p.set_defaults(func=cmd_users_reset_password)
+    p = users.add_parser("passwd", help="change your own password; stdin: the current one, then the new one")
+    user_opts(p)
+    p.set_defaults(func=cmd_users_passwd)
+    users.add_parser("list", help="list staff: roles, 有効/無効, last login").set_defaults(func=cmd_users_list)
 
     fac = sub.add_parser("facility", help="facility profile / 施設情報").add_subparsers(dest="fac_cmd", required=True)
     p = fac.add_parser("set", help="set the facility profile from FACILITY.json (admin, or before the first user)")

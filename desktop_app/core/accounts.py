@@ -1,15 +1,20 @@
 """Accounts: who may write, review and administer. Passwords are kept only as argon2id hashes; after
-five failed logins the next try must wait 30 seconds, and every failure is in the audit log."""
+five failed logins the next try must wait 30 seconds, and every failure is in the audit log.
+
+Staff are managed by administrators (add, roles, 利用停止, password reset); nobody is ever deleted, so letters
+and the audit log keep naming who wrote them. A password an administrator gave must be changed by its owner
+at the next login. The facility can never lose its last active administrator."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from desktop_app.core import audit
 from desktop_app.core.db import Database
@@ -18,31 +23,74 @@ from desktop_app.core.errors import Refusal, WorkflowRefused
 
 ROLES = ("writer", "reviewer", "admin")
 ROLE_LABELS = {"writer": "作成者", "reviewer": "確認者", "admin": "管理者"}
+STATE_LABELS = {True: "有効", False: "無効"}
 MAX_FAILURES = 5
 LOCK_SECONDS = 30
 MIN_PASSWORD = 8
+WRONG_LOGIN = "職員名またはパスワードが違います。"
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
+def roles_ja(roles) -> str:
+    return "・".join(ROLE_LABELS[r] for r in ROLES if r in roles)
+
+
+def _roles_text(roles) -> str:
+    return " ".join(r for r in ROLES if r in roles)
+
+
 @dataclass(frozen=True)
 class Actor:
-    """A logged-in person, as the workflow sees them."""
+    """A logged-in person, as the workflow sees them. `must_change_password` is set by authenticate when the
+    password was given by an administrator: the login is not finished until the person sets their own."""
 
     id: int
     name: str
     roles: frozenset[str]
+    must_change_password: bool = field(default=False, compare=False)
 
     def has(self, role: str) -> bool:
         return role in self.roles
 
     @property
     def roles_ja(self) -> str:
-        return "・".join(ROLE_LABELS[r] for r in ROLES if r in self.roles)
+        return roles_ja(self.roles)
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """One account as 職員の管理 lists it: active or not, with its last login (UTC, naive)."""
+
+    id: int
+    name: str
+    roles: frozenset[str]
+    active: bool
+    last_login_at: dt.datetime | None
+    must_change_password: bool
+
+    @property
+    def roles_ja(self) -> str:
+        return roles_ja(self.roles)
+
+    @property
+    def state_ja(self) -> str:
+        return STATE_LABELS[self.active]
+
+    def last_login_local(self) -> dt.datetime | None:
+        """The last login in this PC's time zone (stored as UTC)."""
+        if self.last_login_at is None:
+            return None
+        return self.last_login_at.replace(tzinfo=dt.UTC).astimezone()
 
 
 def _actor(u: User) -> Actor:
-    return Actor(u.id, u.name, frozenset(u.role_set))
+    return Actor(u.id, u.name, frozenset(u.role_set), bool(u.must_change_password))
+
+
+def _member(u: User) -> StaffMember:
+    return StaffMember(u.id, u.name, frozenset(u.role_set), bool(u.active), u.last_login_at,
+                       bool(u.must_change_password))
 
 
 def user_count(db: Database) -> int:
@@ -51,66 +99,197 @@ def user_count(db: Database) -> int:
 
 
 def list_users(db: Database) -> list[Actor]:
+    """Active accounts only: the names the login offers."""
     with db.session() as s:
         return [_actor(u) for u in s.execute(select(User).where(User.active.is_(True)).order_by(User.name)).scalars()]
 
 
-def _validate(name: str, roles: set[str], password: str) -> None:
+def list_staff(db: Database) -> list[StaffMember]:
+    """Every account, active ones first, for 職員の管理 and `users list`."""
+    with db.session() as s:
+        rows = s.execute(select(User).order_by(User.active.desc(), User.name)).scalars()
+        return [_member(u) for u in rows]
+
+
+def _check_name(name: str) -> None:
     if not name.strip() or len(name) > 100 or any(ord(c) < 32 for c in name):
-        raise WorkflowRefused(Refusal.BAD_INPUT, "利用者名を正しく入力してください（100文字まで）。")
+        raise WorkflowRefused(Refusal.BAD_INPUT, "職員名を正しく入力してください（100文字まで）。")
+
+
+def _check_roles(roles: set[str]) -> None:
     bad = roles - set(ROLES)
     if not roles or bad:
         raise WorkflowRefused(Refusal.BAD_INPUT, "役割は writer（作成者）・reviewer（確認者）・admin（管理者）から選んでください。")
+
+
+def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise WorkflowRefused(Refusal.BAD_INPUT, f"パスワードは{MIN_PASSWORD}文字以上にしてください。")
 
 
-def add_user(db: Database, name: str, roles: set[str] | list[str], password: str, by: Actor | None) -> Actor:
-    """The first account needs no login and must include 管理者; later ones are added by an administrator."""
+def _require_admin(s: Session, by: Actor | None, what: str) -> User:
+    """The acting administrator as stored now: roles or 利用停止 changed on another PC count, not the
+    roles remembered at login."""
+    row = s.get(User, by.id) if by is not None else None
+    if row is None or not row.active or "admin" not in row.role_set:
+        raise WorkflowRefused(Refusal.MISSING_ROLE, f"{what}のは管理者だけです。")
+    return row
+
+
+def _lock_admins(s: Session) -> list[User]:
+    """The active administrators, locked until the transaction ends, so that two PCs cannot each take away
+    one of the last two. PostgreSQL locks the rows (FOR UPDATE; a waiting transaction re-reads them after
+    the other commits). SQLite has one writer at a time: a write that changes nothing takes its write lock
+    before the count is read."""
+    if s.get_bind().dialect.name == "sqlite":
+        s.execute(update(User).where(User.id.is_(None)).values(failed_logins=User.failed_logins))
+    q = (select(User).where(User.active.is_(True), User.roles.contains("admin")).order_by(User.id)
+         .with_for_update())
+    return [u for u in s.execute(q).scalars() if "admin" in u.role_set]
+
+
+def _staff(s: Session, name: str, lock: bool = True) -> User:
+    q = select(User).where(User.name == name.strip())
+    if lock:
+        q = q.with_for_update()
+    user = s.execute(q).scalar_one_or_none()
+    if user is None:
+        raise WorkflowRefused(Refusal.UNKNOWN_USER, f"職員「{name.strip()}」は登録されていません。")
+    return user
+
+
+LAST_ADMIN = "管理者がいなくなるため、この変更はできません。先に別の職員を管理者にしてください。"
+
+
+def add_user(db: Database, name: str, roles: set[str] | list[str], password: str, by: Actor | None,
+             must_change: bool | None = None) -> Actor:
+    """The first account needs no login and must include 管理者; later ones are added by an administrator,
+    and by default must change the password the administrator gave them at their first login."""
     roles = set(roles)
     name = name.strip()
-    _validate(name, roles, password)
+    _check_name(name)
+    _check_roles(roles)
+    _check_password(password)
     with db.session() as s:
         count = s.scalar(select(func.count()).select_from(User)) or 0
         if count == 0:
             if "admin" not in roles:
-                raise WorkflowRefused(Refusal.SETUP_REQUIRED, "最初の利用者は管理者（admin）にしてください。")
-        elif by is None or not by.has("admin"):
-            raise WorkflowRefused(Refusal.MISSING_ROLE, "利用者を追加できるのは管理者だけです。")
-        user = User(name=name, password_hash=_hasher.hash(password), roles=" ".join(r for r in ROLES if r in roles),
-                    active=True, failed_logins=0)
+                raise WorkflowRefused(Refusal.SETUP_REQUIRED, "最初の職員は管理者（admin）にしてください。")
+        else:
+            _require_admin(s, by, "職員を追加できる")
+        existing = s.execute(select(User).where(User.name == name)).scalar_one_or_none()
+        if existing is not None:
+            hint = "（利用停止中です。利用を再開できます）" if not existing.active else ""
+            raise WorkflowRefused(Refusal.BAD_INPUT, f"職員「{name}」はすでに登録されています。{hint}")
+        if must_change is None:
+            must_change = count > 0
+        user = User(name=name, password_hash=_hasher.hash(password), roles=_roles_text(roles),
+                    active=True, failed_logins=0, must_change_password=must_change)
         s.add(user)
         try:
             s.flush()
         except IntegrityError:
-            raise WorkflowRefused(Refusal.BAD_INPUT, f"利用者「{name}」はすでに登録されています。") from None
+            raise WorkflowRefused(Refusal.BAD_INPUT, f"職員「{name}」はすでに登録されています。") from None
         audit.append(s, by.name if by else name, "user_added", detail=f"{name} ({user.roles})")
         return _actor(user)
 
 
-def remove_user(db: Database, name: str, by: Actor) -> None:
-    if not by.has("admin"):
-        raise WorkflowRefused(Refusal.MISSING_ROLE, "利用者を削除できるのは管理者だけです。")
+def set_roles(db: Database, name: str, roles: set[str] | list[str], by: Actor) -> StaffMember:
+    """Change what a person may do. Taking 管理者 from the last active administrator is refused."""
+    roles = set(roles)
+    _check_roles(roles)
     with db.session() as s:
-        user = s.execute(select(User).where(User.name == name, User.active.is_(True))).scalar_one_or_none()
-        if user is None:
-            raise WorkflowRefused(Refusal.UNKNOWN_USER, f"利用者「{name}」は登録されていません。")
-        admins = s.scalar(select(func.count()).select_from(User).where(
-            User.active.is_(True), User.roles.contains("admin"))) or 0
-        if "admin" in user.role_set and admins <= 1:
-            raise WorkflowRefused(Refusal.BAD_INPUT, "最後の管理者は削除できません。")
-        user.active = False  # kept, so letters and the audit log still name who wrote them
-        audit.append(s, by.name, "user_removed", detail=name)
+        admins = _lock_admins(s)  # first: on SQLite nothing may be read before the write lock
+        _require_admin(s, by, "役割を変更できる")
+        user = _staff(s, name)
+        old = user.role_set
+        if old == roles:
+            return _member(user)
+        if user.active and "admin" in old and "admin" not in roles and len(admins) <= 1:
+            raise WorkflowRefused(Refusal.LAST_ADMIN, LAST_ADMIN)
+        user.roles = _roles_text(roles)
+        audit.append(s, by.name, "user_roles_changed", detail=f"{user.name}: {_roles_text(old)} -> {user.roles}")
+        return _member(user)
+
+
+def deactivate(db: Database, name: str, by: Actor) -> StaffMember:
+    """利用停止: the person can no longer log in; their letters and the audit log keep their name."""
+    with db.session() as s:
+        admins = _lock_admins(s)  # first: on SQLite nothing may be read before the write lock
+        _require_admin(s, by, "職員を利用停止にできる")
+        user = _staff(s, name)
+        if not user.active:
+            raise WorkflowRefused(Refusal.WRONG_STATE, f"職員「{user.name}」はすでに利用停止になっています。")
+        if user.id == by.id:
+            raise WorkflowRefused(Refusal.WRONG_STATE, "自分自身を利用停止にすることはできません。")
+        if "admin" in user.role_set and len(admins) <= 1:
+            raise WorkflowRefused(Refusal.LAST_ADMIN, LAST_ADMIN)
+        user.active = False
+        audit.append(s, by.name, "user_deactivated", detail=user.name)
+        return _member(user)
+
+
+remove_user = deactivate  # the earlier name (`users remove`)
+
+
+def reactivate(db: Database, name: str, by: Actor) -> StaffMember:
+    """利用再開: the person logs in again with the password they had (failed logins forgotten)."""
+    with db.session() as s:
+        _require_admin(s, by, "職員の利用を再開できる")
+        user = _staff(s, name)
+        if user.active:
+            raise WorkflowRefused(Refusal.WRONG_STATE, f"職員「{user.name}」は利用停止になっていません。")
+        user.active = True
+        user.failed_logins = 0
+        user.last_failed_at = None
+        audit.append(s, by.name, "user_reactivated", detail=user.name)
+        return _member(user)
+
+
+def reset_password(db: Database, name: str, new_password: str, by: Actor) -> StaffMember:
+    """For a forgotten password: the administrator gives a new one, which its owner must change at the next
+    login. A login locked by failures is unlocked."""
+    _check_password(new_password)
+    with db.session() as s:
+        _require_admin(s, by, "パスワードを再設定できる")
+        user = _staff(s, name)
+        user.password_hash = _hasher.hash(new_password)
+        user.must_change_password = True
+        user.failed_logins = 0
+        user.last_failed_at = None
+        audit.append(s, by.name, "password_reset", detail=user.name)
+        return _member(user)
+
+
+def change_password(db: Database, actor: Actor, old: str, new: str) -> Actor:
+    """Everyone changes their own password: the current one, then a new one of at least MIN_PASSWORD
+    characters that differs from it. Clears must_change_password."""
+    with db.session() as s:
+        user = s.get(User, actor.id, with_for_update=True)
+        if user is None or not user.active:
+            raise WorkflowRefused(Refusal.UNKNOWN_USER, "この職員は利用停止になっています。")
+        try:
+            _hasher.verify(user.password_hash, old)
+        except (VerificationError, InvalidHashError):
+            raise WorkflowRefused(Refusal.WRONG_PASSWORD, "今のパスワードが違います。") from None
+        _check_password(new)
+        if new == old:
+            raise WorkflowRefused(Refusal.BAD_INPUT, "新しいパスワードは今のパスワードと違うものにしてください。")
+        user.password_hash = _hasher.hash(new)
+        user.must_change_password = False
+        audit.append(s, user.name, "password_changed")
+        return replace(_actor(user), must_change_password=False)
 
 
 def authenticate(db: Database, name: str, password: str, now: dt.datetime | None = None) -> Actor:
-    """Check a password. Refusals: UNKNOWN_USER / WRONG_PASSWORD (both recorded) and LOCKED."""
+    """Check a password. Refusals: UNKNOWN_USER / WRONG_PASSWORD (both recorded) and LOCKED. A deactivated
+    person is refused like an unknown one. The Actor says whether the password must be changed now."""
     now = now or utcnow()
     with db.session() as s:
         user = s.execute(select(User).where(User.name == name.strip(), User.active.is_(True))).scalar_one_or_none()
         if user is None:
             audit.append(s, name.strip()[:100] or "?", "login_failed", detail="unknown user")
-            refusal = WorkflowRefused(Refusal.WRONG_PASSWORD, "利用者名またはパスワードが違います。")
+            refusal = WorkflowRefused(Refusal.WRONG_PASSWORD, WRONG_LOGIN)
         else:
             if user.failed_logins >= MAX_FAILURES and user.last_failed_at is not None:
                 wait = LOCK_SECONDS - (now - user.last_failed_at).total_seconds()
@@ -123,12 +302,13 @@ def authenticate(db: Database, name: str, password: str, now: dt.datetime | None
                 user.failed_logins += 1
                 user.last_failed_at = now
                 audit.append(s, user.name, "login_failed", detail=f"failure {user.failed_logins}")
-                refusal = WorkflowRefused(Refusal.WRONG_PASSWORD, "利用者名またはパスワードが違います。")
+                refusal = WorkflowRefused(Refusal.WRONG_PASSWORD, WRONG_LOGIN)
             else:
                 if _hasher.check_needs_rehash(user.password_hash):
                     user.password_hash = _hasher.hash(password)
                 user.failed_logins = 0
                 user.last_failed_at = None
+                user.last_login_at = now
                 audit.append(s, user.name, "login")
                 return _actor(user)
     raise refusal  # after the session committed the failure to the log

@@ -18,7 +18,9 @@ GENESIS = "0" * 64
 ACTIONS_JA = {
     "login": "ログイン", "login_failed": "ログイン失敗", "create": "作成", "edit": "編集", "submit": "確認依頼",
     "approve": "承認", "return": "差し戻し", "edit_after_approval": "承認後の編集（承認取消）", "export": "書き出し",
-    "policy_change": "承認ルールの変更", "user_added": "利用者の追加", "user_removed": "利用者の削除",
+    "policy_change": "承認ルールの変更", "user_added": "職員の追加", "user_removed": "職員の利用停止",
+    "user_roles_changed": "職員の役割の変更", "user_deactivated": "職員の利用停止", "user_reactivated": "職員の利用再開",
+    "password_reset": "パスワードの再設定", "password_changed": "パスワードの変更",
     "facility_set": "施設情報の設定", "comment": "コメント", "accept_finding": "指摘の了承", "propose": "確認済みの提案", "withdraw": "確認済みの取り消し",
     "retention_purge": "保存期間切れの削除", "retention_change": "保存期間の変更",
 }

@@ -22,6 +22,7 @@ class Refusal(StrEnum):
     NOT_FOUND = "not_found"
     SETUP_REQUIRED = "setup_required"
     BAD_INPUT = "bad_input"
+    LAST_ADMIN = "last_admin"
 
 
 class WorkflowRefused(Exception):

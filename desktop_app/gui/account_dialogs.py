@@ -1,4 +1,5 @@
-"""The first start (facility profile, first administrator) and the login, asked through prompts until right."""
+"""The first start (facility profile, first administrator), the login and the password change, asked through
+prompts until right."""
 
 from __future__ import annotations
 
@@ -49,7 +50,9 @@ def run_setup(parent: QWidget | None, services: Services, defaults: dict | None 
 
 
 def run_login(parent: QWidget | None, db: Database, name: str = "") -> Actor | None:
-    """Ask for name and password until they are right; wrong passwords and the 30 s lock are explained."""
+    """Ask for 職員名 and password until they are right; wrong passwords and the 30 s lock are explained.
+    A password an administrator gave must be changed before the window opens: cancelling that is not
+    logging in."""
     users = [u.name for u in accounts.list_users(db)]
     message = ""
     while True:
@@ -58,6 +61,30 @@ def run_login(parent: QWidget | None, db: Database, name: str = "") -> Actor | N
             return None
         name, password = creds
         try:
-            return accounts.authenticate(db, name, password)
+            actor = accounts.authenticate(db, name, password)
+        except WorkflowRefused as exc:
+            message = exc.message
+            continue
+        if not actor.must_change_password:
+            return actor
+        return run_change_password(parent, db, actor, forced_old=password)
+
+
+def run_change_password(parent: QWidget | None, db: Database, actor: Actor,
+                        forced_old: str | None = None) -> Actor | None:
+    """パスワードの変更 until it is done (the new Actor) or cancelled (None). `forced_old` is the password just
+    given at the login: then the change is forced and the current password is not asked again."""
+    forced = forced_old is not None
+    message = ""
+    while True:
+        values = prompts.ask_change_password(parent, actor.name, forced, message)
+        if values is None:
+            return None
+        old, new, again = values
+        if new != again:
+            message = "2回入力したパスワードが一致しません。"
+            continue
+        try:
+            return accounts.change_password(db, actor, forced_old if forced else old, new)
         except WorkflowRefused as exc:
             message = exc.message

@@ -1,9 +1,12 @@
-"""The first-start and login dialogs (widgets only): prompts shows them; account_dialogs runs the flows."""
+"""The account dialogs (widgets only): first start, login, password change and the forms of 職員の管理;
+prompts shows them, account_dialogs and staff_dialog run the flows."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
+    QCompleter,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -119,26 +122,29 @@ class SetupDialog(QDialog):
 
 
 class LoginDialog(QDialog):
+    """職員名 (completed from the active staff) and password."""
+
     def __init__(self, users: list[str], name: str = "", message: str = "", parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("ログイン")
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("お手紙作成・チェック：利用者名とパスワードを入力してください。"))
+        layout.addWidget(QLabel("お手紙作成・チェック：職員名とパスワードを入力してください。"))
         self.message = _message_label(message)
         layout.addWidget(self.message)
         form = QFormLayout()
         self.name = QLineEdit(name)
         self.name.setObjectName("login_name")
         if users:
-            from PySide6.QtWidgets import QCompleter
-
-            self.name.setCompleter(QCompleter(users, self))
+            completer = QCompleter(users, self)
+            completer.setCaseSensitivity(Qt.CaseInsensitive)
+            completer.setFilterMode(Qt.MatchContains)  # 「佐藤」 or 「花子」 both find 佐藤 花子
+            self.name.setCompleter(completer)
             if not name and len(users) == 1:
                 self.name.setText(users[0])
         self.password = QLineEdit()
         self.password.setObjectName("login_password")
         self.password.setEchoMode(QLineEdit.Password)
-        form.addRow("利用者名", self.name)
+        form.addRow("職員名", self.name)
         form.addRow("パスワード", self.password)
         layout.addLayout(form)
         layout.addWidget(_buttons(self, "ログイン"))
@@ -146,3 +152,179 @@ class LoginDialog(QDialog):
 
     def credentials(self) -> tuple[str, str]:
         return self.name.text().strip(), self.password.text()
+
+
+def _password_edit(name: str) -> QLineEdit:
+    edit = QLineEdit()
+    edit.setObjectName(name)
+    edit.setEchoMode(QLineEdit.Password)
+    return edit
+
+
+def _password_problem(new: str, again: str) -> str:
+    if new != again:
+        return "2回入力したパスワードが一致しません。"
+    if len(new) < accounts.MIN_PASSWORD:
+        return f"パスワードは{accounts.MIN_PASSWORD}文字以上にしてください。"
+    return ""
+
+
+class _CheckedDialog(QDialog):
+    """A form that says what is wrong in red instead of closing while problem() has something to say."""
+
+    def problem(self) -> str:
+        return ""
+
+    def accept(self) -> None:
+        problem = self.problem()
+        if problem:
+            self.message.setText(problem)
+            self.message.setVisible(True)
+            return
+        super().accept()
+
+
+class ChangePasswordDialog(_CheckedDialog):
+    """パスワードの変更: everyone for themselves. Forced after a first or reset password: the password just
+    typed at the login is the current one, so only the new one is asked for, and cancelling logs out."""
+
+    def __init__(self, name: str, forced: bool = False, message: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.forced = forced
+        self.setWindowTitle("パスワードの変更")
+        layout = QVBoxLayout(self)
+        intro = QLabel(f"{name} さん：管理者が決めたパスワードでログインしました。ご自分だけが知っているパスワードに"
+                       "変更してください（変更するまでお使いいただけません）。" if forced
+                       else f"{name} さんのパスワードを変更します。")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.message = _message_label(message)
+        layout.addWidget(self.message)
+        form = QFormLayout()
+        self.old = _password_edit("old_password")
+        if not forced:
+            form.addRow("今のパスワード", self.old)
+        self.new = _password_edit("new_password")
+        self.new2 = _password_edit("new_password2")
+        form.addRow(f"新しいパスワード（{accounts.MIN_PASSWORD}文字以上）", self.new)
+        form.addRow("新しいパスワード（確認）", self.new2)
+        layout.addLayout(form)
+        buttons = _buttons(self, "変更する")
+        if forced:
+            buttons.button(QDialogButtonBox.Cancel).setText("ログインをやめる")
+        layout.addWidget(buttons)
+        self.setMinimumWidth(420)
+        (self.new if forced else self.old).setFocus()
+
+    def problem(self) -> str:
+        if not self.forced and not self.old.text():
+            return "今のパスワードを入力してください。"
+        return _password_problem(self.new.text(), self.new2.text())
+
+    def values(self) -> tuple[str, str, str]:
+        return self.old.text(), self.new.text(), self.new2.text()
+
+
+def _role_boxes(checked: set[str]) -> tuple[QWidget, dict[str, QCheckBox]]:
+    row = QWidget()
+    h = QHBoxLayout(row)
+    h.setContentsMargins(0, 0, 0, 0)
+    boxes: dict[str, QCheckBox] = {}
+    for role in accounts.ROLES:
+        box = QCheckBox(accounts.ROLE_LABELS[role])
+        box.setObjectName(f"role_{role}")
+        box.setChecked(role in checked)
+        boxes[role] = box
+        h.addWidget(box)
+    return row, boxes
+
+
+class StaffForm(_CheckedDialog):
+    """職員を追加: name, roles and a first password that the person changes at their first login."""
+
+    def __init__(self, values: dict | None = None, message: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        values = values or {}
+        self.setWindowTitle("職員を追加")
+        layout = QVBoxLayout(self)
+        intro = QLabel("最初のパスワードを本人に伝えてください。本人が最初のログインで自分のパスワードに変更します。")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.message = _message_label(message)
+        layout.addWidget(self.message)
+        form = QFormLayout()
+        self.name = QLineEdit(values.get("name", ""))
+        self.name.setObjectName("staff_name")
+        self.name.setPlaceholderText("例：介護職員 佐藤")
+        roles, self.role_boxes = _role_boxes(set(values.get("roles") or {"writer"}))
+        self.password = _password_edit("staff_password")
+        self.password2 = _password_edit("staff_password2")
+        form.addRow("職員名 *", self.name)
+        form.addRow("役割 *", roles)
+        form.addRow(f"最初のパスワード（{accounts.MIN_PASSWORD}文字以上） *", self.password)
+        form.addRow("最初のパスワード（確認） *", self.password2)
+        layout.addLayout(form)
+        layout.addWidget(_buttons(self, "追加する"))
+        self.setMinimumWidth(420)
+
+    def problem(self) -> str:
+        if not self.name.text().strip():
+            return "職員名を入力してください。"
+        if not any(b.isChecked() for b in self.role_boxes.values()):
+            return "役割を1つ以上選んでください。"
+        return _password_problem(self.password.text(), self.password2.text())
+
+    def values(self) -> dict:
+        return {"name": self.name.text().strip(), "password": self.password.text(),
+                "password2": self.password2.text(),
+                "roles": {r for r, box in self.role_boxes.items() if box.isChecked()}}
+
+
+class RolesForm(_CheckedDialog):
+    """役割を変更: the roles of one person."""
+
+    def __init__(self, name: str, roles: set[str], message: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("役割を変更")
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"{name} さんの役割を選んでください。"))
+        self.message = _message_label(message)
+        layout.addWidget(self.message)
+        row, self.role_boxes = _role_boxes(roles)
+        layout.addWidget(row)
+        layout.addWidget(_buttons(self, "変更する"))
+
+    def problem(self) -> str:
+        return "" if self.roles() else "役割を1つ以上選んでください。"
+
+    def roles(self) -> set[str]:
+        return {r for r, box in self.role_boxes.items() if box.isChecked()}
+
+
+class NewPasswordForm(_CheckedDialog):
+    """パスワードを再設定: an administrator gives a forgotten password a new one, changed at the next login."""
+
+    def __init__(self, name: str, message: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("パスワードを再設定")
+        layout = QVBoxLayout(self)
+        intro = QLabel(f"{name} さんの新しいパスワードを決めて本人に伝えてください。"
+                       "本人が次のログインで自分のパスワードに変更します。")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.message = _message_label(message)
+        layout.addWidget(self.message)
+        form = QFormLayout()
+        self.password = _password_edit("reset_password")
+        self.password2 = _password_edit("reset_password2")
+        form.addRow(f"新しいパスワード（{accounts.MIN_PASSWORD}文字以上）", self.password)
+        form.addRow("新しいパスワード（確認）", self.password2)
+        layout.addLayout(form)
+        layout.addWidget(_buttons(self, "再設定する"))
+        self.setMinimumWidth(420)
+
+    def problem(self) -> str:
+        return _password_problem(self.password.text(), self.password2.text())
+
+    def values(self) -> tuple[str, str]:
+        return self.password.text(), self.password2.text()

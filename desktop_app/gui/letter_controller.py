@@ -493,6 +493,20 @@ class LetterController(QObject):
         self.open_review_if_reviewer_only()
         return True
 
+    def open_staff(self) -> None:
+        """職員の管理 (administrators; the menu item is shown to them only)."""
+        from desktop_app.gui.staff_dialog import StaffDialog
+
+        if self.actor.has("admin"):
+            StaffDialog(self.services.db, self.actor, self.view).exec()
+
+    def change_password(self) -> None:
+        """パスワードを変更: everyone, for themselves."""
+        from desktop_app.gui.account_dialogs import run_change_password
+
+        if run_change_password(self.view, self.services.db, self.actor) is not None:
+            self.view.status("パスワードを変更しました。", 5000)
+
     def _close_review(self) -> None:
         if self.review_view is not None:
             self.review_view.close()

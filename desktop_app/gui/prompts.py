@@ -93,6 +93,39 @@ def ask_login(parent: QWidget | None, users: list[str], name: str = "", message:
     return dlg.credentials() if dlg.exec() else None
 
 
+def ask_change_password(parent: QWidget | None, name: str, forced: bool = False,
+                        message: str = "") -> tuple[str, str, str] | None:
+    """パスワードの変更: (current, new, new again); when forced the current one is not asked ("")."""
+    from desktop_app.gui.account_forms import ChangePasswordDialog
+
+    dlg = ChangePasswordDialog(name, forced, message, parent)
+    return dlg.values() if dlg.exec() else None
+
+
+def ask_new_staff(parent: QWidget | None, values: dict | None = None, message: str = "") -> dict | None:
+    """職員を追加: {"name", "roles", "password", "password2"} or None when cancelled."""
+    from desktop_app.gui.account_forms import StaffForm
+
+    dlg = StaffForm(values, message, parent)
+    return dlg.values() if dlg.exec() else None
+
+
+def ask_roles(parent: QWidget | None, name: str, roles: set[str], message: str = "") -> set[str] | None:
+    """役割を変更: the chosen roles, or None."""
+    from desktop_app.gui.account_forms import RolesForm
+
+    dlg = RolesForm(name, roles, message, parent)
+    return dlg.roles() if dlg.exec() else None
+
+
+def ask_new_password(parent: QWidget | None, name: str, message: str = "") -> tuple[str, str] | None:
+    """パスワードを再設定 (by an administrator): (new, new again), or None."""
+    from desktop_app.gui.account_forms import NewPasswordForm
+
+    dlg = NewPasswordForm(name, message, parent)
+    return dlg.values() if dlg.exec() else None
+
+
 def ask_conflict(parent: QWidget | None, text: str) -> bool:
     """A save refused because another PC saved first: True to save the text as a new draft."""
     box = QMessageBox(QMessageBox.Warning, "別のPCで保存されています", text, parent=parent)

@@ -23,6 +23,7 @@ class WindowActions:
 
     def __init__(self, window: QMainWindow, controller):
         self.window = window
+        self.controller = controller
 
         def action(text: str, slot, shortcut=None) -> QAction:
             a = QAction(text, window)
@@ -43,6 +44,9 @@ class WindowActions:
         self.queue_action = action("確認待ち…", c.open_review)
         self.settings_action = action("設定…", c.open_settings)
         self.logout_action = action("ログアウト", c.logout)
+        self.staff_action = action("職員の管理…", c.open_staff)
+        self.staff_action.setVisible(False)  # administrators only (show_allowed)
+        self.password_action = action("パスワードを変更…", c.change_password)
         self.undo_action = action("元に戻す", lambda: window.editor.undo(), QKeySequence.Undo)
         self.redo_action = action("やり直し", lambda: window.editor.redo(), QKeySequence.Redo)
         self.next_action = action("次の指摘", lambda: window.goto_finding(+1), "F8")
@@ -65,7 +69,7 @@ class WindowActions:
         more.setPopupMode(QToolButton.InstantPopup)
         more_menu = QMenu(more)
         for a in (self.new_action, self.open_action, self.word_open_action, self.pdf_action, None, self.settings_action,
-                  self.logout_action):
+                  self.staff_action, self.password_action, self.logout_action):
             more_menu.addSeparator() if a is None else more_menu.addAction(a)
         more.setMenu(more_menu)
         tb.addWidget(more)
@@ -82,7 +86,7 @@ class WindowActions:
             edit_menu.addAction(a)
         for a in (self.new_action, self.generate_action, self.open_action, self.word_open_action, self.save_action,
                   self.submit_action, self.export_action, self.pdf_action, self.queue_action, self.settings_action,
-                  self.logout_action):
+                  self.staff_action, self.password_action, self.logout_action):
             file_menu.addAction(a)
         help_menu.addAction(self.guide_action)
         help_menu.addAction(self.about_action)
@@ -93,6 +97,7 @@ class WindowActions:
         self.generate_action.setEnabled(allowed.edit and not word)
         self.submit_action.setEnabled(allowed.submit)
         self.queue_action.setVisible(reviewer)
+        self.staff_action.setVisible(self.controller.actor.has("admin"))
 
     def show_waiting(self, waiting: int) -> None:
         shown = "99+" if waiting >= 100 else str(waiting)

@@ -13,7 +13,8 @@ PASSWORD = "password-123"
 
 @pytest.fixture(autouse=True)
 def no_unexpected_workflow_dialogs(monkeypatch):
-    for name in ("ask_setup", "ask_login", "ask_conflict", "ask_long_text"):
+    for name in ("ask_setup", "ask_login", "ask_conflict", "ask_long_text", "ask_change_password", "ask_new_staff",
+                 "ask_roles", "ask_new_password"):
         def fail(*args, _name=name, **kwargs):
             raise AssertionError(f"unexpected dialog prompts.{_name}: {args[1:]}")
 
@@ -40,8 +41,9 @@ def people(gui_db):
 
     admin = accounts.add_user(gui_db, "山本 施設長", ["admin", "writer", "reviewer"], PASSWORD, None)
     Services.open(gui_db, lambda t, c: []).admin.set_facility(facility_from_dict(FACILITY), admin)
-    writer = accounts.add_user(gui_db, "佐藤 作成", ["writer"], PASSWORD, admin)
-    reviewer = accounts.add_user(gui_db, "田中 確認", ["reviewer"], PASSWORD, admin)
+    # as if they had already set their own passwords at a first login
+    writer = accounts.add_user(gui_db, "佐藤 作成", ["writer"], PASSWORD, admin, must_change=False)
+    reviewer = accounts.add_user(gui_db, "田中 確認", ["reviewer"], PASSWORD, admin, must_change=False)
     return {"admin": admin, "writer": writer, "reviewer": reviewer}
 
 
