@@ -223,7 +223,7 @@ class LetterSession:
         return self.findings
 
     def review(self) -> FindingsReview:
-        return FindingsReview(tuple(self.findings), dict(self.proposals), dict(self.accepted))
+        return FindingsReview(tuple(self.findings), dict(self.proposals), dict(self.accepted), self.context)
 
     def unresolved_high(self) -> list[Finding]:
         """High findings a reviewer has not accepted. The writer's proposals never unblock anything."""
