@@ -125,3 +125,25 @@ def is_expected_name(f: Finding, context: CheckContext | None = None) -> bool:
 def expected_names(findings: Sequence[Finding], context: CheckContext | None = None) -> list[Finding]:
     """The findings that are names expected in this letter (see is_expected_name), in the text's order."""
     return sorted((f for f in findings if is_expected_name(f, context)), key=lambda f: (f.start, f.end))
+
+
+MASK = "〇〇"
+
+
+def suggestion_edit(f: Finding) -> tuple[int, int, str] | None:
+    """提案を適用: (start, end, text) of the first suggestion over its span, or None when there is nothing a
+    sent letter could say instead (〇〇 is a mask, not wording)."""
+    if not f.suggestions or not f.suggestions[0] or f.suggestions[0] == MASK:
+        return None
+    start, end = f.fix_span
+    return start, end, f.suggestions[0]
+
+
+def mask_edit(f: Finding, *, word_letter: bool) -> tuple[int, int, str]:
+    """伏せ字にする: 〇〇 over the finding, as masked copies of Word letters have it. In a letter that is sent, a
+    third party's name is written around by role instead (「同室の〇〇様」 must never reach a family)."""
+    if not word_letter and f.category == "pii.person" and dict(f.meta).get("third_party"):
+        edit = suggestion_edit(f)
+        if edit is not None:
+            return edit
+    return f.start, f.end, MASK

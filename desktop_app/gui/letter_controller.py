@@ -12,7 +12,7 @@ from desktop_app import config
 from desktop_app.core.accounts import Actor
 from desktop_app.core.errors import Refusal, WorkflowRefused
 from desktop_app.core.fileio import WriteError
-from desktop_app.core.findings import Finding
+from desktop_app.core.findings import Finding, mask_edit, suggestion_edit
 from desktop_app.core.letter_session import LetterSession
 from desktop_app.core.recovery import Recovered, RecoveryStore
 from desktop_app.core.templates import MissingFieldsError, TemplateError, TemplateLibrary
@@ -147,13 +147,18 @@ class LetterController(QObject):
     def _still_there(self, f: Finding) -> bool:
         return self.session.allowed().edit and self.session.body[f.start:f.end] == f.text
 
+    def _fix(self, edit: tuple[int, int, str] | None) -> None:
+        """Replace in the editor and leave the focus there, the new text selected (core chose the words)."""
+        if edit is not None:
+            self.view.editor.replace_range(*edit, select=True)
+
     def apply_suggestion(self, f: Finding) -> None:
-        if f.suggestions and self._still_there(f):
-            self.view.editor.replace_range(f.start, f.end, f.suggestions[0])
+        if self._still_there(f):
+            self._fix(suggestion_edit(f))
 
     def mask_finding(self, f: Finding) -> None:
-        if self._still_there(f):
-            self.view.editor.replace_range(f.start, f.end, "〇〇")
+        if self._still_there(f) and not self.session.review().expected(f):
+            self._fix(mask_edit(f, word_letter=self.session.is_word))
 
     def mark_reviewed(self, f: Finding) -> None:
         """The writer's 確認済み: a proposal with a reason for the reviewer (it unblocks nothing by itself)."""
