@@ -21,6 +21,7 @@ ACTIONS_JA = {
     "policy_change": "承認ルールの変更", "user_added": "利用者の追加", "user_removed": "利用者の削除",
     "facility_set": "施設情報の設定", "comment": "コメント", "accept_finding": "指摘の了承", "propose": "確認済みの提案", "withdraw": "確認済みの取り消し",
     "retention_purge": "保存期間切れの削除", "retention_change": "保存期間の変更",
+    "export_folder_change": "書き出し先フォルダーの変更",
 }
 
 
