@@ -58,7 +58,6 @@ def test_another_residents_son_keeps_the_relation_and_loses_the_name(runner):
     out, f = _applied(text, runner.check(text, CONTEXT), count=2)
     assert out == "同室の宮下様のご長男の方が手伝ってくださいました。"
     assert "ほかのご家族" in f.suggestions
-    assert out == expected
 
 
 def test_masking_a_third_party_in_a_sent_letter_writes_around_and_a_word_copy_keeps_the_mask(pattern_runner):
