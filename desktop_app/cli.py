@@ -26,6 +26,7 @@ from desktop_app.cli_common import (
     _runner,
     _settings,
 )
+from desktop_app.core.writers import DRAFT_HEADER  # the window's 下書きとして書き出す uses the same header
 
 EXIT_INTERRUPTED = 130
 EXIT_CODES_HELP = """exit codes / 終了コード:
@@ -36,7 +37,6 @@ EXIT_CODES_HELP = """exit codes / 終了コード:
   4  internal error (one line; the traceback with --debug) / 内部エラー
 """
 DEBUG_ENV = "DESKTOP_APP_DEBUG"
-DRAFT_HEADER = "下書き（未承認）"
 
 
 def _stdout_utf8() -> None:

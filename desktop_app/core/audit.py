@@ -23,6 +23,7 @@ ACTIONS_JA = {
     "password_reset": "パスワードの再設定", "password_changed": "パスワードの変更",
     "facility_set": "施設情報の設定", "comment": "コメント", "accept_finding": "指摘の了承", "propose": "確認済みの提案", "withdraw": "確認済みの取り消し",
     "retention_purge": "保存期間切れの削除", "retention_change": "保存期間の変更",
+    "export_folder_change": "書き出し先フォルダーの変更",
 }
 
 

@@ -161,6 +161,27 @@ def _font_table(doc) -> None:
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
+# Children of w:pPr that come after w:autoSpaceDE/w:autoSpaceDN in the schema's order (CT_PPrBase).
+_PPR_AFTER_AUTOSPACE = ("bidi", "adjustRightInd", "snapToGrid", "spacing", "ind", "contextualSpacing",
+                        "mirrorIndents", "suppressOverlap", "jc", "textDirection", "textAlignment",
+                        "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange")
+
+
+def no_autospace(ppr) -> None:
+    """No extra space between Japanese and Latin letters or digits (w:autoSpaceDE / w:autoSpaceDN off):
+    horizontal letters write 令和8年12月2日, and Word and LibreOffice would print 令和 8 年 12 月 2 日."""
+    for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):
+        for old in ppr.findall(qn(tag)):
+            ppr.remove(old)
+    after = next((c for c in ppr if c.tag in {qn(f"w:{t}") for t in _PPR_AFTER_AUTOSPACE}), None)
+    for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):
+        el = ppr.makeelement(qn(tag), {qn("w:val"): "0"})
+        if after is not None:
+            after.addprevious(el)
+        else:
+            ppr.append(el)
+
+
 def _page_header(section, text: str, font_name: str, size_pt: float) -> None:
     """A header on every page (e.g. 下書き（未承認） on copies that were not approved)."""
     section.header.is_linked_to_previous = False
@@ -191,6 +212,7 @@ def build_document(text: str, *, author: str, title: str = "", font: str = "minc
     normal.paragraph_format.space_after = Pt(0)
     normal.paragraph_format.space_before = Pt(0)
     normal.paragraph_format.line_spacing = 1.15
+    no_autospace(normal.element.get_or_add_pPr())  # every paragraph (and the header) is based on Normal
     _font_table(doc)
     if header_text:
         _page_header(section, header_text, font_name, size_pt)
@@ -203,6 +225,7 @@ def build_document(text: str, *, author: str, title: str = "", font: str = "minc
                        "center": WD_ALIGN_PARAGRAPH.CENTER}[block.align]
         if block.indent:
             p.paragraph_format.first_line_indent = Pt(size_pt)  # 字下げ: one full-width character
+        no_autospace(p._p.get_or_add_pPr())  # on the paragraph too: LibreOffice reads it only there
         if block.text:
             run = p.add_run(block.text)
             _set_east_asian_font(run, font_name)
@@ -366,6 +389,34 @@ def _reset_windows_dll_directory() -> None:
             pass
 
 
+def asks_no_autospace(docx_path: Path) -> bool:
+    """Whether the letter turns off the space between Japanese and digits (see no_autospace)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(docx_path) as z:
+            return any(b'w:autoSpaceDN w:val="0"' in z.read(name)
+                       for name in ("word/styles.xml", "word/document.xml") if name in z.namelist())
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return False
+
+
+def _without_autospace(base: list[str], docx_path: Path, profile_dir: Path, timeout: float) -> Path:
+    """The letter as a flat ODF file with LibreOffice's 「和欧文間の間隔」 off. LibreOffice (7.x) does not read
+    w:autoSpaceDE/w:autoSpaceDN from a .docx, and would print 令和 8 年 12 月 2 日; Word reads them. When this
+    step fails the .docx itself is converted."""
+    flat_dir = profile_dir / "flat"
+    flat_dir.mkdir()
+    subprocess.run(base + ["fodt", "--outdir", str(flat_dir), str(docx_path)], capture_output=True, text=True,
+                   timeout=timeout, env=subprocess_env())
+    flat = flat_dir / (docx_path.stem + ".fodt")
+    if not flat.is_file():
+        return docx_path
+    text = flat.read_text(encoding="utf-8")
+    flat.write_text(re.sub(r'style:text-autospace="[^"]*"', 'style:text-autospace="none"', text), encoding="utf-8")
+    return flat
+
+
 def convert_to_pdf(docx_path: Path, out_dir: Path | None = None, timeout: float = 180) -> Path:
     """Convert with LibreOffice (headless). Raises PdfUnavailable with a message when it cannot."""
     soffice = find_soffice()
@@ -386,11 +437,13 @@ def convert_to_pdf(docx_path: Path, out_dir: Path | None = None, timeout: float 
         made_dir = profile_dir / "out"  # LibreOffice writes here; the PDF replaces the target atomically
         made_dir.mkdir()
         # as_uri(): file:///C:/… on Windows (a hand-built file://C:/… is not a valid URL there)
-        cmd = [soffice, f"-env:UserInstallation={profile_dir.resolve().as_uri()}", "--headless",
-               "--convert-to", "pdf", "--outdir", str(made_dir), str(docx_path)]
+        base = [soffice, f"-env:UserInstallation={profile_dir.resolve().as_uri()}", "--headless", "--convert-to"]
         _reset_windows_dll_directory()
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=subprocess_env())
+            source = _without_autospace(base, docx_path, profile_dir, timeout) if asks_no_autospace(docx_path) \
+                else docx_path
+            proc = subprocess.run(base + ["pdf", "--outdir", str(made_dir), str(source)], capture_output=True,
+                                  text=True, timeout=timeout, env=subprocess_env())
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise PdfUnavailable(f"LibreOffice でPDFに変換できませんでした（{exc}）。") from exc
         made = made_dir / (docx_path.stem + ".pdf")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from desktop_app.core.accounts import Actor
 from desktop_app.core.context import CheckContext, Facility
+from desktop_app.core.errors import Refusal, WorkflowRefused
 from desktop_app.core.findings import Finding
 from desktop_app.core.templates import TemplateLibrary
 from desktop_app.core.word import letter as word
@@ -21,7 +22,7 @@ from desktop_app.core.workflow.state import (
     Status,
     unresolved_high,
 )
-from desktop_app.core.writers import PreparedExport, prepare
+from desktop_app.core.writers import PreparedExport, prepare, suggested_name, write_draft
 
 
 @dataclass(frozen=True)
@@ -223,7 +224,7 @@ class LetterSession:
         return self.findings
 
     def review(self) -> FindingsReview:
-        return FindingsReview(tuple(self.findings), dict(self.proposals), dict(self.accepted))
+        return FindingsReview(tuple(self.findings), dict(self.proposals), dict(self.accepted), self.context)
 
     def unresolved_high(self) -> list[Finding]:
         """High findings a reviewer has not accepted. The writer's proposals never unblock anything."""
@@ -356,8 +357,23 @@ class LetterSession:
         WriteError or word.WordExportRefused; nothing is written and nothing stays locked."""
         ticket = self.services.workflow.check_export(self.actor, self.letter_id)  # type: ignore[arg-type]
         prepared = prepare(ticket.body, template_id=self.template_id, fields=self.fields, library=self.library,
-                           facility=self.facility, font=self.font)
+                           facility=self.facility, font=self.font, context=self.context,
+                           folder=self.services.admin.export_folder())
         return ExportPlan(ticket, prepared)
+
+    def draft_name(self) -> str:
+        """The draft copy's file name: the export's, marked 下書き."""
+        return suggested_name(self.title, self.context).replace(".docx", "_下書き.docx")
+
+    def write_draft(self, path: Path) -> Path:
+        """下書きとして書き出す: a copy marked 下書き（未承認） on every page, before any approval (as the command
+        line's `export`). A high finding no reviewer accepted still refuses it: a draft leaves the building too."""
+        blocking = self.unresolved_high()
+        if blocking:
+            raise WorkflowRefused(Refusal.HIGH_NOT_ACCEPTED, f"重大な指摘が{len(blocking)}件あるため、下書きも書き出せません。",
+                                  findings=blocking)
+        return write_draft(self.body, path, template_id=self.template_id, fields=self.fields, library=self.library,
+                           facility=self.facility, font=self.font)
 
     def commit_export(self, plan: ExportPlan, path: Path) -> ExportResult:
         out, digest = self.services.workflow.commit_export(self.actor, plan.ticket,

@@ -5,13 +5,48 @@ step of the export gate, with no question left to ask."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desktop_app.core.context import Facility, facility_to_dict
+from desktop_app.core.context import CheckContext, Facility, facility_to_dict
 from desktop_app.core.templates import TemplateLibrary
 from desktop_app.core.word import letter as word
+
+DRAFT_HEADER = "下書き（未承認）"
+# Characters Windows refuses in a file name (and control characters); macOS and Linux accept the rest.
+_NOT_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+
+
+def safe_file_name(name: str) -> str:
+    """A file name every PC of the facility can save: no character Windows refuses, no trailing dot or space."""
+    name = _NOT_IN_FILE_NAMES.sub("_", name).strip()
+    return re.sub(r"[ .]+$", "", name)[:150] or "手紙"
+
+
+def suggested_name(kind: str, context: CheckContext | None, today: dt.date | None = None,
+                   suffix: str = ".docx") -> str:
+    """`YYYY-MM-DD_種類_利用者名様.docx` (2026-12-04_事故報告_高橋ヨシ子様.docx), as staff file letters: the letter's
+    date (else today), its kind (the template's title) and the resident it is about."""
+    date = (context.letter_date if context else None) or today or dt.date.today()
+    parts = [date.isoformat(), kind or "手紙"]
+    if context and context.subject:
+        parts.append("".join(context.subject.split()) + "様")
+    return safe_file_name("_".join(parts)) + suffix
+
+
+def export_folder(configured: str | None, documents: Path | None = None) -> Path:
+    """Where the save dialog opens: the facility's export folder (設定, by the administrator) when it exists,
+    else the person's Documents folder (the GUI passes the platform's), never the bare home folder when a
+    Documents folder is there."""
+    if configured and Path(configured).is_dir():
+        return Path(configured)
+    for candidate in (documents, Path.home() / "Documents"):
+        if candidate is not None and Path(candidate).is_dir():
+            return Path(candidate)
+    return Path.home()
 
 
 @dataclass
@@ -58,7 +93,8 @@ def write_letter(body: str, out: Path, *, library: TemplateLibrary | None, templ
 
 
 def prepare(body: str, *, template_id: str, fields: dict, library: TemplateLibrary | None, facility: Facility,
-            font: str = "mincho") -> PreparedExport:
+            font: str = "mincho", context: CheckContext | None = None, folder: str | None = None,
+            today: dt.date | None = None) -> PreparedExport:
     """The writer for this letter, prepared for `body`. For a Word letter this reads the original again and
     places every edit: raises WriteError (original gone or changed) or word.WordExportRefused (an edit with
     no place in the original), before anything is written."""
@@ -77,4 +113,25 @@ def prepare(body: str, *, template_id: str, fields: dict, library: TemplateLibra
                      font=font)
         return []
 
-    return PreparedExport([], f"{info.title if info else '手紙'}.docx", None, write_text)
+    configured = Path(folder) if folder and Path(folder).is_dir() else None
+    return PreparedExport([], suggested_name(info.title if info else "手紙", context, today), configured, write_text)
+
+
+def write_draft(body: str, out: Path, *, template_id: str, fields: dict, library: TemplateLibrary | None,
+                facility: Facility, font: str = "mincho") -> Path:
+    """A copy for trying a letter out, before any approval: 下書き（未承認） at the top of every page (the
+    same header as the command line's `export` copy). A Word letter goes into a copy of its original with
+    the edits placed as in the approved export; a template letter is laid out by its line roles. Raises
+    WriteError or word.WordExportRefused as the export does."""
+    out = Path(out)
+    if word.is_word_template(template_id):
+        from desktop_app.core.fileio import WriteError, same_file
+        from desktop_app.core.word import mask_docx
+
+        prepared = word.prepare_export(fields, body)
+        if same_file(prepared.source, out):
+            raise WriteError("same_file", out, "元のWordファイルには上書きできません。別の名前で保存してください。")
+        mask_docx(prepared.doc, prepared.edits, out, header_text=DRAFT_HEADER)
+        return out
+    return write_letter(body, out, library=library, template_id=template_id, fields=fields, facility=facility,
+                        font=font, header_text=DRAFT_HEADER)

@@ -207,8 +207,10 @@ class DraftEditor(QPlainTextEdit):
         self.setTextCursor(cursor)
         self.centerCursor()
 
-    def replace_range(self, start: int, end: int, replacement: str) -> None:
-        """One undoable edit replacing code points [start, end)."""
+    def replace_range(self, start: int, end: int, replacement: str, select: bool = False) -> None:
+        """One undoable edit replacing code points [start, end). With select (a fix from the findings panel),
+        the editor takes the focus back and selects the new text, the caret at its end, so that the next key
+        goes to the letter (not to the button the person clicked, or the next field in the tab order)."""
         u16 = utf16_offsets(self.toPlainText())
         cursor = QTextCursor(self.document())
         cursor.beginEditBlock()
@@ -216,6 +218,14 @@ class DraftEditor(QPlainTextEdit):
         cursor.setPosition(u16[end], QTextCursor.KeepAnchor)
         cursor.insertText(replacement)
         cursor.endEditBlock()
+        if select:
+            new_end = u16[start] + len(replacement.encode("utf-16-le")) // 2
+            selection = self.textCursor()
+            selection.setPosition(u16[start])
+            selection.setPosition(new_end, QTextCursor.KeepAnchor)
+            self.setTextCursor(selection)
+            self.ensureCursorVisible()
+            self.setFocus(Qt.OtherFocusReason)
 
     def event(self, e):  # tooltips with the finding's message and explanation
         if e.type() == QEvent.ToolTip:

@@ -17,12 +17,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.findings import Finding, category_label
+from desktop_app.core.findings import Finding, category_label, suggestion_edit
 from desktop_app.core.workflow.state import FindingsReview, FindingStatus
 from desktop_app.gui.editor import LegendWidget, color_for
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
 ROLE_LABELS = {"recipient": "宛先", "subject": "ご本人", "sender": "差出人"}
+EXPECTED_LABEL = "この手紙の宛先・ご本人・差出人"
+ROW_ID = Qt.UserRole + 1  # what a category or group row stands for, to keep it open across re-checks
 
 
 def group_key(f: Finding) -> tuple:
@@ -85,6 +87,9 @@ class FindingsPanel(QWidget):
         legend = LegendWidget()
         layout.addWidget(legend)
         self.review = FindingsReview()
+        self._order: list[str] = []  # the categories in the order first shown (kept across re-checks)
+        self._quiet = False  # a selection restored after a re-check: the editor's caret stays where it is
+        self.expected_row: QTreeWidgetItem | None = None
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -93,16 +98,31 @@ class FindingsPanel(QWidget):
     def set_findings(self, review: FindingsReview, model_ready: bool, text: str | None = None,
                      model_failed: bool = False) -> None:
         """Show the findings with their status (core decides it: a proposal stays open until a reviewer
-        accepts it). With the letter's text, occurrences are labelled by line and context."""
+        accepts it). With the letter's text, occurrences are labelled by line and context.
+
+        A re-check (after every edit) must not move the list under the person's mouse: the categories keep
+        the order they had, opened and closed rows stay so, the scroll position stays, and the selected
+        finding stays selected (the same one by key, else the nearest in the text) without moving the
+        editor's caret. The names this letter is meant to carry (宛先・ご本人・差出人, staff) sit together in
+        one closed row at the end, with no 伏せ字."""
+        previous = self.current()
+        keep_open = {self._row_id(item): item.isExpanded() for item in self._rows()}
+        scroll = self.tree.verticalScrollBar().value()
         findings = review.findings
         self.review = review
+        self.tree.blockSignals(True)
         self.tree.clear()
+        expected = [f for f in findings if review.expected(f)]
         groups: dict[str, list[Finding]] = {}
         for f in findings:
-            groups.setdefault(f.category, []).append(f)
-        order = sorted(groups, key=lambda c: (min(SEVERITY_ORDER[f.severity.value] for f in groups[c]), c))
+            if not review.expected(f):
+                groups.setdefault(f.category, []).append(f)
+        fresh = sorted(groups, key=lambda c: (min(SEVERITY_ORDER[f.severity.value] for f in groups[c]), c))
+        order = [c for c in self._order if c in groups] + [c for c in fresh if c not in self._order]
+        self._order = order + [c for c in self._order if c not in groups]
         for cat in order:
             top = QTreeWidgetItem([f"{category_label(cat)}（{len(groups[cat])}）"])
+            top.setData(0, ROW_ID, ("category", cat))
             top.setForeground(0, QBrush(color_for(cat).darker(150)))
             top.setFlags(top.flags() & ~Qt.ItemIsSelectable)
             self.tree.addTopLevelItem(top)
@@ -113,19 +133,72 @@ class FindingsPanel(QWidget):
                 first = group[0]
                 row = QTreeWidgetItem([self._group_label(group)])
                 row.setData(0, Qt.UserRole, first)
+                row.setData(0, ROW_ID, ("group", group_key(first)))
                 row.setToolTip(0, f"{first.message}\n{first.explanation}\n（{len(group)}か所。開くと一つずつ確認できます）")
                 self._color(row, group)
                 top.addChild(row)
                 for i, f in enumerate(group, 1):
                     row.addChild(self._finding_item(f, self._occurrence_label(f, i, text)))
-            top.setExpanded(True)
+                row.setExpanded(keep_open.get(("group", group_key(first)), False))
+            top.setExpanded(keep_open.get(("category", cat), True))
+        self.expected_row = None
+        if expected:
+            row = QTreeWidgetItem([f"{EXPECTED_LABEL}（{len(expected)}件）"])
+            row.setData(0, ROW_ID, ("expected", ""))
+            row.setFlags(row.flags() & ~Qt.ItemIsSelectable)
+            row.setToolTip(0, "宛名・ご本人・差出人・職員のお名前は、この手紙に書いてよいお名前です。伏せ字にはしません。")
+            self.tree.addTopLevelItem(row)
+            for i, f in enumerate(expected, 1):
+                who = ROLE_LABELS.get(dict(f.meta).get("role"), "職員")
+                row.addChild(self._finding_item(f, f"{who}：{self._occurrence_label(f, i, text)}"))
+            row.setExpanded(keep_open.get(("expected", ""), False))
+            self.expected_row = row
         high = len(review.blocking)
         status = ("" if model_ready else "（日本語解析モデルなし：パターンによる検出のみ）" if model_failed
                   else "（日本語解析モデルの準備中：パターンによる検出のみ）")
-        self.summary.setText(f"指摘 {len(findings)} 件、未解決の重大な指摘 {high} 件{status}")
+        self.summary.setText(f"指摘 {len(findings) - len(expected)} 件、未解決の重大な指摘 {high} 件{status}"
+                             + (f"（ほかに宛先・ご本人・差出人のお名前 {len(expected)} 件）" if expected else ""))
         self.detail.setText("")
         for b in (self.apply_btn, self.mask_btn, self.review_btn):
             b.setEnabled(False)
+        self.tree.blockSignals(False)
+        if previous is not None:
+            self._reselect(previous)
+        self.tree.verticalScrollBar().setValue(scroll)
+
+    def _rows(self) -> list[QTreeWidgetItem]:
+        """Every category row and group row (the ones that can be opened and closed)."""
+        out = []
+        for i in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(i)
+            out.append(top)
+            out.extend(top.child(j) for j in range(top.childCount()) if top.child(j).childCount())
+        return out
+
+    @staticmethod
+    def _row_id(item: QTreeWidgetItem):
+        return item.data(0, ROW_ID)
+
+    def _reselect(self, previous: Finding) -> None:
+        """The same finding again (by key, the nearest occurrence), else the finding nearest in the text;
+        shown in the panel without moving the editor's selection."""
+        items = [i for i in self.all_items() if i.data(0, Qt.UserRole) is not None]
+        if not items:
+            return
+        same = [i for i in items if i.data(0, Qt.UserRole).key == previous.key]
+        pool = same or items
+        best = min(pool, key=lambda i: abs(i.data(0, Qt.UserRole).start - previous.start))
+        target = best
+        parent = best.parent()
+        if parent is not None and not parent.isExpanded():
+            if not parent.flags() & Qt.ItemIsSelectable:
+                return  # inside a closed category: opening it would move the list
+            target = parent  # an occurrence under a closed group row: the row, left closed
+        self._quiet = True
+        try:
+            self.tree.setCurrentItem(target)
+        finally:
+            self._quiet = False
 
     def _mark(self, group: list[Finding]) -> str:
         states = {self.review.status(f) for f in group}
@@ -206,13 +279,17 @@ class FindingsPanel(QWidget):
             b.setEnabled(f is not None)
         if not f:
             return
-        self.apply_btn.setEnabled(bool(f.suggestions and f.suggestions[0] not in ("",)) and not f.category.startswith("pii."))
-        self.mask_btn.setEnabled(f.category.startswith("pii."))
+        expected = self.review.expected(f)
+        self.apply_btn.setEnabled(not expected and suggestion_edit(f) is not None and (
+            not f.category.startswith("pii.") or bool(dict(f.meta).get("third_party"))))
+        self.mask_btn.setEnabled(f.category.startswith("pii.") and not expected)
+        self.mask_btn.setToolTip("この手紙に書いてよいお名前です（伏せ字にしません）" if expected else "")
         status = self.review.status(f)
         self.review_btn.setText("確認済みを取り消す" if status is FindingStatus.PROPOSED else "確認済みにする…")
         self.review_btn.setEnabled(not status.resolved)
-        sug = f"<br>提案：{'／'.join(s for s in f.suggestions if s)}" if any(f.suggestions) else ""
+        sug = f"<br>提案：{'／'.join(s for s in f.suggestions if s)}" if any(f.suggestions) and not expected else ""
         reason = f"<br>{status.label_ja}：{html.escape(self.review.reason(f))}" if status.resolved or \
             status is FindingStatus.PROPOSED else ""
         self.detail.setText(f"<b>{f.message}</b>{where(f)}<br><small>{f.explanation}</small>{sug}{reason}")
-        self.finding_selected.emit(f)
+        if not self._quiet:
+            self.finding_selected.emit(f)

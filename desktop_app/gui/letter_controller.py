@@ -12,7 +12,7 @@ from desktop_app import config
 from desktop_app.core.accounts import Actor
 from desktop_app.core.errors import Refusal, WorkflowRefused
 from desktop_app.core.fileio import WriteError
-from desktop_app.core.findings import Finding
+from desktop_app.core.findings import Finding, mask_edit, suggestion_edit
 from desktop_app.core.letter_session import LetterSession
 from desktop_app.core.recovery import Recovered, RecoveryStore
 from desktop_app.core.templates import MissingFieldsError, TemplateError, TemplateLibrary
@@ -20,6 +20,7 @@ from desktop_app.core.word import DocxError, read_docx
 from desktop_app.core.word.letter import WordExportRefused
 from desktop_app.core.workflow import Services
 from desktop_app.core.workflow.state import Status
+from desktop_app.core.writers import export_folder
 from desktop_app.gui import prompts
 from desktop_app.gui.check_dispatcher import CheckDispatcher
 from desktop_app.gui.prompts import busy, refusal_text
@@ -27,6 +28,7 @@ from desktop_app.gui.render_worker import RenderWorker
 
 AUTOSAVE_MS = 1500
 DOCX_FILTER = "Word 文書 (*.docx)"
+PDF_FILTER = "PDF (*.pdf)"
 
 
 class LetterController(QObject):
@@ -147,13 +149,18 @@ class LetterController(QObject):
     def _still_there(self, f: Finding) -> bool:
         return self.session.allowed().edit and self.session.body[f.start:f.end] == f.text
 
+    def _fix(self, edit: tuple[int, int, str] | None) -> None:
+        """Replace in the editor and leave the focus there, the new text selected (core chose the words)."""
+        if edit is not None:
+            self.view.editor.replace_range(*edit, select=True)
+
     def apply_suggestion(self, f: Finding) -> None:
-        if f.suggestions and self._still_there(f):
-            self.view.editor.replace_range(f.start, f.end, f.suggestions[0])
+        if self._still_there(f):
+            self._fix(suggestion_edit(f))
 
     def mask_finding(self, f: Finding) -> None:
-        if self._still_there(f):
-            self.view.editor.replace_range(f.start, f.end, "〇〇")
+        if self._still_there(f) and not self.session.review().expected(f):
+            self._fix(mask_edit(f, word_letter=self.session.is_word))
 
     def mark_reviewed(self, f: Finding) -> None:
         """The writer's 確認済み: a proposal with a reason for the reviewer (it unblocks nothing by itself)."""
@@ -384,8 +391,18 @@ class LetterController(QObject):
             self.open_review()
 
     # ---- export: prepare (no transaction) → questions → commit (one short transaction) ----------------
+    def _documents(self) -> Path:
+        """The save dialog's folder: the facility's export folder, else this person's Documents folder."""
+        from PySide6.QtCore import QStandardPaths
+
+        docs = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation)
+        return export_folder(None, Path(docs) if docs else None)
+
     def export_word(self, pdf: bool = False) -> Path | None:
+        """Wordに書き出す / PDFに書き出す: each with its own dialog. For a PDF the recorded .docx is written next to
+        the PDF under the same name, then converted."""
         s = self.session
+        title = "PDFに書き出す" if pdf else "Wordに書き出す"
         if not s.body.strip():
             prompts.error(self.view, "本文がありません", "書き出す前に手紙を作成してください。")
             return None
@@ -395,22 +412,28 @@ class LetterController(QObject):
             with busy():
                 plan = s.prepare_export()
             if plan.warnings and not prompts.confirm(
-                    self.view, "Wordに書き出す", "次のものは確認も伏せ字もできないまま、元のとおり残ります：\n"
+                    self.view, title, "次のものは確認も伏せ字もできないまま、元のとおり残ります：\n"
                     + "\n".join(f"・{w}" for w in plan.warnings) + "\n\n書き出しますか？"):
                 return None
-            folder = plan.prepared.folder or Path.home()
-            path = prompts.save_file(self.view, "Wordに書き出す", str(folder / plan.prepared.suggested_name), DOCX_FILTER)
+            folder = plan.prepared.folder or self._documents()
+            name = plan.prepared.suggested_name
+            if pdf:
+                name = str(Path(name).with_suffix(".pdf"))
+            path = prompts.save_file(self.view, title, str(folder / name), PDF_FILTER if pdf else DOCX_FILTER)
             if not path:
                 return None
-            if not path.lower().endswith(".docx"):
-                path += ".docx"
+            suffix = ".pdf" if pdf else ".docx"
+            if not path.lower().endswith(suffix):
+                path += suffix
+            target = Path(path)
             with busy():
-                result = s.commit_export(plan, Path(path))
+                result = s.commit_export(plan, target.with_suffix(".docx") if pdf else target)
         except WorkflowRefused as exc:
             prompts.error(self.view, "書き出せません", refusal_text(exc))
             return None
         except WordExportRefused as exc:
-            prompts.error(self.view, "Wordに書き出せません", exc.title + "\n" + "\n".join(f"・{p}" for p in exc.problems[:15]))
+            prompts.error(self.view, f"{title.removesuffix('す')}せません",
+                          exc.title + "\n" + "\n".join(f"・{p}" for p in exc.problems[:15]))
             return None
         except WriteError as exc:
             prompts.error(self.view, "書き出せませんでした", f"{exc}\n\n本文は画面に残っています。")
@@ -423,8 +446,9 @@ class LetterController(QObject):
             from desktop_app.core.export_docx import PdfUnavailable, convert_to_pdf
 
             try:
-                pdf_path = convert_to_pdf(result.path)
-                prompts.info(self.view, "書き出しました", f"PDFを保存しました：\n{pdf_path}")
+                with busy():
+                    pdf_path = convert_to_pdf(result.path, target.parent)
+                prompts.info(self.view, "書き出しました", f"PDFを保存しました：\n{pdf_path}\n（Wordファイル：{result.path.name}）")
                 return pdf_path
             except PdfUnavailable as exc:
                 prompts.error(self.view, "PDFにできませんでした", f"Wordファイルは保存しました：{result.path}\n\n{exc}")
@@ -433,13 +457,44 @@ class LetterController(QObject):
         prompts.info(self.view, "書き出しました", f"Wordファイルを保存しました：\n{result.path}" + summary)
         return result.path
 
+    def export_draft(self) -> Path | None:
+        """下書きとして書き出す: before any approval, a copy marked 下書き（未承認） on every page (nothing is
+        recorded as sent; the letter stays where it is in the workflow)."""
+        s = self.session
+        if not s.body.strip():
+            prompts.error(self.view, "本文がありません", "書き出す前に手紙を作成してください。")
+            return None
+        folder = export_folder(self.services.admin.export_folder(), self._documents())
+        path = prompts.save_file(self.view, "下書きとして書き出す", str(folder / s.draft_name()), DOCX_FILTER)
+        if not path:
+            return None
+        if not path.lower().endswith(".docx"):
+            path += ".docx"
+        try:
+            with busy():
+                out = s.write_draft(Path(path))
+        except WorkflowRefused as exc:
+            prompts.error(self.view, "下書きを書き出せません", refusal_text(exc))
+            return None
+        except WordExportRefused as exc:
+            prompts.error(self.view, "下書きを書き出せません", exc.title + "\n" + "\n".join(f"・{p}" for p in exc.problems[:15]))
+            return None
+        except WriteError as exc:
+            prompts.error(self.view, "書き出せませんでした", f"{exc}\n\n本文は画面に残っています。")
+            return None
+        prompts.info(self.view, "下書きを書き出しました",
+                     f"下書き（未承認）のWordファイルを保存しました：\n{out}\n\nどのページにも「下書き（未承認）」と入っています。"
+                     "ご家族に送る手紙は、承認の後に「Wordに書き出す」で作ってください。")
+        return out
+
     # ---- settings and logout ------------------------------------------------------------------
     def open_settings(self) -> None:
         from desktop_app.gui.settings_dialog import SettingsDialog
 
         admin = self.services.admin
         dlg = SettingsDialog(self.settings, self.view, facility=admin.facility(), admin=self.actor.has("admin"),
-                             policy=admin.policy(), retention_days=admin.retention_days())
+                             policy=admin.policy(), retention_days=admin.retention_days(),
+                             export_folder=admin.export_folder())
         if dlg.exec():
             self.apply_settings(dlg)
 
@@ -459,6 +514,8 @@ class LetterController(QObject):
                     admin.set_policy(dlg.policy_value(), self.actor)
                 if dlg.retention_value() != admin.retention_days():
                     admin.set_retention_days(dlg.retention_value(), self.actor)
+                if dlg.export_folder_value() != admin.export_folder():
+                    admin.set_export_folder(dlg.export_folder_value(), self.actor)
             except WorkflowRefused as exc:
                 prompts.error(self.view, "設定を保存できませんでした", exc.message)
         self.session.set_facility(admin.facility())

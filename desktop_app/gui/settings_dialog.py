@@ -33,7 +33,7 @@ DB_NOTE = ("空欄：このPCのSQLiteファイルを使います（1台で使�
 
 class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, parent=None, facility: Facility | None = None, admin: bool = False,
-                 policy: str = "always", retention_days: int = DEFAULT_RETENTION_DAYS):
+                 policy: str = "always", retention_days: int = DEFAULT_RETENTION_DAYS, export_folder: str = ""):
         super().__init__(parent)
         self.setWindowTitle("設定")
         self.settings = settings
@@ -68,6 +68,20 @@ class SettingsDialog(QDialog):
         self.retention.setEnabled(admin)
         self.retention.setToolTip("送付済みの手紙と、この日数のあいだ手を付けていない下書きは削除されます（監査ログには記録が残ります）。")
         form.addRow("送付済み・放置した下書きを残す期間", self.retention)
+        export_row = QWidget()
+        h = QHBoxLayout(export_row)
+        h.setContentsMargins(0, 0, 0, 0)
+        self.export_folder = QLineEdit(export_folder)
+        self.export_folder.setObjectName("exportFolder")
+        self.export_folder.setPlaceholderText("空欄＝各職員の「ドキュメント」フォルダー")
+        self.export_folder.setToolTip("Word・PDFに書き出すとき、保存の画面が最初に開くフォルダーです（施設の共有フォルダーなど）。")
+        self.export_folder.setEnabled(admin)
+        export_browse = QPushButton("参照…")
+        export_browse.setEnabled(admin)
+        export_browse.clicked.connect(self._browse_export)
+        h.addWidget(self.export_folder, 1)
+        h.addWidget(export_browse)
+        form.addRow("書き出し先フォルダー", export_row)
         outer.addWidget(fac_box)
 
         pc_box = QGroupBox("このPCの設定")
@@ -110,6 +124,14 @@ class SettingsDialog(QDialog):
         folder = prompts.choose_folder(self, "テンプレートフォルダーを選択")
         if folder:
             self.folder.setText(folder)
+
+    def _browse_export(self) -> None:
+        folder = prompts.choose_folder(self, "書き出し先フォルダーを選択")
+        if folder:
+            self.export_folder.setText(folder)
+
+    def export_folder_value(self) -> str:
+        return self.export_folder.text().strip()
 
     def apply(self) -> Settings:
         """This PC's settings (the facility's go through the workflow service: see facility_values)."""

@@ -41,6 +41,7 @@ class WindowActions:
         self.submit_action = action("確認を依頼", c.submit_for_review, "Ctrl+Return")
         self.export_action = action("Wordに書き出す…", c.export_word, "Ctrl+E")
         self.pdf_action = action("PDFに書き出す…", lambda: c.export_word(pdf=True))
+        self.draft_action = action("下書きとして書き出す…", c.export_draft)
         self.queue_action = action("確認待ち…", c.open_review)
         self.settings_action = action("設定…", c.open_settings)
         self.logout_action = action("ログアウト", c.logout)
@@ -68,8 +69,8 @@ class WindowActions:
         more.setObjectName("moreButton")
         more.setPopupMode(QToolButton.InstantPopup)
         more_menu = QMenu(more)
-        for a in (self.new_action, self.open_action, self.word_open_action, self.pdf_action, None, self.settings_action,
-                  self.staff_action, self.password_action, self.logout_action):
+        for a in (self.new_action, self.open_action, self.word_open_action, self.pdf_action, self.draft_action, None,
+                  self.settings_action, self.staff_action, self.password_action, self.logout_action):
             more_menu.addSeparator() if a is None else more_menu.addAction(a)
         more.setMenu(more_menu)
         tb.addWidget(more)
@@ -85,8 +86,8 @@ class WindowActions:
         for a in (self.undo_action, self.redo_action, self.next_action, self.prev_action):
             edit_menu.addAction(a)
         for a in (self.new_action, self.generate_action, self.open_action, self.word_open_action, self.save_action,
-                  self.submit_action, self.export_action, self.pdf_action, self.queue_action, self.settings_action,
-                  self.staff_action, self.password_action, self.logout_action):
+                  self.submit_action, self.export_action, self.pdf_action, self.draft_action, self.queue_action,
+                  self.settings_action, self.staff_action, self.password_action, self.logout_action):
             file_menu.addAction(a)
         help_menu.addAction(self.guide_action)
         help_menu.addAction(self.about_action)

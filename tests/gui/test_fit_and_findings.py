@@ -33,21 +33,20 @@ def _findings():
     ]
 
 
-def test_repeated_mentions_of_one_person_are_one_row_with_a_count(qtbot):
+def test_names_of_this_letter_are_one_closed_row_and_the_third_party_stands_alone(qtbot):
     from desktop_app.gui.findings_panel import FindingsPanel
 
     panel = FindingsPanel()
     qtbot.addWidget(panel)
     panel.set_findings(FindingsReview(tuple(_findings())), True, text=LETTER)
-    rows = panel.group_rows()
-    assert len(rows) == 1
-    assert rows[0].text(0).startswith("[確認] ×3 ご本人：") and "「キヨ」" in rows[0].text(0)
-    assert rows[0].childCount() == 3
-    assert rows[0].child(0).text(0).startswith("3行目：")
     top = panel.tree.topLevelItem(0)
-    assert top.text(0) == "人名（5）"
-    assert top.childCount() == 3  # the third party first (high), the group, the recipient
-    assert "小野寺" in top.child(0).text(0)
+    assert top.text(0) == "人名（1）"
+    assert top.childCount() == 1 and "小野寺" in top.child(0).text(0)
+    expected = panel.tree.topLevelItem(1)
+    assert expected.text(0) == "この手紙の宛先・ご本人・差出人（4件）"
+    assert not expected.isExpanded()
+    assert expected.childCount() == 4
+    assert expected.child(1).text(0).startswith("ご本人：3行目")
     # every occurrence is still there to visit, and selecting it emits that very finding
     assert sorted(f.start for f in (i.data(0, 0x0100) for i in panel.all_items())) == sorted(
         f.start for f in _findings())
@@ -56,17 +55,22 @@ def test_repeated_mentions_of_one_person_are_one_row_with_a_count(qtbot):
     for f in _findings():
         panel.select_finding(f)
         assert panel.current() == f
+        # the names this letter is meant to carry are never offered for masking
+        assert panel.mask_btn.isEnabled() == (f.text == "小野寺")
     assert seen == _findings()
 
 
 def test_group_row_without_text_numbers_the_occurrences(qtbot):
     from desktop_app.gui.findings_panel import FindingsPanel
 
+    third = [person(LETTER.index("小野寺"), "小野寺", "third_party", Severity.HIGH, True),
+             person(LETTER.index("小野寺") + 40, "小野寺", "third_party", Severity.HIGH, True)]
     panel = FindingsPanel()
     qtbot.addWidget(panel)
-    panel.set_findings(FindingsReview(tuple(_findings())), True)
+    panel.set_findings(FindingsReview(tuple(third)), True)
     row = panel.group_rows()[0]
-    assert [row.child(i).text(0) for i in range(3)][0].startswith("1か所目")
+    assert "×2" in row.text(0)
+    assert [row.child(i).text(0) for i in range(2)][0].startswith("1か所目")
 
 
 def test_same_phrase_twice_is_one_row(qtbot):

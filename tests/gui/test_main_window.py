@@ -56,7 +56,9 @@ def test_form_to_letter_to_third_party_leak_mask_and_undo(qtbot, window):
     assert cursor.selectedText() == "小野寺"
 
     window.controller.mask_finding(f)
-    assert "同室の〇〇様" in window.editor.toPlainText()
+    # a letter that is sent never says 「同室の〇〇様」: the name is written around by role
+    assert "同室の方が見ておられました" in window.editor.toPlainText()
+    assert "〇〇" not in window.editor.toPlainText()
     wait_check(qtbot, window)
     assert not [x for x in window.controller.session.unresolved_high() if x.category == "pii.person"]
 

@@ -66,6 +66,21 @@ class Administration:
             u.set_setting("policy", policy)
             u.record(by, "policy_change", detail=f"{old} -> {policy}")
 
+    # ---- the export folder ----------------------------------------------------------------
+    def export_folder(self) -> str:
+        """Where every PC's save dialog opens for exports (a shared folder of the facility); "" = Documents."""
+        with unit_of_work(self.db) as u:
+            v = u.setting("export_folder", "")
+        return v if isinstance(v, str) else ""
+
+    def set_export_folder(self, folder: str, by: Actor) -> None:
+        if not by.has("admin"):
+            raise WorkflowRefused(Refusal.MISSING_ROLE, "書き出し先フォルダーを変更できるのは管理者だけです。")
+        folder = folder.strip()
+        with unit_of_work(self.db) as u:
+            u.set_setting("export_folder", folder)
+            u.record(by, "export_folder_change", detail=folder)
+
     # ---- retention -------------------------------------------------------------------------
     def retention_days(self) -> int:
         with unit_of_work(self.db) as u:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from desktop_app.core.context import CheckContext
-from desktop_app.core.findings import Finding, Severity
+from desktop_app.core.findings import Finding, Severity, is_expected_name
 
 
 class Status(StrEnum):
@@ -84,6 +84,7 @@ class FindingsReview:
     findings: tuple[Finding, ...] = ()
     proposals: Mapping[str, str] = field(default_factory=dict)
     accepted: Mapping[str, str] = field(default_factory=dict)
+    context: CheckContext | None = None  # who the letter is to, about and from (for expected names)
 
     def status(self, f: Finding) -> FindingStatus:
         return finding_status(f, self.proposals, self.accepted)
@@ -95,6 +96,14 @@ class FindingsReview:
     @property
     def blocking(self) -> list[Finding]:
         return unresolved_high(self.findings, self.accepted)
+
+    def expected(self, f: Finding) -> bool:
+        """A name that belongs in this letter (recipient, resident, sender, staff): shown together, never masked."""
+        return is_expected_name(f, self.context)
+
+    @property
+    def expected_names(self) -> list[Finding]:
+        return [f for f in self.findings if self.expected(f)]
 
     @property
     def accepted_keys(self) -> set[str]:

@@ -386,9 +386,16 @@ class PersonRule(Rule):
             else:
                 msg = f"お名前が含まれています（{who}と思われます）。"
             explanation = f"{who}と判断した理由：{m.reason}。{ROLE_ADVICE[m.role]}"
-            yield self.finding(doc, m.start, m.end, msg, explanation,
-                               suggestions=ROLE_SUGGESTIONS.get(m.role, ()), severity=sev,
-                               third_party=m.third_party, role=m.role)
+            meta: dict = {}
+            suggestions = ROLE_SUGGESTIONS.get(m.role, ())
+            if m.third_party:
+                # a letter that is sent names another person by the role they play in the sentence,
+                # never by 〇〇 (kept only for masked copies of Word letters: core/word/mask.py)
+                fix_start, fix_end, suggestions = write_around(doc, m)
+                meta = {"fix_start": fix_start, "fix_end": fix_end}
+                explanation += f"提案：「{doc.text[fix_start:fix_end]}」→「{suggestions[0]}」。"
+            yield self.finding(doc, m.start, m.end, msg, explanation, suggestions=suggestions, severity=sev,
+                               third_party=m.third_party, role=m.role, **meta)
 
     def _merge(self, doc: CheckDoc, raw: list[tuple[int, int, str, str | None]]) -> list[PersonMention]:
         """Group overlapping candidates (and 姓 / 名 split by one space); a known person's span wins."""
@@ -484,3 +491,85 @@ ROLE_ADVICE = {
 }
 ROLE_SUGGESTIONS = {"third_party": ("〇〇",), "unknown": ("〇〇",), "family": ("〇〇",),
                     "professional": ("〇〇",), "staff": ("〇〇",)}
+
+
+# ---- writing around a third party (who they are in the sentence, not who they are by name) ----------------
+ROOM_WORDS = ("同室", "隣室", "相部屋", "部屋", "居室", "ベッド")
+NEXT_DOOR_WORDS = ("隣室", "隣の部屋", "隣のお部屋", "隣の居室", "お隣の")
+FAMILY_WORDS = ("家族", "ご長男", "ご長女", "息子", "娘", "奥様", "ご主人", "お孫", "ご親族", "ご兄弟", "ご姉妹")
+# What may stand right before the name and say already who the person is: it goes into the replaced span so
+# that 「同室の宮下様」 becomes 「同室の方」, not 「同室の同室の方」.
+ROLE_PREFIX = re.compile(
+    r"(?:同室|隣室|相部屋|同じ(?:お)?部屋|(?:お)?隣の(?:お)?(?:部屋|居室|ベッド)|(?:他|ほか|別)の(?:ご)?"
+    r"(?:利用者|入居者|入所者|ご家族|家族|方)(?:様|さん)?|ご入居者|入居者|ご利用者|利用者)の[ \u3000]?$")
+WRITE_AROUND = {"room": ("同室の方", "ご一緒の方"), "next_door": ("隣室の方", "お隣の方"),
+                "family": ("ほかのご家族", "ご面会の方"), "resident": ("ほかのご利用者様", "ご一緒の方")}
+_CLAUSE_END = "、。！？\n"
+
+
+def _clause(doc: CheckDoc, m: PersonMention) -> str:
+    """The words that say who the person is: with GiNZA's parse, the name's own modifiers (同室の), the word
+    it depends on and that word's other dependants (同じ部屋で … 過ごす); without it, the clause around the
+    name (between 、 and 。)."""
+    a = doc.analysis
+    idx = [i for i, t in enumerate(a.tokens) if t.start >= m.start and t.end <= m.end] if a.has_parse else []
+    sent_s, sent_e = doc.sentence(m.start)
+    if idx:
+        words: set[int] = set()
+        for i in idx:
+            lo, hi = a.subtree(i)
+            words.update(range(lo, hi + 1))
+        # up through the honorific and the particle (宮下-様-も) to the word the name belongs to; what hangs on
+        # the honorific (同じ部屋で過ごされている→様) describes the person too
+        j, hops = idx[-1], 0
+        while 0 <= a.tokens[j].head < len(a.tokens) and a.tokens[j].head != j and hops < 4:
+            j, hops = a.tokens[j].head, hops + 1
+            if a.tokens[j].start >= m.end + 3:
+                words.add(j)
+                break
+            lo, hi = a.subtree(j) if a.tokens[j].start < m.end + 3 else (j, j)
+            words.update(k for k in range(lo, hi + 1) if a.tokens[k].end <= m.end + 3 or k < idx[0])
+        words.update(a.children(j))
+        toks = [a.tokens[k] for k in sorted(words)
+                if sent_s <= a.tokens[k].start < sent_e and not (m.start <= a.tokens[k].start < m.end)]
+        return "".join(t.text for t in toks) + doc.text[max(sent_s, m.start - 8):m.start]
+    text = doc.text
+    s = max(sent_s, max(text.rfind(c, 0, m.start) for c in _CLAUSE_END) + 1)
+    ends = [i for i in (text.find(c, m.end) for c in _CLAUSE_END) if i != -1]
+    e = min([sent_e, *ends]) if ends else sent_e
+    return text[s:m.start] + text[m.end:e]
+
+
+def third_party_kind(doc: CheckDoc, m: PersonMention) -> str:
+    """room | next_door | family | resident: who this third party is to the sentence."""
+    words = _clause(doc, m)
+    if "のご家族として" in m.reason or re.search(r"(?:他|ほか|別)の(?:ご)?家族", words) or \
+            FAMILY_AFTER.match(doc.text[m.end:m.end + 12]) or (FAMILY_BEFORE.search(
+                doc.text[max(doc.sentence(m.start)[0], m.start - 12):m.start]) is not None):
+        return "family"
+    if any(w in words for w in NEXT_DOOR_WORDS):
+        return "next_door"
+    if any(w in words for w in ROOM_WORDS):
+        return "room"
+    return "resident"
+
+
+def write_around(doc: CheckDoc, m: PersonMention) -> tuple[int, int, tuple[str, ...]]:
+    """(start, end, suggestions): the span to replace (the name, its honorific, and a role word written right
+    before it) and the words that name the person by role instead (同室の方, ほかのご利用者様, ほかのご家族)."""
+    text = doc.text
+    start, end = m.start, m.end
+    honor = HONORIFIC_RE.match(text[end:end + 4])
+    if honor:
+        end += honor.end()
+    sent_s, _ = doc.sentence(m.start)
+    before = text[max(sent_s, start - 14):start]
+    relation = FAMILY_BEFORE.search(before)
+    if relation and relation.group().rstrip(" \u3000").endswith("の"):
+        # ご長男の宮下浩二様 → ご長男の方: the relation already says who it is
+        start -= len(relation.group())
+        return start, end, (f"{relation.group(1)}の方", *WRITE_AROUND["family"])
+    prefix = ROLE_PREFIX.search(before)
+    if prefix:
+        start -= len(prefix.group())
+    return start, end, WRITE_AROUND[third_party_kind(doc, m)]
