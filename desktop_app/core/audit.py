@@ -20,6 +20,7 @@ ACTIONS_JA = {
     "approve": "承認", "return": "差し戻し", "edit_after_approval": "承認後の編集（承認取消）", "export": "書き出し",
     "policy_change": "承認ルールの変更", "user_added": "利用者の追加", "user_removed": "利用者の削除",
     "facility_set": "施設情報の設定", "comment": "コメント", "accept_finding": "指摘の了承", "propose": "確認済みの提案", "withdraw": "確認済みの取り消し",
+    "request_withdrawn": "確認依頼の取り下げ", "derive": "送付済みの手紙から作成",
     "retention_purge": "保存期間切れの削除", "retention_change": "保存期間の変更",
 }
 
