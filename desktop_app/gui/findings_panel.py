@@ -85,6 +85,7 @@ class FindingsPanel(QWidget):
         legend = LegendWidget()
         layout.addWidget(legend)
         self.review = FindingsReview()
+        self.editable = True
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -200,17 +201,30 @@ class FindingsPanel(QWidget):
                 self.tree.setCurrentItem(item)
                 return
 
-    def _on_selection(self) -> None:
-        f = self.current()
+    def set_editable(self, editable: bool) -> None:
+        """A letter that cannot be changed now (確認待ち, 送付済み, or no writer's role): 提案を適用, 伏せ字にする
+        and 確認済みにする are off instead of doing nothing; findings can still be selected and read."""
+        if editable != self.editable:
+            self.editable = editable
+            self._show_buttons(self.current())
+
+    def _show_buttons(self, f: Finding | None) -> None:
         for b in (self.apply_btn, self.mask_btn, self.review_btn):
-            b.setEnabled(f is not None)
-        if not f:
+            b.setEnabled(f is not None and self.editable)
+            b.setToolTip("" if self.editable else "この手紙は今は変更できません（本文の上の案内をご覧ください）")
+        if f is None or not self.editable:
             return
         self.apply_btn.setEnabled(bool(f.suggestions and f.suggestions[0] not in ("",)) and not f.category.startswith("pii."))
         self.mask_btn.setEnabled(f.category.startswith("pii."))
+        self.review_btn.setEnabled(not self.review.status(f).resolved)
+
+    def _on_selection(self) -> None:
+        f = self.current()
+        self._show_buttons(f)
+        if not f:
+            return
         status = self.review.status(f)
         self.review_btn.setText("確認済みを取り消す" if status is FindingStatus.PROPOSED else "確認済みにする…")
-        self.review_btn.setEnabled(not status.resolved)
         sug = f"<br>提案：{'／'.join(s for s in f.suggestions if s)}" if any(f.suggestions) else ""
         reason = f"<br>{status.label_ja}：{html.escape(self.review.reason(f))}" if status.resolved or \
             status is FindingStatus.PROPOSED else ""
