@@ -191,9 +191,9 @@ class LetterSession:
         if not writer:
             why = "手紙を作成・保存するには「作成者」の役割が必要です（確認待ちの手紙は「確認待ち」から開けます）"
         elif self.status == Status.SUBMITTED:
-            why = "確認待ちのため編集できません（確認者の判断を待っています。直すときは「依頼を取り下げる」）"
+            why = "確認待ちのため編集できません（直すときは「依頼を取り下げる」）"
         elif self.status == Status.EXPORTED:
-            why = "送付済みのため編集できません（「この手紙をもとに新しく作成」で新しい下書きを作れます）"
+            why = "送付済みのため編集できません（「この手紙をもとに新しく作成」できます）"
         else:
             why = ""
         return Allowed(edit=writer and not self.read_only,

@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         self.notice_bar.dismissed.connect(self.controller.dismiss_notices)
         v.addWidget(self.notice_bar)
         self.body_label = QLabel("手紙の本文（自由に編集できます）")
+        self.body_label.setWordWrap(True)  # a long banner wraps instead of widening the window past the screen
         v.addWidget(self.body_label)
         v.addWidget(self.editor, 1)
         self.comments_panel = CommentsPanel()

@@ -56,8 +56,11 @@ def sent_letter(svc, people, tmp_path, body=CALM) -> int:
 
 def test_new_letter_stays_enabled_after_submit_and_withdraw_makes_the_letter_editable(qtbot, make_window, said):
     w = make_window("writer")
+    w.resize(1024, 700)
+    w.show()
     lid = submitted(qtbot, w)
     a = w.actions
+    assert w.width() <= 1024  # the longer banner and the extra button still fit a small screen
     assert w.editor.isReadOnly() and not a.save_action.isEnabled() and not a.submit_action.isEnabled()
     assert a.new_action.isEnabled() and a.withdraw_action.isEnabled() and a.letter_tools[a.withdraw_action].isVisible()
     assert not a.derive_action.isEnabled() and not a.letter_tools[a.derive_action].isVisible()
