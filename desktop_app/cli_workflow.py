@@ -326,6 +326,40 @@ def cmd_letters_return(args) -> int:
     return EXIT_OK
 
 
+def cmd_letters_withdraw(args) -> int:
+    """依頼を取り下げる: 確認待ち → 下書き, so the writer can change the letter again."""
+    db = open_db(args)
+    actor = login(db, args.as_user)
+    session = letter_session(service_light(db), actor)
+    session.open(args.id)
+    view = session.withdraw_request()
+    print(f"letter {view.id}: {view.status.value} ({view.status.label_ja})")
+    return EXIT_OK
+
+
+def cmd_letters_derive(args) -> int:
+    """この手紙をもとに新しく作成: a new draft from a sent letter; prints the new letter's id."""
+    db = open_db(args)
+    actor = login(db, args.as_user)
+    session = letter_session(service_light(db), actor)
+    session.open(args.id)
+    print(session.derive_new().id)
+    return EXIT_OK
+
+
+def cmd_letters_mine(args) -> int:
+    """自分の手紙: the letters this person wrote, with their state, resident and kind."""
+    from desktop_app.core.letter_session import LetterSession
+
+    db = open_db(args)
+    actor = login(db, args.as_user)
+    lib = _library()
+    for s in service_light(db).letters.mine(actor):
+        print(f"{s.id}\t{s.status.value}\t{s.status.label_ja}\t{s.resident}\t"
+              f"{LetterSession.title_of(lib, s.template_id)}\t{s.updated_at}")
+    return EXIT_OK
+
+
 def cmd_letters_list(args) -> int:
     from desktop_app.core.workflow.state import Status
 
@@ -493,6 +527,17 @@ def add_parsers(sub) -> None:
     p.add_argument("--comment", required=True)
     user_opts(p)
     p.set_defaults(func=cmd_letters_return)
+    p = letters.add_parser("withdraw", help="withdraw a request for review (確認待ち → 下書き)")
+    p.add_argument("id", type=letter_id)
+    user_opts(p)
+    p.set_defaults(func=cmd_letters_withdraw)
+    p = letters.add_parser("derive", help="a new draft from a sent letter (この手紙をもとに新しく作成); prints its id")
+    p.add_argument("id", type=letter_id)
+    user_opts(p)
+    p.set_defaults(func=cmd_letters_derive)
+    p = letters.add_parser("mine", help="your own letters with their state (自分の手紙)")
+    user_opts(p)
+    p.set_defaults(func=cmd_letters_mine)
     p = letters.add_parser("list", help="list letters")
     p.add_argument("--status", choices=("draft", "submitted", "approved", "returned", "exported"))
     p.set_defaults(func=cmd_letters_list)

@@ -233,3 +233,28 @@ def test_unusable_database_gets_a_message_not_a_traceback(tmp_path, capsys):
     code = main(["--db", f"sqlite:///{bad}", "letters", "list"])
     err = capsys.readouterr().err
     assert code == 2 and "corrupt" in err and "Traceback" not in err
+
+
+def test_withdraw_derive_and_mine_with_their_exit_codes(cli, staffed, tmp_path):
+    letter, ctx = staffed
+    lid = _as(cli, "kaori", "letters", "new", str(letter), "--template", "monthly_report", "--context", str(ctx))[1].strip()
+    assert _as(cli, "kaori", "letters", "withdraw", lid)[0] == 3  # a draft has no request to withdraw
+    assert _as(cli, "kaori", "letters", "submit", lid)[0] == 0
+    code, out, _ = _as(cli, "kaori", "letters", "withdraw", lid)
+    assert code == 0 and "draft" in out and "下書き" in out
+    code, out, _ = _as(cli, "kaori", "letters", "mine")
+    assert code == 0 and out.startswith(f"{lid}\tdraft\t下書き\t")
+    assert _as(cli, "chief", "letters", "mine")[1] == ""  # the reviewer wrote nothing
+    assert _as(cli, "kaori", "letters", "derive", lid)[0] == 3  # only a sent letter
+    _as(cli, "kaori", "letters", "submit", lid)
+    _as(cli, "chief", "letters", "approve", lid)
+    assert _as(cli, "kaori", "letters", "export", lid, "--out", str(tmp_path / "sent.docx"))[0] == 0
+    edited = tmp_path / "edited.txt"
+    edited.write_text(LETTER + "追伸\n", encoding="utf-8")
+    code, _, err = _as(cli, "kaori", "letters", "edit", lid, str(edited))
+    assert code == 3 and "送付済み" in err and "Traceback" not in err
+    code, out, _ = _as(cli, "kaori", "letters", "derive", lid)
+    new = out.strip()
+    assert code == 0 and new.isdigit() and new != lid
+    assert _as(cli, "kaori", "letters", "edit", new, str(edited))[0] == 0
+    assert _as(cli, "kaori", "letters", "derive", "99999")[0] == 3  # no such letter

@@ -22,6 +22,7 @@ ACTIONS_JA = {
     "user_roles_changed": "職員の役割の変更", "user_deactivated": "職員の利用停止", "user_reactivated": "職員の利用再開",
     "password_reset": "パスワードの再設定", "password_changed": "パスワードの変更",
     "facility_set": "施設情報の設定", "comment": "コメント", "accept_finding": "指摘の了承", "propose": "確認済みの提案", "withdraw": "確認済みの取り消し",
+    "request_withdrawn": "確認依頼の取り下げ", "derive": "送付済みの手紙から作成",
     "retention_purge": "保存期間切れの削除", "retention_change": "保存期間の変更",
     "export_folder_change": "書き出し先フォルダーの変更",
 }

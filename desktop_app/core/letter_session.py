@@ -27,12 +27,22 @@ from desktop_app.core.writers import PreparedExport, prepare, suggested_name, wr
 
 @dataclass(frozen=True)
 class Allowed:
-    """What this person may do with the letter now; `why` says why editing is off, in the window's words."""
+    """What this person may do with the letter now; `why` says why editing is off, in the window's words.
+    Every button and menu entry of the windows follows one of these, so nothing is enabled that would do
+    nothing."""
 
-    edit: bool
+    edit: bool  # change the text and the form, save
     submit: bool
     review: bool  # approve, return (a reviewer, not the letter's own writer, on a letter waiting for review)
     why: str = ""
+    withdraw: bool = False  # 依頼を取り下げる: a writer, on a letter waiting for review
+    derive: bool = False  # この手紙をもとに新しく作成: a writer, on a sent letter
+    new: bool = True  # 新しい手紙: whatever state this letter is in
+
+    @property
+    def fix(self) -> bool:
+        """The findings panel's 提案を適用 / 伏せ字にする / 確認済みにする change the letter: only when editable."""
+        return self.edit
 
 
 @dataclass
@@ -171,22 +181,28 @@ class LetterSession:
 
     @property
     def read_only(self) -> bool:
-        """Submitted letters wait for the reviewer; the writer edits again after a return."""
-        return self.status == Status.SUBMITTED
+        """Submitted letters wait for the reviewer (the writer edits again after a return or after withdrawing
+        the request); a sent letter stays as it was sent."""
+        return self.status in (Status.SUBMITTED, Status.EXPORTED)
 
     def allowed(self) -> Allowed:
         writer, reviewer = self.actor.has("writer"), self.actor.has("reviewer")
         own = self.view is not None and self.actor.id in (self.view.writer_id, self.view.last_editor_id)
+        saved = self.letter_id is not None
         if not writer:
             why = "手紙を作成・保存するには「作成者」の役割が必要です（確認待ちの手紙は「確認待ち」から開けます）"
-        elif self.read_only:
-            why = "確認待ちのため編集できません（確認者の判断を待っています）"
+        elif self.status == Status.SUBMITTED:
+            why = "確認待ちのため編集できません（直すときは「依頼を取り下げる」）"
+        elif self.status == Status.EXPORTED:
+            why = "送付済みのため編集できません（「この手紙をもとに新しく作成」できます）"
         else:
             why = ""
         return Allowed(edit=writer and not self.read_only,
                        submit=writer and self.status in (Status.DRAFT, Status.RETURNED),
-                       review=reviewer and not own and self.letter_id is not None and self.status == Status.SUBMITTED,
-                       why=why)
+                       review=reviewer and not own and saved and self.status == Status.SUBMITTED,
+                       why=why,
+                       withdraw=writer and saved and self.status == Status.SUBMITTED,
+                       derive=writer and saved and self.status == Status.EXPORTED)
 
     def state_text(self) -> str:
         """One line for the status bar: the letter, its state, and what still blocks it."""
@@ -204,6 +220,8 @@ class LetterSession:
                 }.get(self.status, "手紙の本文（自由に編集できます）")
         if self.is_word:
             text = f"Wordの手紙「{word.file_name(self.fields)}」（段落の中だけ直せます）　" + text
+        if self.view is not None and self.view.derived_from is not None:
+            text = f"手紙 #{self.view.derived_from} をもとに作成　" + text
         return text
 
     # ---- findings --------------------------------------------------------------------------
@@ -312,6 +330,19 @@ class LetterSession:
             self.save()
         view = self.services.workflow.submit(self.actor, self.letter_id)  # type: ignore[arg-type]
         self._after_save(view)
+        return view
+
+    def withdraw_request(self) -> LetterView:
+        """依頼を取り下げる: back to an editable 下書き (the text on screen is the stored one: nothing is lost)."""
+        view = self.services.workflow.withdraw_request(self.actor, self.letter_id)  # type: ignore[arg-type]
+        self.load(view)
+        return view
+
+    def derive_new(self) -> LetterView:
+        """この手紙をもとに新しく作成: this session becomes the new draft made from the sent letter."""
+        view = self.services.workflow.derive(self.actor, self.letter_id)  # type: ignore[arg-type]
+        self.load(view)
+        self.findings = []  # the new letter's own check follows
         return view
 
     def approve(self, accept: dict[str, str] | None = None, accept_reason: str | None = None) -> LetterView:

@@ -90,6 +90,7 @@ class FindingsPanel(QWidget):
         self._order: list[str] = []  # the categories in the order first shown (kept across re-checks)
         self._quiet = False  # a selection restored after a re-check: the editor's caret stays where it is
         self.expected_row: QTreeWidgetItem | None = None
+        self.editable = True
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -273,20 +274,34 @@ class FindingsPanel(QWidget):
                 self.tree.setCurrentItem(item)
                 return
 
-    def _on_selection(self) -> None:
-        f = self.current()
+    def set_editable(self, editable: bool) -> None:
+        """A letter that cannot be changed now (確認待ち, 送付済み, or no writer's role): 提案を適用, 伏せ字にする
+        and 確認済みにする are off instead of doing nothing; findings can still be selected and read."""
+        if editable != self.editable:
+            self.editable = editable
+            self._show_buttons(self.current())
+
+    def _show_buttons(self, f: Finding | None) -> None:
         for b in (self.apply_btn, self.mask_btn, self.review_btn):
-            b.setEnabled(f is not None)
-        if not f:
+            b.setEnabled(f is not None and self.editable)
+            b.setToolTip("" if self.editable else "この手紙は今は変更できません（本文の上の案内をご覧ください）")
+        if f is None or not self.editable:
             return
         expected = self.review.expected(f)
         self.apply_btn.setEnabled(not expected and suggestion_edit(f) is not None and (
             not f.category.startswith("pii.") or bool(dict(f.meta).get("third_party"))))
         self.mask_btn.setEnabled(f.category.startswith("pii.") and not expected)
         self.mask_btn.setToolTip("この手紙に書いてよいお名前です（伏せ字にしません）" if expected else "")
+        self.review_btn.setEnabled(not self.review.status(f).resolved)
+
+    def _on_selection(self) -> None:
+        f = self.current()
+        self._show_buttons(f)
+        if not f:
+            return
+        expected = self.review.expected(f)
         status = self.review.status(f)
         self.review_btn.setText("確認済みを取り消す" if status is FindingStatus.PROPOSED else "確認済みにする…")
-        self.review_btn.setEnabled(not status.resolved)
         sug = f"<br>提案：{'／'.join(s for s in f.suggestions if s)}" if any(f.suggestions) and not expected else ""
         reason = f"<br>{status.label_ja}：{html.escape(self.review.reason(f))}" if status.resolved or \
             status is FindingStatus.PROPOSED else ""

@@ -44,6 +44,8 @@ class LetterController(QObject):
         self.recovery = RecoveryStore(services.db, actor.id)
         self.model_ready = self.model_failed = False
         self.review_view = None
+        self.my_letters = None  # 自分の手紙, made when first asked for
+        self._notice_key: list | None = None  # the notices the bar shows now
         dispatcher.check_finished.connect(self._on_check_finished)
         dispatcher.model_loaded.connect(self._on_model_loaded)
         self._autosave = self._timer(AUTOSAVE_MS, self.autosave_now, single=True)
@@ -216,7 +218,7 @@ class LetterController(QObject):
     def save_draft(self) -> bool:
         s = self.session
         if s.read_only:
-            prompts.info(self.view, "確認待ち", "確認待ちの手紙は変更できません。確認者の判断をお待ちください。")
+            prompts.info(self.view, s.status.label_ja, s.allowed().why)
             return False
         if not s.body.strip():
             prompts.error(self.view, "本文がありません", "保存する前に手紙を作成してください。")
@@ -263,13 +265,46 @@ class LetterController(QObject):
             name = LetterSession.title_of(self.library, d.template_id)
             labels.append(f"#{d.id}［{d.status.label_ja}］ {d.updated_at}　{name}　{d.writer}　{d.first_line[:20]}")
         index = prompts.choose_item(self.view, "手紙を開く", "開く手紙を選んでください：", labels)
-        if index is None or not self.ask_keep_changes("手紙を開く"):
+        return index is not None and self.open_letter(letters[index].id)
+
+    def open_letter(self, letter_id: int) -> bool:
+        """Open one stored letter (手紙を開く, 自分の手紙, a notice's 開く), after asking about unsaved text."""
+        if not self.ask_keep_changes("手紙を開く"):
             return False
         session = self._new_session()
-        session.open(letters[index].id)
+        try:
+            session.open(letter_id)
+        except WorkflowRefused as exc:  # removed meanwhile (retention) or never there
+            prompts.error(self.view, "手紙を開けません", exc.message)
+            return False
+        except Exception as exc:  # the database went away
+            prompts.error(self.view, "手紙を開けません", f"手紙を読めませんでした：{exc}")
+            return False
         self.replace_session(session)
         self.recovery.clear()
         return True
+
+    def open_my_letters(self):
+        """自分の手紙: this person's letters by state; a double-click opens one (see open_letter)."""
+        from desktop_app.gui.my_letters import MyLettersDialog
+
+        try:
+            letters = self.services.letters.mine(self.actor)
+        except Exception as exc:
+            prompts.error(self.view, "自分の手紙", f"手紙の一覧を読めませんでした：{exc}")
+            return None
+        if self.my_letters is None:
+            self.my_letters = MyLettersDialog(self.view)
+            self.my_letters.open_requested.connect(self._open_from_my_letters)
+        self.my_letters.set_letters(letters, lambda tid: LetterSession.title_of(self.library, tid))
+        self.my_letters.show()
+        self.my_letters.raise_()
+        self.my_letters.activateWindow()
+        return self.my_letters
+
+    def _open_from_my_letters(self, letter_id: int) -> None:
+        if self.open_letter(letter_id) and self.my_letters is not None:
+            self.my_letters.hide()
 
     def open_word(self, path: str | None = None) -> bool:
         """Wordの手紙を開く: the file's full text becomes a new letter; nothing on screen is lost when the
@@ -322,6 +357,7 @@ class LetterController(QObject):
         seen, self._polled = self._polled, (self.actor.id, self.session.letter_id)
         if not (self.letter_changes.changed() or force or seen != self._polled):
             return
+        self.check_notices()
         if self.actor.has("reviewer"):
             try:
                 self.view.show_waiting(len(self.services.letters.list(Status.SUBMITTED, limit=100)))
@@ -346,6 +382,31 @@ class LetterController(QObject):
         if view.status != before[0]:
             self.view.status(f"手紙 #{view.id} は「{view.status.label_ja}」になりました", 10000)
         self.show_state()
+
+    # ---- notices: returned and approved letters since the person last looked --------------------------
+    def check_notices(self) -> None:
+        """Show the writer's notices in the window's bar (no dialog); only a change redraws it."""
+        if not self.actor.has("writer"):
+            return
+        try:
+            notices = self.services.letters.notices(self.actor)
+        except Exception:
+            return  # the next poll tries again; a notice is never worth an error dialog
+        key = [(n.letter_id, n.kind, n.at) for n in notices]
+        if key != self._notice_key:
+            self._notice_key = key
+            self.view.show_notices(notices)
+
+    def dismiss_notices(self) -> None:
+        """確認しました: the notices shown are seen (a decision that came after them still comes)."""
+        shown = self.view.notice_bar.notices
+        try:
+            if shown:
+                self.services.workflow.mark_notices_seen(self.actor, max(n.at for n in shown))
+        except Exception as exc:
+            self.view.status(f"お知らせを既読にできませんでした：{exc}", 10000)
+        self._notice_key = []
+        self.view.show_notices([])
 
     # ---- review ---------------------------------------------------------------------------------
     def submit_for_review(self) -> bool:
@@ -375,6 +436,49 @@ class LetterController(QObject):
         self.recovery.clear()
         self.show_state()
         prompts.info(self.view, "確認を依頼しました", f"手紙 #{s.letter_id} の確認を依頼しました。確認者の承認をお待ちください。")
+        return True
+
+    def withdraw_request(self) -> bool:
+        """依頼を取り下げる: the letter waiting for review becomes an editable 下書き again."""
+        s = self.session
+        if not s.allowed().withdraw:
+            return False
+        try:
+            with busy():
+                s.withdraw_request()
+        except WorkflowRefused as exc:  # decided meanwhile (approved, returned): show how it stands now
+            prompts.error(self.view, "依頼を取り下げられません", exc.message)
+            try:
+                s.refresh()
+            except Exception:
+                pass
+            self.show_state()
+            return False
+        except Exception as exc:  # the database went away
+            prompts.error(self.view, "依頼を取り下げられません", f"データベースに書き込めませんでした：{exc}")
+            return False
+        self.show_state()
+        self.view.status(f"手紙 #{s.letter_id} の確認依頼を取り下げました。下書きとして直せます", 10000)
+        return True
+
+    def derive_new(self) -> bool:
+        """この手紙をもとに新しく作成: a new draft with the sent letter's form and text, opened at once."""
+        s = self.session
+        if not s.allowed().derive:
+            return False
+        source = s.letter_id
+        try:
+            with busy():
+                s.derive_new()
+        except WorkflowRefused as exc:
+            prompts.error(self.view, "新しく作成できません", exc.message)
+            return False
+        except Exception as exc:
+            prompts.error(self.view, "新しく作成できません", f"データベースに書き込めませんでした：{exc}")
+            return False
+        self.replace_session(s)
+        self.recovery.clear()
+        self.view.status(f"手紙 #{source} をもとに、新しい下書き（手紙 #{s.letter_id}）を作りました", 10000)
         return True
 
     def open_review(self) -> None:
@@ -536,6 +640,9 @@ class LetterController(QObject):
             return False
         self.recovery.clear()
         self._close_review()
+        self._close_my_letters()
+        self._notice_key = []
+        self.view.show_notices([])
         self.replace_session(self._new_session())
         self.view.hide()
         actor = run_login(None, self.services.db)
@@ -547,6 +654,7 @@ class LetterController(QObject):
         self.replace_session(self._new_session())
         self.view.show_actor(actor)
         self.view.show()
+        self.poll_letter(force=True)  # this person's notices
         self.open_review_if_reviewer_only()
         return True
 
@@ -564,6 +672,12 @@ class LetterController(QObject):
         if run_change_password(self.view, self.services.db, self.actor) is not None:
             self.view.status("パスワードを変更しました。", 5000)
 
+    def _close_my_letters(self) -> None:
+        if self.my_letters is not None:  # the list is the previous person's
+            self.my_letters.close()
+            self.my_letters.deleteLater()
+            self.my_letters = None
+
     def _close_review(self) -> None:
         if self.review_view is not None:
             self.review_view.close()
@@ -580,5 +694,7 @@ class LetterController(QObject):
             timer.stop()
         if self.review_view is not None:
             self.review_view.close()
+        if self.my_letters is not None:
+            self.my_letters.close()
         self.renderer.shutdown()
         self.dispatcher.shutdown()

@@ -19,6 +19,7 @@ from desktop_app.gui.editor import DraftEditor
 from desktop_app.gui.findings_panel import FindingsPanel
 from desktop_app.gui.form import TemplateForm
 from desktop_app.gui.letter_controller import LetterController
+from desktop_app.gui.notice_bar import NoticeBar
 from desktop_app.gui.window_actions import WindowActions
 
 MODEL_FAILURE_TEXT = (
@@ -71,7 +72,12 @@ class MainWindow(QMainWindow):
         self.middle = QWidget()
         v = QVBoxLayout(self.middle)
         v.setContentsMargins(0, 0, 0, 0)
+        self.notice_bar = NoticeBar()  # returned / approved letters since the writer last looked
+        self.notice_bar.open_requested.connect(self.controller.open_letter)
+        self.notice_bar.dismissed.connect(self.controller.dismiss_notices)
+        v.addWidget(self.notice_bar)
         self.body_label = QLabel("手紙の本文（自由に編集できます）")
+        self.body_label.setWordWrap(True)  # a long banner wraps instead of widening the window past the screen
         v.addWidget(self.body_label)
         v.addWidget(self.editor, 1)
         self.comments_panel = CommentsPanel()
@@ -156,6 +162,7 @@ class MainWindow(QMainWindow):
         self.template_combo.setEnabled(allowed.edit and not s.is_word)
         self.form_scroll.setVisible(not s.is_word)  # a Word letter has no template form
         self.actions.show_allowed(allowed, self.controller.actor.has("reviewer"), s.is_word)
+        self.panel.set_editable(allowed.fix)
         self.status_letter.setText(s.state_text())
         self.body_label.setText(s.banner())
         self._show_place()
@@ -203,6 +210,9 @@ class MainWindow(QMainWindow):
 
     def show_waiting(self, waiting: int) -> None:
         self.actions.show_waiting(waiting)
+
+    def show_notices(self, notices) -> None:
+        self.notice_bar.show_notices(notices, lambda tid: LetterSession.title_of(self.library, tid))
 
     def status(self, message: str, ms: int) -> None:
         self.statusBar().showMessage(message, ms)

@@ -3,6 +3,7 @@ everyday steps, the 「その他」 button and the menus. Triggering an action f
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -39,6 +40,9 @@ class WindowActions:
         self.word_open_action = action("Wordの手紙を開く…", c.open_word)
         self.new_action = action("新しい手紙", c.new_letter, QKeySequence.New)
         self.submit_action = action("確認を依頼", c.submit_for_review, "Ctrl+Return")
+        self.withdraw_action = action("依頼を取り下げる", c.withdraw_request)
+        self.derive_action = action("この手紙をもとに新しく作成", c.derive_new)
+        self.my_letters_action = action("自分の手紙…", c.open_my_letters, "Ctrl+Shift+O")
         self.export_action = action("Wordに書き出す…", c.export_word, "Ctrl+E")
         self.pdf_action = action("PDFに書き出す…", lambda: c.export_word(pdf=True))
         self.draft_action = action("下書きとして書き出す…", c.export_draft)
@@ -64,13 +68,22 @@ class WindowActions:
         # behind Qt's easily missed » arrow on a small screen (every action is also in the ファイル menu).
         for a in (self.generate_action, self.save_action, self.submit_action, self.export_action, self.queue_action):
             tb.addAction(a)
+        # 依頼を取り下げる and この手紙をもとに新しく作成 appear on the bar only while they apply (a letter waiting
+        # for review, a sent letter): that is when the usual steps are off and the person looks for a way on
+        self.letter_tools = {}
+        for a in (self.withdraw_action, self.derive_action):
+            button = QToolButton()
+            button.setDefaultAction(a)
+            button.setToolButtonStyle(Qt.ToolButtonTextOnly)
+            self.letter_tools[a] = tb.addWidget(button)
         more = QToolButton()
         more.setText("その他 ▾")
         more.setObjectName("moreButton")
         more.setPopupMode(QToolButton.InstantPopup)
         more_menu = QMenu(more)
-        for a in (self.new_action, self.open_action, self.word_open_action, self.pdf_action, self.draft_action, None,
-                  self.settings_action, self.staff_action, self.password_action, self.logout_action):
+        for a in (self.new_action, self.open_action, self.my_letters_action, self.word_open_action, self.pdf_action,
+                  self.draft_action, None, self.withdraw_action, self.derive_action, None, self.settings_action,
+                  self.staff_action, self.password_action, self.logout_action):
             more_menu.addSeparator() if a is None else more_menu.addAction(a)
         more.setMenu(more_menu)
         tb.addWidget(more)
@@ -85,18 +98,22 @@ class WindowActions:
         file_menu, edit_menu, help_menu = bar.addMenu("ファイル"), bar.addMenu("編集"), bar.addMenu("ヘルプ")
         for a in (self.undo_action, self.redo_action, self.next_action, self.prev_action):
             edit_menu.addAction(a)
-        for a in (self.new_action, self.generate_action, self.open_action, self.word_open_action, self.save_action,
-                  self.submit_action, self.export_action, self.pdf_action, self.draft_action, self.queue_action,
-                  self.settings_action, self.staff_action, self.password_action, self.logout_action):
+        for a in (self.new_action, self.generate_action, self.open_action, self.my_letters_action, self.word_open_action,
+                  self.save_action, self.submit_action, self.withdraw_action, self.export_action, self.pdf_action,
+                  self.draft_action, self.derive_action, self.queue_action, self.settings_action, self.staff_action,
+                  self.password_action, self.logout_action):
             file_menu.addAction(a)
         help_menu.addAction(self.guide_action)
         help_menu.addAction(self.about_action)
 
     def show_allowed(self, allowed, reviewer: bool, word: bool) -> None:
-        for a in (self.generate_action, self.save_action, self.new_action):
-            a.setEnabled(allowed.edit)
+        self.save_action.setEnabled(allowed.edit)
         self.generate_action.setEnabled(allowed.edit and not word)
+        self.new_action.setEnabled(allowed.new)  # a new letter can always be started, whatever this one waits for
         self.submit_action.setEnabled(allowed.submit)
+        for a, enabled in ((self.withdraw_action, allowed.withdraw), (self.derive_action, allowed.derive)):
+            a.setEnabled(enabled)
+            self.letter_tools[a].setVisible(enabled)
         self.queue_action.setVisible(reviewer)
         self.staff_action.setVisible(self.controller.actor.has("admin"))
 

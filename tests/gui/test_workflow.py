@@ -178,7 +178,8 @@ def test_a_wrong_database_url_can_be_corrected_at_start(qtbot, said, monkeypatch
 
 
 # ---- the workflow --------------------------------------------------------------------------------
-def test_submit_approve_export_then_an_edit_voids_the_approval(qtbot, make_window, said, monkeypatch, tmp_path):
+def test_submit_approve_an_edit_voids_the_approval_then_export_leaves_the_letter_read_only(
+        qtbot, make_window, said, monkeypatch, tmp_path):
     writer = make_window("writer")
     target = tmp_path / "letter.docx"
     monkeypatch.setattr(prompts, "save_file", lambda *a, **k: str(target))
@@ -205,23 +206,32 @@ def test_submit_approve_export_then_an_edit_voids_the_approval(qtbot, make_windo
 
     writer.controller.poll_letter()
     assert writer.controller.session.status == Status.APPROVED and not writer.editor.isReadOnly()
-    assert writer.controller.export_word() == target and target.exists()
-    from docx import Document
-    from PySide6.QtWidgets import QApplication
-
-    assert QApplication.overrideCursor() is None  # the wait cursor is gone again
-
-    assert "中庭で花を眺めて" in "\n".join(p.text for p in Document(str(target)).paragraphs)
-    assert writer.controller.session.status == Status.EXPORTED
-
     # one more sentence after the approval: the approval no longer holds
     writer.editor.appendPlainText("追伸：来月は音楽会を予定しております。")
     assert writer.controller.save_draft()
     assert any(t == "承認は取り消されました" for _, t, _ in said)
     assert writer.controller.session.status == Status.DRAFT
-    target.unlink()
     assert writer.controller.export_word() is None and not target.exists()
     assert "承認は無効" in said[-1][2]
+
+    # asked again and approved again (the finding stays accepted): now it is exported
+    assert writer.controller.submit_for_review()
+    view.refresh()
+    assert pick_in_queue(view, letter_id)
+    assert view.approve()
+    writer.controller.poll_letter()
+    assert writer.controller.session.status == Status.APPROVED
+    assert writer.controller.export_word() == target and target.exists()
+    from docx import Document
+    from PySide6.QtWidgets import QApplication
+
+    assert QApplication.overrideCursor() is None  # the wait cursor is gone again
+    text = "\n".join(p.text for p in Document(str(target)).paragraphs)
+    assert "中庭で花を眺めて" in text and "音楽会" in text
+    # sent as it is: no longer changed (a new draft can be made from it instead)
+    assert writer.controller.session.status == Status.EXPORTED and writer.editor.isReadOnly()
+    assert not writer.controller.save_draft() and said[-1][1] == "送付済み"
+    assert writer.actions.derive_action.isEnabled()
 
 
 def test_clean_letter_needs_approval_unless_the_policy_says_only_with_findings(qtbot, make_window, people, said,

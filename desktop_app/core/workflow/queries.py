@@ -1,38 +1,48 @@
-"""Reading letters: one letter with its marks, comments and approval, and the lists behind the queue and
-手紙を開く. Nothing here writes."""
+"""Reading letters: one letter with its marks, comments and approval, the lists behind the queue, 手紙を開く
+and 自分の手紙, and a writer's notices (returned or approved letters). Nothing here writes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from desktop_app.core.context import CheckContext
+from desktop_app.core.accounts import Actor
+from desktop_app.core.context import CheckContext, person_name
 from desktop_app.core.db import Database
-from desktop_app.core.db.models import Approval, Comment, Letter, LetterVersion, User
-from desktop_app.core.workflow.state import CommentView, LetterSummary, LetterView, Status, anchor
+from desktop_app.core.db.models import Approval, AuditEntry, Comment, Letter, LetterVersion, User
+from desktop_app.core.workflow.state import CommentView, LetterSummary, LetterView, Notice, Status, anchor
 from desktop_app.core.workflow.uow import unit_of_work
 
 NO_WRITER = "（以前の下書き）"
-RESIDENT_FIELDS = ("resident_name",)  # the templates' person field with role "subject" (ご利用者)
-FAMILY_FIELDS = ("recipient_name",)  # the templates' person field with role "recipient" (宛先のご家族)
+# the audit actions a writer is told about, and the state the letter must still be in for the notice to hold
+NOTICE_ACTIONS = {"return": ("returned", Status.RETURNED), "approve": ("approved", Status.APPROVED)}
 
 
-def _names_of(fields: dict | None) -> tuple[str, str]:
-    """(resident, family) as the writer typed them in the letter's form; empty where the template has no such
-    field (a notice to all families, a Word letter)."""
-    if isinstance(fields, str):  # a driver that hands back the JSON column as text
+def _json(value) -> dict:
+    """A JSON column as a dict (some drivers hand it back as text)."""
+    if isinstance(value, str):
         try:
-            fields = json.loads(fields)
+            value = json.loads(value)
         except ValueError:
-            fields = {}
-    fields = fields if isinstance(fields, dict) else {}
+            return {}
+    return value if isinstance(value, dict) else {}
 
-    def first(names: tuple[str, ...]) -> str:
-        return next((str(fields[n]).strip() for n in names if str(fields.get(n) or "").strip()), "")
 
-    return first(RESIDENT_FIELDS), first(FAMILY_FIELDS)
+def _names_of(fields: dict | None, context: dict | None = None) -> tuple[str, str]:
+    """(利用者（ご本人）, 宛先) of a letter: the template's resident_name / recipient_name fields, else the
+    person roles of its check context (a Word letter or one made on the command line has no form)."""
+    fields, context = _json(fields), _json(context)
+
+    def name(field: str, role: str) -> str:
+        value = fields.get(field)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        return person_name(context.get(role)) or ""
+
+    return name("resident_name", "subject"), name("recipient_name", "recipient")
 
 
 class LetterQueries:
@@ -69,13 +79,14 @@ class LetterQueries:
                 medium_count=letter.medium_count, proposals=u.marks(letter.id, "proposal"),
                 accepted=u.marks(letter.id, "accepted"), comments=comments,
                 approved_by=names.get(approval.approver_id) if approval and approval.voided_at is None else None,
-                approval_valid=valid, previous_submitted=previous)
+                approval_valid=valid, previous_submitted=previous, derived_from=letter.derived_from_id)
 
     def list(self, status: Status | str | None = None, limit: int | None = None,
              writer_id: int | None = None) -> list[LetterSummary]:
         writer = aliased(User)
         q = (select(Letter.id, Letter.template_id, Letter.status, writer.name, Letter.updated_at, Letter.submitted_at,
-                    Letter.high_count, Letter.medium_count, func.substr(Letter.body, 1, 60), Letter.fields)
+                    Letter.high_count, Letter.medium_count, func.substr(Letter.body, 1, 60), Letter.fields,
+                    Letter.context)
              .outerjoin(writer, writer.id == Letter.writer_id))
         if status is not None:
             q = q.where(Letter.status == Status(status).value)
@@ -89,8 +100,44 @@ class LetterQueries:
             rows = u.s.connection().execute(q).all()
         statuses = {st.value: st for st in Status}
         return [LetterSummary(r[0], r[1], statuses[r[2]], r[3] or NO_WRITER, r[4], r[5], r[6], r[7], r[8] or "",
-                              *_names_of(r[9])) for r in rows]
+                              *_names_of(r[9], r[10]))
+                for r in rows]
 
     def queue(self) -> list[LetterSummary]:
         """Letters awaiting review, oldest request first."""
         return list(reversed(self.list(Status.SUBMITTED)))
+
+    def mine(self, actor: Actor) -> list[LetterSummary]:
+        """自分の手紙: the letters this person wrote, newest change first."""
+        return self.list(writer_id=actor.id)
+
+    def notices(self, actor: Actor) -> list[Notice]:
+        """This person's letters returned or approved since they last marked their notices seen (all such
+        letters when they never did), newest first. A notice lapses once the letter moved on (a returned
+        letter submitted again, an approved one sent), so only what still asks something of them is shown."""
+        with unit_of_work(self.db) as u:
+            s = u.s
+            seen = s.scalar(select(User.notices_seen_at).where(User.id == actor.id))
+            q = (select(AuditEntry.letter_id, AuditEntry.action, AuditEntry.actor, AuditEntry.at)
+                 .where(AuditEntry.action.in_(NOTICE_ACTIONS),
+                        AuditEntry.letter_id.in_(select(Letter.id).where(Letter.writer_id == actor.id))))
+            if seen is not None:
+                q = q.where(AuditEntry.at > seen.isoformat(timespec="microseconds"))
+            latest: dict[int, tuple[str, str, str]] = {}
+            for letter_id, action, by, at in s.execute(q.order_by(AuditEntry.id)):
+                latest[letter_id] = (action, by, at)  # the newest decision on each letter
+            out = []
+            for letter_id, (action, by, at) in latest.items():
+                letter = s.get(Letter, letter_id)
+                kind, state = NOTICE_ACTIONS[action]
+                if letter is None or Status(letter.status) != state:
+                    continue
+                comments: tuple[str, ...] = ()
+                if kind == "returned":  # the reviewer's comments of this round (after the last request)
+                    q = select(Comment).where(Comment.letter_id == letter_id).order_by(Comment.id)
+                    if letter.submitted_at is not None:
+                        q = q.where(Comment.created_at >= letter.submitted_at)
+                    comments = tuple((f"「{c.quote}」：" if c.quote else "") + c.text for c in s.execute(q).scalars())
+                out.append(Notice(letter_id, letter.template_id, kind, by, dt.datetime.fromisoformat(at), comments,
+                                  *_names_of(letter.fields, letter.context)))
+        return sorted(out, key=lambda n: n.at, reverse=True)

@@ -145,6 +145,7 @@ class LetterView:
     approved_by: str | None = None
     approval_valid: bool = False
     previous_submitted: str | None = None  # body of the submission before the current one
+    derived_from: int | None = None  # the sent letter this one was made from (「手紙 #12 をもとに作成」)
 
 
 def _minutes(value) -> str:
@@ -195,8 +196,8 @@ class LetterSummary:
     high_count: int
     medium_count: int
     preview: str = ""
-    resident: str = ""  # ご本人 (the resident the letter is about), from the letter's fields
-    family: str = ""  # ご家族 (the addressee), from the letter's fields
+    resident: str = ""  # 利用者（ご本人）, from the letter's form or context
+    family: str = ""  # 宛先 (the family member written to)
 
     @property
     def updated_at(self) -> str:
@@ -209,6 +210,29 @@ class LetterSummary:
     @property
     def first_line(self) -> str:
         return next((ln for ln in self.preview.splitlines() if ln.strip()), "")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something a writer has not seen yet: one of their letters was returned (with the reviewer's comments)
+    or approved. `at` is when it happened (UTC), so marking notices seen never hides a newer one."""
+
+    letter_id: int
+    template_id: str
+    kind: str  # "returned" | "approved"
+    by: str  # the reviewer's name
+    at: object  # datetime, UTC
+    comments: tuple[str, ...] = ()
+    resident: str = ""
+    family: str = ""
+
+    @property
+    def label_ja(self) -> str:
+        return "差し戻されました" if self.kind == "returned" else "承認されました"
+
+    @property
+    def at_text(self) -> str:
+        return _minutes(self.at)
 
 
 def anchor(body: str, start: int, end: int, quote: str) -> tuple[int, int] | None:

@@ -1,5 +1,6 @@
 """The review workflow's acts: 下書き → 確認待ち → 承認済み / 差し戻し → 送付済み, enforced here for the window
-and the CLI alike. An approval binds to the exact body, template and check context; any later edit voids
+and the CLI alike. A request can be withdrawn (確認待ち → 下書き); a sent letter is never changed again, but a
+new draft can be made from it. An approval binds to the exact body, template and check context; any later edit voids
 it. Nobody approves their own letter. Every export passes one gate in two steps: check_export re-checks the
 exact text outside any transaction, commit_export re-verifies it in a short one and records the file."""
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from desktop_app.core.accounts import Actor
 from desktop_app.core.context import CheckContext
 from desktop_app.core.db import Database
-from desktop_app.core.db.models import Approval, Comment, Export, Letter, LetterVersion, Mark, utcnow
+from desktop_app.core.db.models import Approval, Comment, Export, Letter, LetterVersion, Mark, User, utcnow
 from desktop_app.core.errors import Refusal, WorkflowRefused
 from desktop_app.core.findings import Finding, Severity
 from desktop_app.core.workflow.admin import policy_in, setup_needed_in
@@ -33,6 +34,11 @@ from desktop_app.core.workflow.uow import UnitOfWork, require, unit_of_work
 
 Checker = Callable[[str, CheckContext], list[Finding]]
 CONFLICT_MESSAGE = "この手紙は別のPCで先に保存されました。あなたの文面は消えていません。新しい下書きとして保存できます。"
+# the states whose text is never saved over, and why (the window's banner says the same through Allowed.why)
+NOT_EDITABLE = {
+    Status.SUBMITTED: "確認待ちの手紙は変更できません。確認者の判断をお待ちください（「依頼を取り下げる」と下書きに戻せます）。",
+    Status.EXPORTED: "送付済みの手紙は変更できません。「この手紙をもとに新しく作成」で新しい下書きを作ってください。",
+}
 
 
 def file_sha256(path: Path) -> str:
@@ -93,6 +99,26 @@ class Workflow:
             letter_id = letter.id
         return self.letters.get(letter_id)
 
+    def derive(self, actor: Actor, letter_id: int):
+        """「この手紙をもとに新しく作成」: a new 下書き with the sent letter's template, form, context and text,
+        remembering where it came from. The sent letter itself stays as it was sent."""
+        require(actor, "writer", "手紙の作成")
+        with unit_of_work(self.db) as u:
+            source = u.letter(letter_id)
+            if Status(source.status) != Status.EXPORTED:
+                raise WorkflowRefused(Refusal.WRONG_STATE, f"「{Status(source.status).label_ja}」の手紙はそのまま編集できます"
+                                      "（もとにして新しく作成できるのは送付済みの手紙だけです）。")
+            letter = Letter(template_id=source.template_id, fields=dict(source.fields or {}),
+                            context=dict(source.context or {}), body=source.body, status=Status.DRAFT.value,
+                            writer_id=actor.id, last_editor_id=actor.id, high_count=0, medium_count=0,
+                            derived_from_id=source.id)
+            u.s.add(letter)
+            u.s.flush()
+            u.add_version(letter, actor)
+            u.record(actor, "derive", letter, letter.body, detail=f"from {source.id}")
+            new_id = letter.id
+        return self.letters.get(new_id)
+
     def save(self, actor: Actor, letter_id: int, body: str, expected_version: int, fields: dict | None = None,
              context: CheckContext | None = None, template_id: str | None = None):
         """A new version. Refused with CONFLICT when another PC saved since `expected_version` (the
@@ -103,8 +129,8 @@ class Workflow:
                 letter = u.letter(letter_id, lock=True)
                 if letter.version != expected_version:
                     raise WorkflowRefused(Refusal.CONFLICT, CONFLICT_MESSAGE, current_version=letter.version)
-                if Status(letter.status) == Status.SUBMITTED:
-                    raise WorkflowRefused(Refusal.WRONG_STATE, "確認待ちの手紙は変更できません。確認者の判断をお待ちください。")
+                if Status(letter.status) in NOT_EDITABLE:
+                    raise WorkflowRefused(Refusal.WRONG_STATE, NOT_EDITABLE[Status(letter.status)])
                 ctx = context.to_dict() if context is not None else letter.context
                 tid = template_id or letter.template_id
                 changed = (body, ctx, tid) != (letter.body, letter.context, letter.template_id)
@@ -174,6 +200,20 @@ class Workflow:
             u.record(actor, "submit", letter, letter.body)
         return self.letters.get(letter_id)
 
+    def withdraw_request(self, actor: Actor, letter_id: int):
+        """依頼を取り下げる: a letter waiting for review goes back to 下書き, so its writer (or another writer)
+        can change it before anyone decides; any writer may, as any writer may edit a draft."""
+        require(actor, "writer", "確認依頼の取り下げ")
+        with unit_of_work(self.db) as u:
+            letter = u.letter(letter_id, lock=True)
+            if Status(letter.status) != Status.SUBMITTED:
+                raise WorkflowRefused(Refusal.WRONG_STATE, f"「{Status(letter.status).label_ja}」の手紙は取り下げられません"
+                                      "（取り下げられるのは確認待ちの手紙だけです）。")
+            letter.status = Status.DRAFT.value
+            letter.updated_at = utcnow()
+            u.record(actor, "request_withdrawn", letter, letter.body)
+        return self.letters.get(letter_id)
+
     # ---- reviewing -----------------------------------------------------------------------
     @staticmethod
     def _may_review(actor: Actor, letter: Letter) -> None:
@@ -237,6 +277,17 @@ class Workflow:
             letter = u.letter(letter_id)
             _add_comment(u, letter, actor, start, end, text)
             u.record(actor, "comment", letter)
+
+    # ---- notices ---------------------------------------------------------------------------
+    def mark_notices_seen(self, actor: Actor, upto=None) -> None:
+        """The person has read their notices up to `upto` (the newest notice shown; now when None), so a
+        decision made while they read still comes as a new notice. Not a letter act: not audited."""
+        with unit_of_work(self.db) as u:
+            user = u.s.get(User, actor.id)
+            if user is not None:
+                when = upto or utcnow()
+                if user.notices_seen_at is None or when > user.notices_seen_at:
+                    user.notices_seen_at = when
 
     # ---- the export gate -----------------------------------------------------------------
     def check_export(self, actor: Actor, letter_id: int) -> ExportTicket:
