@@ -215,6 +215,11 @@ class LetterSession:
 
     def banner(self) -> str:
         """Above the text: what the writer can do with the letter now."""
+        if self.status == Status.APPROVED and self.dirty:
+            # the approval binds to the stored text: an edit on screen is not approved, and saving it voids it
+            text = ("承認の後に本文が変わりました：この文面は承認されていません。保存すると承認は取り消され、"
+                    "もう一度「確認を依頼」が必要です（「元に戻す」で戻せば承認のまま書き出せます）")
+            return f"Wordの手紙「{word.file_name(self.fields)}」　{text}" if self.is_word else text
         text = self.allowed().why or {Status.RETURNED: "差し戻されました：確認者のコメントを見て直し、もう一度「確認を依頼」してください",
                 Status.APPROVED: "承認済み：このまま書き出せます（本文を変えると承認は取り消されます）",
                 }.get(self.status, "手紙の本文（自由に編集できます）")

@@ -174,3 +174,13 @@ def test_each_window_has_its_own_recovery_slot(facility, db):
     rows = fresh.orphaned()
     assert [r.body for r in rows] == ["窓2の本文"]
     assert fresh.restore(rows[0]).body == "窓2の本文" and fresh.orphaned() == []
+
+
+def test_an_approved_letter_edited_on_screen_no_longer_says_it_can_be_exported(facility, tmp_path):
+    svc, admin, writer = facility
+    s, _plan = approved_and_prepared(svc, admin, writer, "拝啓　十二月のご様子をお知らせします。敬具")
+    assert s.status == Status.APPROVED and "このまま書き出せます" in s.banner()
+    s.set_body(s.body + "\n追伸　来週は餅つきです。")
+    assert "この文面は承認されていません" in s.banner() and "このまま書き出せます" not in s.banner()
+    s.set_body(s.saved_body)  # 元に戻す: the approved text again
+    assert "このまま書き出せます" in s.banner()
