@@ -345,6 +345,11 @@ def _watch_startup(path: str) -> None:
 
 
 def run_gui() -> int:
+    import gc
+
+    # Until the first window is painted the start only imports (SQLAlchemy, Qt) and frees next to nothing:
+    # the collector would walk those objects again and again for about a tenth of the wait.
+    gc.disable()
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -353,7 +358,9 @@ def run_gui() -> int:
     probe = os.environ.get(STARTUP_PROBE_ENV)
     if probe:
         _watch_startup(probe)
+    _on_first_paint(gc.enable)
     window = create_window()
+    gc.enable()  # in case nothing was painted (every prompt answered without a window)
     if window is None:
         return 0
     window.show()
