@@ -48,10 +48,10 @@ def run_setup(parent: QWidget | None, services: Services, defaults: dict | None 
             message = exc.message
 
 
-def run_login(parent: QWidget | None, db: Database, name: str = "") -> Actor | None:
-    """Ask for name and password until they are right; wrong passwords and the 30 s lock are explained."""
+def run_login(parent: QWidget | None, db: Database, name: str = "", message: str = "") -> Actor | None:
+    """Ask for name and password until they are right; wrong passwords and the 30 s lock are explained.
+    message: why the login asked before the database was open (gui/login_worker.py) did not get in."""
     users = [u.name for u in accounts.list_users(db)]
-    message = ""
     while True:
         creds = prompts.ask_login(parent, users, name, message)
         if creds is None:

@@ -15,8 +15,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core import accounts
-
 FACILITY_FIELDS = (("name", "施設名 *"), ("address", "所在地"), ("phone", "電話番号"), ("fax", "FAX"),
                    ("email", "メールアドレス"))
 
@@ -43,6 +41,8 @@ class SetupDialog(QDialog):
     """施設情報 and the first 管理者. Until both exist no letter can be written."""
 
     def __init__(self, defaults: dict, need_admin: bool = True, message: str = "", parent: QWidget | None = None):
+        from desktop_app.core import accounts  # here, not above: the login is shown before SQLAlchemy loads
+
         super().__init__(parent)
         self.setWindowTitle("はじめての設定")
         self.need_admin = need_admin
@@ -92,6 +92,8 @@ class SetupDialog(QDialog):
 
     def problem(self) -> str:
         """What is still wrong with the entries ("" when they can be sent)."""
+        from desktop_app.core import accounts
+
         if not self.facility["name"].text().strip():
             return "施設名を入力してください。"
         if self.need_admin:

@@ -102,11 +102,13 @@ def make_services(db: Database, dispatcher: CheckDispatcher | Callable[[], Check
     return Services.open(db, check)
 
 
-def log_in(services: Services, parent=None) -> Actor | None:
-    """First start when needed, then the login. None when the person cancels."""
+def log_in(services: Services, parent=None, typed: tuple[str, str] | None = None) -> Actor | None:
+    """First start when needed, then the login. None when the person cancels. typed: the name and password
+    entered in the login shown before the database was open (gui/login_worker.py); checked first."""
     from desktop_app.gui.account_dialogs import run_login, run_setup
 
-    name = ""
+    name = message = ""
+    actor = None
     if services.admin.setup_needed():
         from desktop_app.core.accounts import Actor
         from desktop_app.core.context import facility_to_dict
@@ -117,21 +119,51 @@ def log_in(services: Services, parent=None) -> Actor | None:
         if result is None or isinstance(result, Actor):
             return result
         name = result
-    return run_login(parent, services.db, name)
+    elif typed is not None:
+        from desktop_app.core import accounts
+        from desktop_app.core.errors import WorkflowRefused
+
+        name, password = typed
+        try:
+            actor = accounts.authenticate(services.db, name, password)
+        except WorkflowRefused as exc:
+            message = exc.message  # asked again, with the reason, as run_login does
+    return actor or run_login(parent, services.db, name, message)
 
 
 def create_window(dispatcher: CheckDispatcher | None = None, db: Database | None = None, actor: Actor | None = None,
-                  settings: config.Settings | None = None) -> MainWindow | None:
+                  settings: config.Settings | None = None, login_first: bool = False) -> MainWindow | None:
     """The main window for a logged-in person. With no db the configured database is opened; with no
     actor the first-start set-up and the login are asked for. None when either is cancelled or fails.
     The login is asked for before the window's modules are imported: they load on a thread once the
-    login is on screen, while the person types (see _Preload)."""
+    login is on screen, while the person types (see _Preload). login_first (the app's start): at a facility
+    past its first start the login is shown even before the database is open (gui/login_worker.py)."""
     settings = settings or config.Settings.load()
+    preload = _Preload(settings)
+    typed = None
+    if login_first and db is None and actor is None:
+        from desktop_app.gui.login_worker import (
+            DatabaseOpener,
+            ask_login_while_opening,
+            facility_probably_exists,
+        )
+
+        if facility_probably_exists(settings):
+            opener = DatabaseOpener(settings)
+            typed, closed_by_app = ask_login_while_opening(opener, preload.start)
+            if typed is None and not closed_by_app:
+                opener.close()  # the person closed the login
+                preload.join()
+                return None
+            if typed is not None and opener.ready_for_login:
+                db = opener.db
+            else:  # the set-up is needed or the database has a problem: the usual start explains and asks
+                opener.close()
+                typed = None
     if db is None:
         db = open_workflow_db(settings)
         if db is None:
             return None
-    preload = _Preload(settings)
     if dispatcher is None and actor is None:
         services = make_services(db, preload.dispatcher)  # the dispatcher is made after the login
     else:
@@ -144,7 +176,7 @@ def create_window(dispatcher: CheckDispatcher | None = None, db: Database | None
     if actor is None:
         watch = _on_first_paint(preload.start)  # not before the login (or set-up) is painted
         try:
-            actor = log_in(services)
+            actor = log_in(services, typed=typed)
         finally:
             watch.stop()
         if actor is None:
@@ -359,7 +391,7 @@ def run_gui() -> int:
     if probe:
         _watch_startup(probe)
     _on_first_paint(gc.enable)
-    window = create_window()
+    window = create_window(login_first=True)
     gc.enable()  # in case nothing was painted (every prompt answered without a window)
     if window is None:
         return 0

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from desktop_app.gui.app import STARTUP_PROBE_ENV, STARTUP_PROBE_LOGIN_ENV
+from tests.gui.conftest import PASSWORD as STAFF_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "hidamari-pass-9"
@@ -66,3 +67,95 @@ def test_without_a_login_the_probe_closes_the_login_and_the_app_ends(tmp_path):
     data = _facility(tmp_path)
     info = _launch(data, tmp_path / "probe.json", None)
     assert info["title"] == "ログイン" and info["templates"] >= 12 and "login_at" not in info
+
+
+# ---- the same start in this process, the prompts answered by the test --------------------------------
+def _answers(monkeypatch, name: str, values: list) -> list:
+    from desktop_app.gui import prompts
+
+    asked = []
+
+    def give(*args, **kwargs):
+        asked.append(args[1:])
+        return values.pop(0) if values else None
+
+    monkeypatch.setattr(prompts, name, give)
+    return asked
+
+
+def _close(window) -> None:
+    window._closing_ok = True
+    window.close()
+
+
+def test_login_typed_before_the_database_was_open_is_checked_then(qtbot, gui_db, people, monkeypatch):
+    from desktop_app.gui.app import create_window
+
+    asked = _answers(monkeypatch, "ask_login", [("佐藤 作成", STAFF_PASSWORD)])
+    w = create_window(login_first=True)
+    try:
+        assert w is not None and w.controller.actor.name == "佐藤 作成"
+        assert asked == [([], "", "")]  # once, at once: the staff list not known yet
+    finally:
+        _close(w)
+
+
+def test_a_wrong_password_typed_early_is_explained_in_the_next_login(qtbot, gui_db, people, monkeypatch):
+    from desktop_app.gui.app import create_window
+
+    asked = _answers(monkeypatch, "ask_login", [("佐藤 作成", "wrong-guess-1"), ("佐藤 作成", STAFF_PASSWORD)])
+    w = create_window(login_first=True)
+    try:
+        assert w is not None and w.controller.actor.name == "佐藤 作成"
+        users, name, message = asked[1]
+        assert "佐藤 作成" in users and name == "佐藤 作成" and "パスワードが違います" in message
+    finally:
+        _close(w)
+
+
+def test_closing_the_early_login_ends_the_start(qtbot, gui_db, people, monkeypatch):
+    from desktop_app.gui.app import create_window
+
+    asked = _answers(monkeypatch, "ask_login", [])
+    assert create_window(login_first=True) is None
+    assert len(asked) == 1
+
+
+def test_a_new_installation_gets_the_set_up_not_a_login(qtbot, monkeypatch):
+    from desktop_app.gui.app import create_window
+
+    setups = _answers(monkeypatch, "ask_setup", [])  # closed
+    assert create_window(login_first=True) is None
+    assert len(setups) == 1 and setups[0][1] is True  # the administrator part is asked for
+
+
+def test_accounts_without_a_profile_close_the_early_login_for_the_set_up(qtbot, gui_db, monkeypatch):
+    from desktop_app.core import accounts
+    from desktop_app.gui.app import create_window
+    from desktop_app.gui.login_worker import DatabaseOpener
+
+    accounts.add_user(gui_db, "木村 施設長", ["admin", "writer"], STAFF_PASSWORD, None)
+    from desktop_app import config
+
+    opener = DatabaseOpener(config.Settings())
+    opener.wait()
+    assert opener.db is not None and not opener.ready_for_login  # the profile is still missing
+    opener.close()
+    logins = _answers(monkeypatch, "ask_login", [("木村 施設長", STAFF_PASSWORD), ("木村 施設長", STAFF_PASSWORD)])
+    infos = []
+    monkeypatch.setattr("desktop_app.gui.prompts.info", lambda *a: infos.append(a[1]))
+    setups = _answers(monkeypatch, "ask_setup", [{"facility": {"name": "ひだまり苑"}}])
+    w = create_window(login_first=True)
+    try:
+        assert w is not None and w.controller.session.facility.name == "ひだまり苑"
+        assert infos == ["施設情報が未登録です"] and len(setups) == 1 and setups[0][1] is False
+        assert len(logins) == 2  # the early login was not used: the set-up's own login asks
+    finally:
+        _close(w)
+
+
+def test_the_login_worker_knows_the_database_file_and_variable_of_core():
+    from desktop_app.core import db
+    from desktop_app.gui import login_worker
+
+    assert (login_worker.DB_FILE, login_worker.DB_ENV) == (db.DB_FILE, db.DB_ENV)
