@@ -26,9 +26,11 @@ DB_HINTS = {
 }
 
 
-def open_workflow_db(settings: config.Settings, parent=None) -> Database | None:
+def open_workflow_db(settings: config.Settings, parent=None, failure: Exception | None = None) -> Database | None:
     """Open (or create) the workflow database; explain every failure in Japanese, never a traceback.
-    A corrupt SQLite file is moved aside and the newest backup is offered. Returns None when unusable."""
+    A corrupt SQLite file is moved aside and the newest backup is offered. Returns None when unusable.
+    failure: why the first try (on a thread, gui/login_worker.py) failed; not tried again at once (an
+    unreachable server would make the person wait its time-out twice)."""
     from desktop_app.core.db import (
         DB_ENV,
         DatabaseUnavailable,
@@ -42,6 +44,9 @@ def open_workflow_db(settings: config.Settings, parent=None) -> Database | None:
     for _attempt in range(5):
         url = resolve_url(None, config.data_dir(), settings.database_url)
         try:
+            if failure is not None:
+                failure, known = None, failure
+                raise known
             return open_database(url)
         except DatabaseUnavailable as exc:
             if exc.reason == "corrupt" and exc.path is not None and exc.path.exists():
@@ -140,7 +145,7 @@ def create_window(dispatcher: CheckDispatcher | None = None, db: Database | None
     past its first start the login is shown even before the database is open (gui/login_worker.py)."""
     settings = settings or config.Settings.load()
     preload = _Preload(settings)
-    typed = None
+    typed, failure = None, None
     if login_first and db is None and actor is None:
         from desktop_app.gui.login_worker import (
             DatabaseOpener,
@@ -158,10 +163,11 @@ def create_window(dispatcher: CheckDispatcher | None = None, db: Database | None
             if typed is not None and opener.ready_for_login:
                 db = opener.db
             else:  # the set-up is needed or the database has a problem: the usual start explains and asks
+                failure = opener.error
                 opener.close()
                 typed = None
     if db is None:
-        db = open_workflow_db(settings)
+        db = open_workflow_db(settings, failure=failure)
         if db is None:
             return None
     if dispatcher is None and actor is None:

@@ -33,7 +33,7 @@ class DatabaseOpener:
         self.db: Database | None = None
         self.users: list[str] = []
         self.ready_for_login = False  # opened, and the facility profile and an account exist
-        self.failed = False  # any problem: open_workflow_db opens it again and explains it
+        self.error: Exception | None = None  # why it could not be opened: open_workflow_db explains it
         self._thread = threading.Thread(target=self._run, name="database-opener")
         self._thread.start()
 
@@ -47,8 +47,8 @@ class DatabaseOpener:
             if not Administration(self.db).setup_needed():
                 self.users = [u.name for u in accounts.list_users(self.db)]
                 self.ready_for_login = True
-        except Exception:  # noqa: BLE001 - explained in Japanese by open_workflow_db, which tries again
-            self.failed = True
+        except Exception as exc:  # noqa: BLE001 - explained in Japanese by open_workflow_db
+            self.error = exc
 
     @property
     def done(self) -> bool:

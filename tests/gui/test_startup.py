@@ -159,3 +159,16 @@ def test_the_login_worker_knows_the_database_file_and_variable_of_core():
     from desktop_app.gui import login_worker
 
     assert (login_worker.DB_FILE, login_worker.DB_ENV) == (db.DB_FILE, db.DB_ENV)
+
+
+def test_a_database_that_cannot_be_opened_is_explained_after_the_early_login(qtbot, monkeypatch):
+    from desktop_app.gui.app import create_window
+
+    monkeypatch.setenv("CARELETTER_DB", "sqlite:////proc/no-such/dir/x.sqlite3")
+    logins = _answers(monkeypatch, "ask_login", [("佐藤 作成", STAFF_PASSWORD)])
+    errors = []
+    monkeypatch.setattr("desktop_app.gui.prompts.error", lambda parent, title, text: errors.append((title, text)))
+    assert create_window(login_first=True) is None
+    assert len(logins) == 1  # the login came first, before anyone knew
+    [(title, text)] = errors
+    assert title == "データベースを開けません" and "開けません" in text and "Traceback" not in text
