@@ -17,16 +17,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from desktop_app.core import audit
+from desktop_app.core.account_rules import MIN_PASSWORD, ROLE_LABELS, ROLES
 from desktop_app.core.db import Database
 from desktop_app.core.db.models import User, utcnow
 from desktop_app.core.errors import Refusal, WorkflowRefused
 
-ROLES = ("writer", "reviewer", "admin")
-ROLE_LABELS = {"writer": "作成者", "reviewer": "確認者", "admin": "管理者"}
 STATE_LABELS = {True: "有効", False: "無効"}
 MAX_FAILURES = 5
 LOCK_SECONDS = 30
-MIN_PASSWORD = 8
 WRONG_LOGIN = "職員名またはパスワードが違います。"
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters

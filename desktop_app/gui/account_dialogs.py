@@ -49,12 +49,12 @@ def run_setup(parent: QWidget | None, services: Services, defaults: dict | None 
             message = exc.message
 
 
-def run_login(parent: QWidget | None, db: Database, name: str = "") -> Actor | None:
+def run_login(parent: QWidget | None, db: Database, name: str = "", message: str = "") -> Actor | None:
     """Ask for 職員名 and password until they are right; wrong passwords and the 30 s lock are explained.
     A password an administrator gave must be changed before the window opens: cancelling that is not
-    logging in."""
+    logging in. message: why the login asked before the database was open (gui/login_worker.py) did not
+    get in."""
     users = [u.name for u in accounts.list_users(db)]
-    message = ""
     while True:
         creds = prompts.ask_login(parent, users, name, message)
         if creds is None:
@@ -65,9 +65,15 @@ def run_login(parent: QWidget | None, db: Database, name: str = "") -> Actor | N
         except WorkflowRefused as exc:
             message = exc.message
             continue
-        if not actor.must_change_password:
-            return actor
-        return run_change_password(parent, db, actor, forced_old=password)
+        return after_login(parent, db, actor, password)
+
+
+def after_login(parent: QWidget | None, db: Database, actor: Actor, password: str) -> Actor | None:
+    """A password an administrator gave (first or reset) is changed before the window opens; None when the
+    person cancels the change, which is not logging in."""
+    if not actor.must_change_password:
+        return actor
+    return run_change_password(parent, db, actor, forced_old=password)
 
 
 def run_change_password(parent: QWidget | None, db: Database, actor: Actor,

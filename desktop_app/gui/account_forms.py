@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core import accounts
+from desktop_app.core.account_rules import MIN_PASSWORD, ROLE_LABELS, ROLES
 
 FACILITY_FIELDS = (("name", "施設名 *"), ("address", "所在地"), ("phone", "電話番号"), ("fax", "FAX"),
                    ("email", "メールアドレス"))
@@ -46,6 +46,7 @@ class SetupDialog(QDialog):
     """施設情報 and the first 管理者. Until both exist no letter can be written."""
 
     def __init__(self, defaults: dict, need_admin: bool = True, message: str = "", parent: QWidget | None = None):
+
         super().__init__(parent)
         self.setWindowTitle("はじめての設定")
         self.need_admin = need_admin
@@ -76,14 +77,14 @@ class SetupDialog(QDialog):
         self.password2 = QLineEdit()
         self.password2.setEchoMode(QLineEdit.Password)
         form.addRow("お名前 *", self.name)
-        form.addRow(f"パスワード（{accounts.MIN_PASSWORD}文字以上） *", self.password)
+        form.addRow(f"パスワード（{MIN_PASSWORD}文字以上） *", self.password)
         form.addRow("パスワード（確認） *", self.password2)
         roles = QWidget()
         h = QHBoxLayout(roles)
         h.setContentsMargins(0, 0, 0, 0)
         self.role_boxes: dict[str, QCheckBox] = {}
-        for role in accounts.ROLES:
-            box = QCheckBox(accounts.ROLE_LABELS[role])
+        for role in ROLES:
+            box = QCheckBox(ROLE_LABELS[role])
             box.setChecked(True)
             box.setEnabled(role != "admin")  # the first account must administer
             self.role_boxes[role] = box
@@ -95,6 +96,7 @@ class SetupDialog(QDialog):
 
     def problem(self) -> str:
         """What is still wrong with the entries ("" when they can be sent)."""
+
         if not self.facility["name"].text().strip():
             return "施設名を入力してください。"
         if self.need_admin:
@@ -102,8 +104,8 @@ class SetupDialog(QDialog):
                 return "管理者のお名前を入力してください。"
             if self.password.text() != self.password2.text():
                 return "2回入力したパスワードが一致しません。"
-            if len(self.password.text()) < accounts.MIN_PASSWORD:
-                return f"パスワードは{accounts.MIN_PASSWORD}文字以上にしてください。"
+            if len(self.password.text()) < MIN_PASSWORD:
+                return f"パスワードは{MIN_PASSWORD}文字以上にしてください。"
         return ""
 
     def accept(self) -> None:
@@ -164,8 +166,8 @@ def _password_edit(name: str) -> QLineEdit:
 def _password_problem(new: str, again: str) -> str:
     if new != again:
         return "2回入力したパスワードが一致しません。"
-    if len(new) < accounts.MIN_PASSWORD:
-        return f"パスワードは{accounts.MIN_PASSWORD}文字以上にしてください。"
+    if len(new) < MIN_PASSWORD:
+        return f"パスワードは{MIN_PASSWORD}文字以上にしてください。"
     return ""
 
 
@@ -206,7 +208,7 @@ class ChangePasswordDialog(_CheckedDialog):
             form.addRow("今のパスワード", self.old)
         self.new = _password_edit("new_password")
         self.new2 = _password_edit("new_password2")
-        form.addRow(f"新しいパスワード（{accounts.MIN_PASSWORD}文字以上）", self.new)
+        form.addRow(f"新しいパスワード（{MIN_PASSWORD}文字以上）", self.new)
         form.addRow("新しいパスワード（確認）", self.new2)
         layout.addLayout(form)
         buttons = _buttons(self, "変更する")
@@ -230,8 +232,8 @@ def _role_boxes(checked: set[str]) -> tuple[QWidget, dict[str, QCheckBox]]:
     h = QHBoxLayout(row)
     h.setContentsMargins(0, 0, 0, 0)
     boxes: dict[str, QCheckBox] = {}
-    for role in accounts.ROLES:
-        box = QCheckBox(accounts.ROLE_LABELS[role])
+    for role in ROLES:
+        box = QCheckBox(ROLE_LABELS[role])
         box.setObjectName(f"role_{role}")
         box.setChecked(role in checked)
         boxes[role] = box
@@ -261,7 +263,7 @@ class StaffForm(_CheckedDialog):
         self.password2 = _password_edit("staff_password2")
         form.addRow("職員名 *", self.name)
         form.addRow("役割 *", roles)
-        form.addRow(f"最初のパスワード（{accounts.MIN_PASSWORD}文字以上） *", self.password)
+        form.addRow(f"最初のパスワード（{MIN_PASSWORD}文字以上） *", self.password)
         form.addRow("最初のパスワード（確認） *", self.password2)
         layout.addLayout(form)
         layout.addWidget(_buttons(self, "追加する"))
@@ -317,7 +319,7 @@ class NewPasswordForm(_CheckedDialog):
         form = QFormLayout()
         self.password = _password_edit("reset_password")
         self.password2 = _password_edit("reset_password2")
-        form.addRow(f"新しいパスワード（{accounts.MIN_PASSWORD}文字以上）", self.password)
+        form.addRow(f"新しいパスワード（{MIN_PASSWORD}文字以上）", self.password)
         form.addRow("新しいパスワード（確認）", self.password2)
         layout.addLayout(form)
         layout.addWidget(_buttons(self, "再設定する"))
