@@ -25,7 +25,8 @@ from desktop_app.core.workflow import Services
 db = open_database(resolve_url(None, config.data_dir(), ""))
 admin = accounts.add_user(db, "木村 施設長", ["admin", "writer"], {PASSWORD!r}, None)
 Services.open(db, lambda text, ctx: []).admin.set_facility(Facility(name="ひだまり苑"), admin)
-accounts.add_user(db, "小林 記録", ["writer"], {PASSWORD!r}, admin)
+accounts.add_user(db, "小林 記録", ["writer"], {PASSWORD!r}, admin, must_change=False)  # changed long ago
+accounts.add_user(db, "新井 新人", ["writer"], {PASSWORD!r}, admin)  # added today: must change it first
 db.dispose()
 """
 
@@ -96,6 +97,25 @@ def test_login_typed_before_the_database_was_open_is_checked_then(qtbot, gui_db,
     try:
         assert w is not None and w.controller.actor.name == "佐藤 作成"
         assert asked == [([], "", "")]  # once, at once: the staff list not known yet
+    finally:
+        _close(w)
+
+
+def test_a_first_password_typed_early_must_still_be_changed_before_the_window(qtbot, gui_db, people, monkeypatch):
+    from desktop_app.core import accounts
+    from desktop_app.gui.app import create_window
+
+    accounts.add_user(gui_db, "新井 新人", ["writer"], STAFF_PASSWORD, people["admin"])  # given by the admin
+    _answers(monkeypatch, "ask_login", [("新井 新人", STAFF_PASSWORD)])
+    changes = _answers(monkeypatch, "ask_change_password", [None])  # she closes the change: not logged in
+    assert create_window(login_first=True) is None and len(changes) == 1
+
+    _answers(monkeypatch, "ask_login", [("新井 新人", STAFF_PASSWORD)])
+    _answers(monkeypatch, "ask_change_password", [("", "arai-own-pass-2", "arai-own-pass-2")])
+    w = create_window(login_first=True)
+    try:
+        assert w is not None and w.controller.actor.name == "新井 新人"
+        assert accounts.authenticate(gui_db, "新井 新人", "arai-own-pass-2").must_change_password is False
     finally:
         _close(w)
 
