@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
         else:
             self.splitter.addWidget(self.panel)
             self.splitter.setSizes([330, 640, 390])
+        self.layout().activate()  # the window's minimum width follows now, not after the next event
 
     def resizeEvent(self, event):  # noqa: N802 (Qt override)
         super().resizeEvent(event)

@@ -99,6 +99,70 @@ if __name__ != "__main__":
             assert button in result["windows"]["settings"]["on_screen"]
 
 
+    # ---- in this process (offscreen: one 800x600 screen) ----------------------------------------------------
+    def _inside(widget, avail) -> bool:
+        from PySide6.QtCore import QRect
+
+        from desktop_app.gui.screen_fit import frame_extra
+
+        extra = frame_extra(widget)
+        return avail.contains(QRect(widget.pos().x(), widget.pos().y(), widget.width() + extra.width(),
+                                    widget.height() + extra.height()))
+
+    def test_fit_to_screen_shrinks_a_large_window_and_keeps_a_small_one(qtbot):
+        from PySide6.QtWidgets import QWidget
+
+        from desktop_app.gui.screen_fit import FRAME_ALLOWANCE, available_geometry, fit_to_screen
+
+        big, small = QWidget(), QWidget()
+        qtbot.addWidget(big)
+        qtbot.addWidget(small)
+        avail = available_geometry(big)
+        assert fit_to_screen(big, 1360, 860).width() == avail.width() - FRAME_ALLOWANCE.width()
+        assert big.height() == avail.height() - FRAME_ALLOWANCE.height()
+        assert _inside(big, avail)
+        assert fit_to_screen(small, 400, 300).toTuple() == (400, 300)
+        assert _inside(small, avail)
+
+    def test_a_geometry_saved_on_a_larger_screen_is_clamped_and_a_broken_one_refused(qtbot):
+        from PySide6.QtWidgets import QWidget
+
+        from desktop_app.gui.screen_fit import available_geometry, restore_geometry
+
+        on_big_screen = QWidget()
+        qtbot.addWidget(on_big_screen)
+        on_big_screen.setGeometry(900, 700, 1800, 1000)  # where it was on a 2560x1440 monitor
+        saved = bytes(on_big_screen.saveGeometry().data())
+        here = QWidget()
+        qtbot.addWidget(here)
+        assert restore_geometry(here, saved)
+        avail = available_geometry(here)
+        assert here.width() <= avail.width() and here.height() <= avail.height()
+        assert _inside(here, avail)
+        assert not restore_geometry(QWidget(), b"") and not restore_geometry(QWidget(), b"not a geometry")
+
+    def test_the_main_window_remembers_its_place_and_rearranges_on_resize(qtbot, make_window):
+        from desktop_app.gui import screen_fit
+
+        w = make_window("writer")
+        w.show()
+        qtbot.waitExposed(w)
+        assert w.narrow and w.panel.parentWidget() is w.center  # 800 px: the findings under the letter
+        w.resize(1280, 800)
+        assert not w.narrow and w.panel.parentWidget() is w.splitter and w.splitter.indexOf(w.panel) == 2
+        w.resize(1024, 700)
+        assert w.narrow and w.center.indexOf(w.panel) == 1 and w.center.indexOf(w.middle) == 0
+        w.resize(650, 500)
+        w.move(40, 30)
+        w.close_without_asking()
+        saved = screen_fit.load_geometry("main")
+        assert saved
+        again = make_window("writer")
+        assert again.size().toTuple() == (650, 500)
+        assert abs(again.pos().x() - 40) <= 4 and abs(again.pos().y() - 30) <= 4  # give or take the frame
+        assert again.narrow and again.panel.parentWidget() is again.center
+
+
 # ---- the child: run under Xvfb by the test above ------------------------------------------------------------
 LETTER = ("鈴木 花子 様\n\n"
           "いつもお世話になっております。先週の日曜日、花子様は中庭で水彩画を描かれ、職員一同見入ってしまいました。\n"
