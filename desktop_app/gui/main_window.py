@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.splitter.setCollapsible(1, False)
         self.splitter.setSizes([330, 640, 390])
         self.narrow = False
+        self._who = ""  # the person logged in and their roles (show_actor)
         self.setCentralWidget(self.splitter)
         self.status_model = QLabel()
         self.status_letter = QLabel()
@@ -122,6 +123,7 @@ class MainWindow(QMainWindow):
         if narrow == self.narrow:
             return
         self.narrow = narrow
+        self._show_user()
         if narrow:
             self.center.addWidget(self.panel)  # moves it out of the three columns
             self.center.setSizes([550, 450])  # shares, not pixels: the splitter divides what it has
@@ -130,6 +132,12 @@ class MainWindow(QMainWindow):
             self.splitter.addWidget(self.panel)
             self.splitter.setSizes([330, 640, 390])
         self.layout().activate()  # the window's minimum width follows now, not after the next event
+
+    def _show_user(self) -> None:
+        """Who is logged in, at the toolbar's end; on a narrow window without 「ログイン中：」 and with a narrower
+        template list, so that it stays on the bar instead of behind Qt's » arrow."""
+        self.user_label.setText(f" {self._who} " if self.narrow else f" ログイン中：{self._who} ")
+        self.template_combo.setMinimumWidth(160 if self.narrow else 220)
 
     def resizeEvent(self, event):  # noqa: N802 (Qt override)
         super().resizeEvent(event)
@@ -234,7 +242,9 @@ class MainWindow(QMainWindow):
         self.word_place_label.setText(f"カーソルの位置：{where}")
 
     def show_actor(self, actor: Actor) -> None:
-        self.user_label.setText(f" ログイン中：{actor.name}（{actor.roles_ja}） ")
+        self._who = f"{actor.name}（{actor.roles_ja}）"
+        self.user_label.setToolTip(f"ログイン中：{self._who}")
+        self._show_user()
         self.setWindowTitle(f"お手紙作成・チェック — {actor.name}")
 
     def show_waiting(self, waiting: int) -> None:

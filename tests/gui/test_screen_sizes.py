@@ -93,6 +93,7 @@ if __name__ != "__main__":
         # the everyday steps (a tool button drops the action's trailing 「…」) and the rest behind 「その他」
         for step in ("手紙を作成", "下書きを保存", "確認を依頼", "Wordに書き出す", "確認待ち", "その他 ▾"):
             assert step in main["on_screen"], f"toolbar 「{step}」 not on screen at {width}x{height}"
+        assert "user" in main["on_screen"], f"who is logged in is not on the toolbar at {width}x{height}"
         for button in ("承認…", "差し戻し…"):
             assert button in result["windows"]["review"]["on_screen"]
         for button in ("保存", "キャンセル"):
@@ -227,6 +228,7 @@ def probe(width: int, height: int, out: Path, result_file: Path) -> None:
     bar = window.findChild(QToolBar)
     steps = [bar.widgetForAction(a) for a in bar.actions() if a.isVisible()]  # hidden ones (» overflow) count too
     main_buttons = texts(window.panel) + [(b.text(), b) for b in steps if isinstance(b, QAbstractButton) and b.text()]
+    main_buttons.append(("user", window.user_label))
     windows["main"] = report("main", window, main_buttons)
     windows["main"]["findings_under_letter"] = window.panel.parentWidget() is window.center
 
