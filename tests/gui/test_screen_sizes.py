@@ -4,7 +4,8 @@ panel's buttons and the toolbar's everyday steps are on screen, and a screen gra
 test-artifacts/screens/ (or $TEST_ARTIFACTS/screens/) for a person to look at.
 
 The offscreen platform of the other tests has one 800x600 screen and no real window system; this file starts
-an Xvfb per size and runs this same file as a small program under it (see probe())."""
+an Xvfb per size and runs this same file as a small program under it (see probe()). On the 768-high screens
+the main window is restored from a place saved on a larger screen; on the others it is sized by fit_to_screen."""
 
 from __future__ import annotations
 
@@ -220,6 +221,12 @@ def probe(width: int, height: int, out: Path, result_file: Path) -> None:
     admin = accounts.add_user(db, "山本 施設長", ["admin", "writer", "reviewer"], "screens-pass-1", None)
     Services.open(db, lambda t, c: []).admin.set_facility(facility_from_dict(
         {"name": "グループホーム ひだまり", "address": "静岡県浜松市中区1-1", "phone": "053-000-1111"}), admin)
+    if height == 768:  # on the 768-high screens, the window comes back from a place saved on a 1920x1200 one
+        from desktop_app.gui.screen_fit import save_geometry
+
+        elsewhere = QWidget()
+        elsewhere.setGeometry(300, 120, 1560, 1020)
+        save_geometry("main", elsewhere)
     window = create_window(CheckDispatcher(delay_ms=20), db=db, actor=admin)  # patterns only: no model to load
     window.show()
     window.editor.setPlainText(LETTER)
