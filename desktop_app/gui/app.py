@@ -392,8 +392,11 @@ def run_gui() -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from desktop_app.gui.qt_japanese import install as install_japanese
+
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("お手紙作成・チェック")
+    install_japanese(app)  # Qt's own buttons and dialogs (閉じる, キャンセル, the file dialog) in Japanese
     probe = os.environ.get(STARTUP_PROBE_ENV)
     if probe:
         _watch_startup(probe)

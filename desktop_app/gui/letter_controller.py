@@ -420,7 +420,7 @@ class LetterController(QObject):
         silent = [f for f in s.unresolved_high() if f.key not in s.proposals]
         if silent and not prompts.confirm(
                 self.view, "確認を依頼", f"重大な指摘が{len(silent)}件あり、「確認済み」の理由がついていません。\n"
-                "このまま確認を依頼しますか？（確認者が判断します）"):
+                "このまま確認を依頼しますか？（確認者が判断します）", yes="依頼する", no="やめる"):
             return False
         if not self._save_with(s.save):  # also hands over the proposals
             return False

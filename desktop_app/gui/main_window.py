@@ -12,7 +12,7 @@ from desktop_app.core.accounts import Actor
 from desktop_app.core.letter_session import Allowed, LetterSession
 from desktop_app.core.templates import TemplateLibrary
 from desktop_app.core.workflow import Services
-from desktop_app.gui import prompts
+from desktop_app.gui import prompts, screen_fit
 from desktop_app.gui.check_dispatcher import CheckDispatcher
 from desktop_app.gui.comments_panel import CommentsPanel, comment_selections, reanchor
 from desktop_app.gui.editor import DraftEditor
@@ -29,12 +29,16 @@ MODEL_FAILURE_TEXT = (
     "アプリを入れ直すか、管理者にご連絡ください。"
 )
 
+PREFERRED_SIZE = (1360, 860)  # on a screen that has room; smaller screens get what they have (screen_fit)
+# Narrower than this, three columns leave the findings too narrow to read (or push them off-screen on a
+# 1024x768 PC): the findings panel then sits under the letter instead of beside it.
+NARROW_WIDTH = 1100
+
 
 class MainWindow(QMainWindow):
     def __init__(self, settings: config.Settings, library: TemplateLibrary, services: Services, actor: Actor,
                  dispatcher: CheckDispatcher):
         super().__init__()
-        self.resize(1360, 860)
         self.library = library
         self._closing_ok = False
         self.model_banner: QLabel | None = None
@@ -48,6 +52,9 @@ class MainWindow(QMainWindow):
         self.status_model.setText("日本語解析モデルを読み込み中…（パターンによる検出は使えます）")
         self.show_actor(actor)
         self.controller.show_state()
+        if not screen_fit.restore_geometry(self, screen_fit.load_geometry("main")):
+            screen_fit.fit_to_screen(self, *PREFERRED_SIZE)
+        self._arrange(self.width())
 
     # ---- building ------------------------------------------------------------------------------
     def _build_ui(self) -> None:
@@ -91,11 +98,20 @@ class MainWindow(QMainWindow):
         self.panel.mask_requested.connect(self.controller.mask_finding)
         self.panel.review_requested.connect(self.controller.mark_reviewed)
 
-        splitter = QSplitter(Qt.Horizontal)
-        for w in (self.form_scroll, self.middle, self.panel):
-            splitter.addWidget(w)
-        splitter.setSizes([330, 640, 390])
-        self.setCentralWidget(splitter)
+        # wide: form | letter | findings; narrow (below NARROW_WIDTH): form | letter over findings
+        self.center = QSplitter(Qt.Vertical)
+        self.center.setObjectName("centerSplitter")
+        self.center.setChildrenCollapsible(False)  # the letter and the findings never vanish under a drag
+        self.center.addWidget(self.middle)
+        self.splitter = QSplitter(Qt.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        for w in (self.form_scroll, self.center, self.panel):
+            self.splitter.addWidget(w)
+        self.splitter.setCollapsible(1, False)
+        self.splitter.setSizes([330, 640, 390])
+        self.narrow = False
+        self._who = ""  # the person logged in and their roles (show_actor)
+        self.setCentralWidget(self.splitter)
         self.status_model = QLabel()
         self.status_letter = QLabel()
         self.status_letter.setObjectName("letterState")
@@ -104,6 +120,34 @@ class MainWindow(QMainWindow):
         self.word_place_label.setVisible(False)
         for w in (self.word_place_label, self.status_letter, self.status_model):
             self.statusBar().addPermanentWidget(w)  # a passing message does not cover them
+
+    # ---- fitting the screen ---------------------------------------------------------------------
+    def _arrange(self, width: int) -> None:
+        """Findings beside the letter when the window is wide enough, under it when not; called on every
+        resize, so a window made smaller (or moved to a smaller screen) rearranges at once."""
+        narrow = width < NARROW_WIDTH
+        if narrow == self.narrow:
+            return
+        self.narrow = narrow
+        self._show_user()
+        if narrow:
+            self.center.addWidget(self.panel)  # moves it out of the three columns
+            self.center.setSizes([550, 450])  # shares, not pixels: the splitter divides what it has
+            self.splitter.setSizes([300, max(1, width - 300)])
+        else:
+            self.splitter.addWidget(self.panel)
+            self.splitter.setSizes([330, 640, 390])
+        self.layout().activate()  # the window's minimum width follows now, not after the next event
+
+    def _show_user(self) -> None:
+        """Who is logged in, at the toolbar's end; on a narrow window without 「ログイン中：」 and with a narrower
+        template list, so that it stays on the bar instead of behind Qt's » arrow."""
+        self.user_label.setText(f" {self._who} " if self.narrow else f" ログイン中：{self._who} ")
+        self.template_combo.setMinimumWidth(160 if self.narrow else 220)
+
+    def resizeEvent(self, event):  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._arrange(event.size().width())
 
     def apply_font(self, size: int) -> None:
         font = QFont(self.editor.font())
@@ -205,7 +249,9 @@ class MainWindow(QMainWindow):
         self.word_place_label.setText(f"カーソルの位置：{where}")
 
     def show_actor(self, actor: Actor) -> None:
-        self.user_label.setText(f" ログイン中：{actor.name}（{actor.roles_ja}） ")
+        self._who = f"{actor.name}（{actor.roles_ja}）"
+        self.user_label.setToolTip(f"ログイン中：{self._who}")
+        self._show_user()
         self.setWindowTitle(f"お手紙作成・チェック — {actor.name}")
 
     def show_waiting(self, waiting: int) -> None:
@@ -229,4 +275,5 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         self.controller.shutdown()
+        screen_fit.save_geometry("main", self)  # the next start opens where this one was (clamped to the screen)
         event.accept()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox, QWidget
@@ -25,16 +26,39 @@ def refusal_text(exc) -> str:
     return exc.message + "".join(f"\n・「{f.text}」 {f.message}" for f in found[:10])
 
 
+CLOSE = "閉じる"
+OK = "OK"
+CANCEL = "キャンセル"
+
+
+def _message(icon, parent: QWidget | None, title: str, text: str) -> QMessageBox:
+    """A message box with its title and text; buttons are added by the caller, in Japanese (Qt's standard
+    buttons would be English where Qt's translation is missing)."""
+    return QMessageBox(icon, title, text, QMessageBox.NoButton, parent)
+
+
 def info(parent: QWidget | None, title: str, text: str) -> None:
-    QMessageBox.information(parent, title, text)
+    box = _message(QMessageBox.Information, parent, title, text)
+    box.setDefaultButton(box.addButton(CLOSE, QMessageBox.AcceptRole))
+    box.exec()
 
 
 def error(parent: QWidget | None, title: str, text: str) -> None:
-    QMessageBox.warning(parent, title, text)
+    box = _message(QMessageBox.Warning, parent, title, text)
+    box.setDefaultButton(box.addButton(CLOSE, QMessageBox.AcceptRole))
+    box.exec()
 
 
-def confirm(parent: QWidget | None, title: str, text: str) -> bool:
-    return QMessageBox.question(parent, title, text, QMessageBox.Yes | QMessageBox.No, QMessageBox.No) == QMessageBox.Yes
+def confirm(parent: QWidget | None, title: str, text: str, yes: str = "はい", no: str = "いいえ") -> bool:
+    """True when the person picks `yes`. Pass verbs (「依頼する」／「やめる」): a button that says what it does
+    is read more surely than はい/いいえ. `no` is the default, and Esc or closing the box means `no`."""
+    box = _message(QMessageBox.Question, parent, title, text)
+    ok = box.addButton(yes, QMessageBox.YesRole)
+    cancel = box.addButton(no, QMessageBox.NoRole)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    box.exec()
+    return box.clickedButton() is ok
 
 
 def ask_save_discard_cancel(parent: QWidget | None, title: str, text: str) -> str:
@@ -42,37 +66,85 @@ def ask_save_discard_cancel(parent: QWidget | None, title: str, text: str) -> st
     box = QMessageBox(QMessageBox.Question, title, text, parent=parent)
     save = box.addButton("保存する", QMessageBox.AcceptRole)
     discard = box.addButton("保存しない", QMessageBox.DestructiveRole)
-    box.addButton("キャンセル", QMessageBox.RejectRole)
+    box.addButton(CANCEL, QMessageBox.RejectRole)
     box.exec()
     clicked = box.clickedButton()
     return "save" if clicked is save else "discard" if clicked is discard else "cancel"
 
 
+def _input(parent: QWidget | None, title: str, label: str) -> QInputDialog:
+    dlg = QInputDialog(parent)
+    dlg.setWindowTitle(title)
+    dlg.setLabelText(label)
+    dlg.setOkButtonText(OK)
+    dlg.setCancelButtonText(CANCEL)
+    return dlg
+
+
 def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> str | None:
-    text, ok = QInputDialog.getText(parent, title, label, text=text)
-    return text if ok else None
+    dlg = _input(parent, title, label)
+    dlg.setTextValue(text)
+    return dlg.textValue() if dlg.exec() else None
+
+
+# ---- files: Qt's own dialog (not the system's), so that Qt's Japanese translation and these labels apply
+# everywhere (the native dialog follows the system's language: English on a PC set up in English, on Linux
+# without a Japanese locale) ----
+FILE_LABELS = ((QFileDialog.LookIn, "場所："), (QFileDialog.FileName, "ファイル名："),
+               (QFileDialog.FileType, "ファイルの種類："), (QFileDialog.Reject, CANCEL))
+
+
+def _file_dialog(parent: QWidget | None, title: str, folder: str, filters: str, accept: str) -> QFileDialog:
+    dlg = QFileDialog(parent, title, folder, filters)
+    dlg.setOption(QFileDialog.DontUseNativeDialog, True)
+    for label, text in FILE_LABELS:
+        dlg.setLabelText(label, text)
+    dlg.setLabelText(QFileDialog.Accept, accept)
+    return dlg
+
+
+def _chosen(dlg: QFileDialog) -> str | None:
+    files = dlg.selectedFiles() if dlg.exec() else []
+    return files[0] if files and files[0] else None
 
 
 def save_file(parent: QWidget | None, title: str, suggested: str, filters: str) -> str | None:
-    path, _ = QFileDialog.getSaveFileName(parent, title, suggested, filters)
-    return path or None
+    suggested_path = Path(suggested) if suggested and not Path(suggested).is_dir() else None
+    folder = str(suggested_path.parent) if suggested_path else suggested
+    dlg = _file_dialog(parent, title, folder, filters, "保存")
+    dlg.setAcceptMode(QFileDialog.AcceptSave)
+    dlg.setFileMode(QFileDialog.AnyFile)
+    if suggested_path:
+        dlg.selectFile(suggested_path.name)  # the name offered, ready to keep or type over
+    return _chosen(dlg)
 
 
 def open_file(parent: QWidget | None, title: str, filters: str) -> str | None:
-    path, _ = QFileDialog.getOpenFileName(parent, title, "", filters)
-    return path or None
+    dlg = _file_dialog(parent, title, "", filters, "開く")
+    dlg.setAcceptMode(QFileDialog.AcceptOpen)
+    dlg.setFileMode(QFileDialog.ExistingFile)
+    return _chosen(dlg)
 
 
 def choose_folder(parent: QWidget | None, title: str) -> str | None:
-    return QFileDialog.getExistingDirectory(parent, title) or None
+    dlg = _file_dialog(parent, title, "", "", "選択")
+    dlg.setFileMode(QFileDialog.Directory)
+    dlg.setOption(QFileDialog.ShowDirsOnly, True)
+    return _chosen(dlg)
 
 
 def choose_item(parent: QWidget | None, title: str, label: str, items: list[str]) -> int | None:
     """Index of the chosen item, or None."""
     if not items:
         return None
-    text, ok = QInputDialog.getItem(parent, title, label, items, 0, False)
-    return items.index(text) if ok and text in items else None
+    dlg = _input(parent, title, label)
+    dlg.setComboBoxItems(items)
+    dlg.setComboBoxEditable(False)
+    dlg.setTextValue(items[0])
+    if not dlg.exec():
+        return None
+    text = dlg.textValue()
+    return items.index(text) if text in items else None
 
 
 # ---- the review workflow's dialogs (account_forms builds them; tests replace these functions) ----
@@ -130,12 +202,13 @@ def ask_conflict(parent: QWidget | None, text: str) -> bool:
     """A save refused because another PC saved first: True to save the text as a new draft."""
     box = QMessageBox(QMessageBox.Warning, "別のPCで保存されています", text, parent=parent)
     new = box.addButton("新しい下書きとして保存", QMessageBox.AcceptRole)
-    box.addButton("キャンセル（文面は画面に残ります）", QMessageBox.RejectRole)
+    box.addButton(f"{CANCEL}（文面は画面に残ります）", QMessageBox.RejectRole)
     box.exec()
     return box.clickedButton() is new
 
 
 def ask_long_text(parent: QWidget | None, title: str, label: str) -> str | None:
     """Several lines of text (a comment, a reason), or None when cancelled."""
-    text, ok = QInputDialog.getMultiLineText(parent, title, label)
-    return text if ok else None
+    dlg = _input(parent, title, label)
+    dlg.setOption(QInputDialog.UsePlainTextEditForTextInput, True)
+    return dlg.textValue() if dlg.exec() else None

@@ -47,6 +47,7 @@ from desktop_app.gui.comments_panel import (
 )
 from desktop_app.gui.editor import color_for
 from desktop_app.gui.prompts import busy, refusal_text
+from desktop_app.gui.screen_fit import fit_to_screen
 
 POLL_MS = 3000  # the queue must show a new request within 5 s
 MAX_ROWS = 500  # a table of thousands of rows takes seconds to build, and nobody reviews from its end
@@ -143,7 +144,7 @@ class ReviewView(QWidget):
     def __init__(self, services: Services, actor: Actor, library: TemplateLibrary, parent: QWidget | None = None):
         super().__init__(parent, Qt.Window)
         self.setWindowTitle(f"確認待ちの手紙 — {actor.name}（{actor.roles_ja}）")
-        self.resize(1200, 780)
+        fit_to_screen(self, 1200, 780)  # on a small screen, the screen's size: no button past its edge
         self.services, self.actor, self.library = services, actor, library
         self.queue: list[LetterSummary] = []
         self._signature: tuple = ()
@@ -565,7 +566,7 @@ class ReviewView(QWidget):
             return False
         view = session.view
         if not prompts.confirm(self, "承認", f"手紙 #{view.id}（作成者：{view.writer}）を承認しますか？\n"
-                               "承認すると、作成者がこの文面のまま書き出せるようになります。"):
+                               "承認すると、作成者がこの文面のまま書き出せるようになります。", yes="承認する", no="やめる"):
             return False
         accept: dict[str, str] = {}
         for f in session.review().blocking:

@@ -11,6 +11,14 @@ FACILITY = {"name": "特別養護老人ホーム さくらの里", "address": "�
 PASSWORD = "password-123"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def qt_in_japanese(qapp):
+    """Qt's own words (standard buttons, the file dialog) in Japanese, as run_gui makes them for staff."""
+    from desktop_app.gui import qt_japanese
+
+    assert qt_japanese.install(qapp), "Qt's Japanese translation (qtbase_ja.qm) was not found"
+
+
 @pytest.fixture(autouse=True)
 def no_unexpected_workflow_dialogs(monkeypatch):
     for name in ("ask_setup", "ask_login", "ask_conflict", "ask_long_text", "ask_change_password", "ask_new_staff",
