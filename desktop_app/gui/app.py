@@ -59,7 +59,8 @@ def open_workflow_db(settings: config.Settings, parent=None, failure: Exception 
                 text = f"{exc}\n\n壊れたファイルは「{aside.name}」として残しました。"
                 if backups and prompts.confirm(parent, "データベースが壊れています",
                                                text + f"\n最新のバックアップ（{backups[0].name}）から復元しますか？\n"
-                                               "「いいえ」を選ぶと、空のデータベースで始めます。"):
+                                               "「空で始める」を選ぶと、空のデータベースで始めます。",
+                                               yes="復元する", no="空で始める"):
                     from desktop_app.core.db import restore_backup
 
                     restore_backup(exc.path, backups[0])
@@ -296,7 +297,8 @@ def offer_restore(window) -> None:
         saved = row.saved_at.strftime("%Y-%m-%d %H:%M") if row.saved_at else ""
         first = next((ln for ln in row.body.splitlines() if ln.strip()), "")[:30]
         if prompts.confirm(window, "下書きの復元",
-                           f"前回、保存されないまま終了した下書きがあります（{saved}）。\n「{first}」\n復元しますか？"):
+                           f"前回、保存されないまま終了した下書きがあります（{saved}）。\n「{first}」\n復元しますか？",
+                           yes="復元する", no="復元しない"):
             window.controller.restore_recovered(window.controller.recovery.restore(row))
             return  # one window presents one letter; the others stay for the next start
         window.controller.recovery.discard(row)

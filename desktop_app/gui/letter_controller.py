@@ -127,7 +127,7 @@ class LetterController(QObject):
             return False
         if s.edited_by_hand and not prompts.confirm(
                 self.view, "手紙を作り直しますか", "本文に手で加えた変更があります。フォームから作り直すと、その変更は失われます。\n"
-                "作り直しますか？（「元に戻す」で戻すこともできます）"):
+                "作り直しますか？（「元に戻す」で戻すこともできます）", yes="作り直す", no="やめる"):
             return False
         if self.renderer.busy:  # Ctrl+G again while the last one is still rendering
             return False
@@ -517,7 +517,7 @@ class LetterController(QObject):
                 plan = s.prepare_export()
             if plan.warnings and not prompts.confirm(
                     self.view, title, "次のものは確認も伏せ字もできないまま、元のとおり残ります：\n"
-                    + "\n".join(f"・{w}" for w in plan.warnings) + "\n\n書き出しますか？"):
+                    + "\n".join(f"・{w}" for w in plan.warnings) + "\n\n書き出しますか？", yes="書き出す", no="やめる"):
                 return None
             folder = plan.prepared.folder or self._documents()
             name = plan.prepared.suggested_name

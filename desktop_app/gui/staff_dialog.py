@@ -164,7 +164,7 @@ class StaffDialog(QDialog):
         if not prompts.confirm(self, "利用停止にする",
                                f"{m.name} さんを利用停止にしますか？\n\n"
                                "この職員はログインできなくなります。書いた手紙や記録はそのまま残ります。"
-                               "あとで「利用を再開する」で戻せます。"):
+                               "あとで「利用を再開する」で戻せます。", yes="利用停止にする", no="やめる"):
             return
         try:
             accounts.deactivate(self.db, m.name, self.actor)

@@ -17,7 +17,7 @@ def said(monkeypatch):
     out: list[tuple[str, str, str]] = []
     monkeypatch.setattr(prompts, "info", lambda parent, title, text: out.append(("info", title, text)))
     monkeypatch.setattr(prompts, "error", lambda parent, title, text: out.append(("error", title, text)))
-    monkeypatch.setattr(prompts, "confirm", lambda parent, title, text: out.append(("confirm", title, text)) or True)
+    monkeypatch.setattr(prompts, "confirm", lambda parent, title, text, **verbs: out.append(("confirm", title, text)) or True)
     return out
 
 
