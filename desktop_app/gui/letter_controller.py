@@ -510,6 +510,13 @@ class LetterController(QObject):
         if not s.body.strip():
             prompts.error(self.view, "本文がありません", "書き出す前に手紙を作成してください。")
             return None
+        if s.status == Status.APPROVED and s.dirty:
+            # one question instead of 「承認は取り消されました」 followed by a refusal
+            if prompts.confirm(self.view, title, "承認の後に本文が変わったため、この文面はまだ承認されていません。\n"
+                               "変更を保存して、もう一度「確認を依頼」しますか？（「元に戻す」で戻せば、承認のまま書き出せます）",
+                               yes="保存して確認を依頼", no="やめる"):
+                self.submit_for_review()
+            return None
         if (s.dirty or s.letter_id is None) and not self.save_draft():
             return None
         try:

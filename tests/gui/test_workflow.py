@@ -234,6 +234,34 @@ def test_submit_approve_an_edit_voids_the_approval_then_export_leaves_the_letter
     assert writer.actions.derive_action.isEnabled()
 
 
+def test_export_of_an_approved_letter_edited_on_screen_asks_once_and_keeps_the_approval_when_declined(
+        qtbot, make_window, said, monkeypatch, tmp_path):
+    writer = make_window("writer")
+    target = tmp_path / "letter.docx"
+    monkeypatch.setattr(prompts, "save_file", lambda *a, **k: str(target))
+    clean = "山田 太郎 様\n\n今月は中庭で花を眺めて過ごされました。\n"
+    letter_id = write_and_submit(qtbot, writer, monkeypatch, body=clean)
+    reviewer = make_window("reviewer")
+    reviewer.controller.open_review()
+    assert pick_in_queue(reviewer.controller.review_view, letter_id) and reviewer.controller.review_view.approve()
+    writer.controller.poll_letter()
+    assert writer.controller.session.status == Status.APPROVED
+
+    writer.editor.appendPlainText("追伸：来月は餅つきです。")
+    wait_check(qtbot, writer)
+    assert "この文面は承認されていません" in writer.body_label.text()
+    asked = answers(monkeypatch, "confirm", [False])  # やめる
+    before = len(said)
+    assert writer.controller.export_word() is None and not target.exists()
+    assert len(asked) == 1 and "まだ承認されていません" in asked[0][1] and len(said) == before  # one dialog only
+    assert writer.controller.session.status == Status.APPROVED  # nothing saved: the approval still holds
+
+    asked = answers(monkeypatch, "confirm", [True])  # 保存して確認を依頼
+    assert writer.controller.export_word() is None and not target.exists()
+    assert writer.controller.session.status == Status.SUBMITTED
+    assert "追伸" in writer.controller.session.saved_body
+
+
 def test_clean_letter_needs_approval_unless_the_policy_says_only_with_findings(qtbot, make_window, people, said,
                                                                               monkeypatch, tmp_path):
     target = tmp_path / "clean.docx"
