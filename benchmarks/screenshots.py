@@ -105,9 +105,47 @@ def main(out_dir: str = "screenshots", guide_dir: str | None = None) -> None:
             if guide and width == 1024:
                 save(w, guide / "guide_grouped.png", small=True)
             group.setExpanded(False)
+    if guide:
+        guide_windows(app, w, db, admin, writer, guide, out, pump)
     w._closing_ok = True
     w.close()
     print("\n".join(str(p) for p in sorted(out.glob("*.png"))))
+
+
+def guide_windows(app, w, db, admin, writer, guide: Path, out: Path, pump) -> None:
+    """The guide's pictures of the login, 職員の管理 and the reviewer's view, at 1024x700."""
+    from desktop_app.core import accounts
+    from desktop_app.gui.account_forms import LoginDialog
+    from desktop_app.gui.review_view import ReviewView
+    from desktop_app.gui.staff_dialog import StaffDialog
+
+    login = LoginDialog([u.name for u in accounts.list_users(db)], "佐藤 恵")
+    login.show()
+    pump(0.5)
+    save(login, guide / "guide_login.png", small=True)
+    login.close()
+    accounts.add_user(db, "高木 新人", ["writer"], "screenshot-pass", admin)  # must change it at first login
+    staff = StaffDialog(db, admin, w)
+    staff.show()
+    pump(0.5)
+    save(staff, guide / "guide_staff.png", small=True)
+    staff.close()
+    # the writer asks for review; the administrator, who also reviews, opens the queue
+    session = w.controller.session
+    session.save()
+    session.submit()
+    view = ReviewView(w.controller.services, accounts.authenticate(db, admin.name, "screenshot-pass"), w.library)
+    view.resize(1024, 700)
+    view.show()
+    view.refresh(force=True)
+    pump(0.5)
+    ids = [q.id for q in view.queue]
+    if session.letter_id in ids:
+        view.table.selectRow(ids.index(session.letter_id))
+    pump(3)
+    save(view, guide / "guide_review.png", small=True)
+    view.grab().save(str(out / "06_review_1024x700.png"))
+    view.close()
 
 
 if __name__ == "__main__":
