@@ -46,6 +46,7 @@ from desktop_app.gui.comments_panel import (
     comment_tint,
 )
 from desktop_app.gui.editor import color_for
+from desktop_app.gui.findings_panel import EXPECTED_LABEL
 from desktop_app.gui.prompts import busy, refusal_text
 from desktop_app.gui.screen_fit import fit_to_screen
 
@@ -53,9 +54,13 @@ POLL_MS = 3000  # the queue must show a new request within 5 s
 MAX_ROWS = 500  # a table of thousands of rows takes seconds to build, and nobody reviews from its end
 INSERTED = QColor("#c8f0c8")
 DELETED = QColor("#c00000")
-COLUMNS = ("番号", "利用者（ご本人）", "ご家族（宛先）", "種類", "作成者", "待ち時間", "重大", "注意")
-WAITING, HIGH = COLUMNS.index("待ち時間"), COLUMNS.index("重大")
-COLUMN_CAPS = {1: 110, 2: 110, 3: 130, 4: 100}  # widest a column opens at; the reviewer can drag it wider
+# What the queue tells of each letter. Two facts share a column, one per line, so that all of them show in the
+# narrow queue of a 1024-pixel screen (eight columns side by side needed a horizontal scroll even at 1366).
+FIELDS = ("番号", "利用者（ご本人）", "ご家族（宛先）", "種類", "作成者", "待ち時間", "重大", "注意")
+COLUMNS = (("番号",), ("利用者（ご本人）", "ご家族（宛先）"), ("種類", "作成者"), ("待ち時間",), ("重大", "注意"))
+HEADERS = ("番号", "ご本人\nご家族", "種類\n作成者", "待ち", "重大\n注意")
+WAITING, COUNTS = 3, 4
+COLUMN_CAPS = {1: 110, 2: 110}  # widest a column opens at; the reviewer can drag it wider
 HIDE_QUEUE, SHOW_QUEUE = "◀ 一覧を隠す", "一覧を表示 ▶"
 PICK_LETTER = "一覧から手紙を選んでください。"
 
@@ -155,7 +160,9 @@ class ReviewView(QWidget):
         self._user_sized = False  # until the reviewer drags a divider, the panes keep their proportions
 
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels(HEADERS)
+        for col, names in enumerate(COLUMNS):
+            self.table.horizontalHeaderItem(col).setToolTip("／".join(names))
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
@@ -320,18 +327,21 @@ class ReviewView(QWidget):
         self.table.setRowCount(len(queue))
         for row, q in enumerate(queue):
             mine = "（自分）" if q.writer == self.actor.name else ""
-            cells = (str(q.id), q.resident or "—", q.family or "—", LetterSession.title_of(self.library, q.template_id),
-                     q.writer + mine, waiting_ja(q.submitted, now), str(q.high_count), str(q.medium_count))
-            for col, value in enumerate(cells):
-                item = QTableWidgetItem(value)
-                item.setToolTip(value if col != WAITING else f"確認を依頼されてから{value}")
-                if col in (0, HIGH, HIGH + 1):
+            values = dict(zip(FIELDS, (str(q.id), q.resident or "—", q.family or "—",
+                                       LetterSession.title_of(self.library, q.template_id), q.writer + mine,
+                                       waiting_ja(q.submitted, now), str(q.high_count), str(q.medium_count)), strict=True))
+            for col, names in enumerate(COLUMNS):
+                item = QTableWidgetItem("\n".join(values[n] for n in names))
+                item.setToolTip("\n".join(f"{n}：{values[n]}" for n in names) if col != WAITING
+                                else f"確認を依頼されてから{values['待ち時間']}")
+                if col in (0, WAITING, COUNTS):
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
-                if col == HIGH and q.high_count:
+                if col == COUNTS and q.high_count:
                     item.setForeground(QBrush(QColor("#b00000")))
                     item.setFont(QFont(item.font().family(), -1, QFont.Bold))
                 self.table.setItem(row, col, item)
         self.table.resizeColumnsToContents()
+        self.table.resizeRowsToContents()
         for col, cap in COLUMN_CAPS.items():  # long names and titles are cut (the tooltip has all of it)
             self.table.setColumnWidth(col, min(self.table.columnWidth(col), cap))
         ids = [q.id for q in queue]
@@ -351,6 +361,14 @@ class ReviewView(QWidget):
             if item is not None and item.text() != text:
                 item.setText(text)
                 item.setToolTip(f"確認を依頼されてから{text}")
+
+    def queue_value(self, row: int, field: str) -> str:
+        """One fact of a queue row by its name in FIELDS (作成者, 待ち時間 …), as shown."""
+        for col, names in enumerate(COLUMNS):
+            if field in names:
+                item = self.table.item(row, col)
+                return item.text().split("\n")[names.index(field)] if item else ""
+        raise KeyError(field)
 
     def _on_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
@@ -439,7 +457,10 @@ class ReviewView(QWidget):
 
         self.findings_list.clear()
         order = {"high": 0, "medium": 1, "low": 2, "info": 3}
+        expected = [f for f in review.findings if review.expected(f) and f not in review.blocking]
         for f in sorted(review.findings, key=lambda x: (order[x.severity.value], x.start)):
+            if f in expected:
+                continue
             where = self.place(f)
             lines = [f"[{f.severity.label_ja}] {category_label(f.category)}「{f.text}」"
                      + (f"（{where}）" if where else "") + f" {f.message}"]
@@ -453,6 +474,12 @@ class ReviewView(QWidget):
                 item.setToolTip(f"Wordファイルの中の場所：{where}")
             if f in review.blocking:
                 item.setForeground(QBrush(QColor("#b00000")))
+            self.findings_list.addItem(item)
+        if expected:  # the letter's own people, as in the writer's panel: one line, after what needs a look
+            names = "、".join(dict.fromkeys(f.text for f in expected))
+            item = QListWidgetItem(f"{EXPECTED_LABEL}（{len(expected)}件）：{names}")
+            item.setForeground(QBrush(QColor("#606060")))
+            item.setToolTip("宛名・ご本人・差出人・職員のお名前は、この手紙に書いてよいお名前です。")
             self.findings_list.addItem(item)
         self.comments_list.clear()
         for c in view.comments:

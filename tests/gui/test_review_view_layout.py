@@ -233,18 +233,28 @@ def test_queue_names_the_resident_and_family_and_says_how_long_each_waited(
         c.execute(update(Letter).where(Letter.id == other).values(submitted_at=now - dt.timedelta(hours=2, minutes=5)))
     monkeypatch.setattr(review_view, "utcnow", lambda: now)
     view = make_view()
-    assert COLUMNS == ("番号", "利用者（ご本人）", "ご家族（宛先）", "種類", "作成者", "待ち時間", "重大", "注意")
+    from desktop_app.gui.review_view import FIELDS, HEADERS
+
+    assert FIELDS == ("番号", "利用者（ご本人）", "ご家族（宛先）", "種類", "作成者", "待ち時間", "重大", "注意")
+    assert sorted(sum(COLUMNS, ())) == sorted(FIELDS)  # every fact has its place, once
     headers = [view.table.horizontalHeaderItem(c).text() for c in range(view.table.columnCount())]
-    assert headers == list(COLUMNS)
-    rows = [[view.table.item(r, c).text() for c in range(len(COLUMNS))] for r in range(view.table.rowCount())]
+    assert headers == list(HEADERS)
+    rows = [[view.queue_value(r, f) for f in FIELDS] for r in range(view.table.rowCount())]
     assert rows == [  # oldest request first
         [str(first), RESIDENT, FAMILY, library.get("hospital_notice").title, "佐藤 作成", "3日", "2", "1"],
         [str(other), "—", "ご家族の皆様", library.get("event_notice").title, "佐藤 作成", "2時間", "0", "0"],
     ]
+    # every fact is on screen in the queue as it opens at 1024 wide: no column beyond the queue's right edge
+    view.resize(1024, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    header = view.table.horizontalHeader()
+    last = view.table.columnCount() - 1
+    assert header.sectionViewportPosition(last) + header.sectionSize(last) <= view.table.viewport().width()
     # time passes with nothing written: the next tick moves the waiting time on without reading the queue
     monkeypatch.setattr(review_view, "utcnow", lambda: now + dt.timedelta(days=1))
     view.timer.timeout.emit()
-    assert [view.table.item(r, COLUMNS.index("待ち時間")).text() for r in range(2)] == ["4日", "1日"]
+    assert [view.queue_value(r, "待ち時間") for r in range(2)] == ["4日", "1日"]
 
 
 # ---- the layout --------------------------------------------------------------------------------
@@ -329,3 +339,27 @@ def test_word_letter_findings_say_where_they_are_in_the_file(qtbot, services, pe
         assert any(TABLE_PHONE in t and "（表1の2行3列）" in t for t in items), items
     finally:
         services.workflow.checker = global_checker
+
+
+# ---- the letter's own people ----------------------------------------------------------------------
+def test_the_letters_own_people_are_one_line_after_what_needs_a_look(qtbot, gui_db, people, library, said):
+    from desktop_app.gui.findings_panel import EXPECTED_LABEL
+    from desktop_app.gui.review_view import ReviewView
+
+    def names_too(text, context):  # the resident and the family found as names with their role, as the check does
+        out = fixed_checker(text, context)
+        for name, role in ((RESIDENT, "subject"), (FAMILY, "recipient")):
+            out += [Finding(m.start(), m.end(), name, "pii.person", Severity.LOW, "人名が含まれています", "試験用",
+                            meta=(("role", role),)) for m in re.finditer(re.escape(name), text)]
+        return out
+
+    services = Services.open(gui_db, names_too)
+    letter_id = submit(services, people["writer"], "hospital_notice", BODY + f"\n{FAMILY}様へ",
+                       {"recipient_name": FAMILY, "resident_name": RESIDENT, "hospital": "川越第一病院"})
+    view = ReviewView(services, people["reviewer"], library)
+    qtbot.addWidget(view)
+    assert pick_in_queue(view, letter_id)
+    rows = [view.findings_list.item(i).text() for i in range(view.findings_list.count())]
+    assert sum(THIRD in r for r in rows) == 2 and sum(PROMISE in r for r in rows) == 1  # each its own row
+    assert rows[-1] == f"{EXPECTED_LABEL}（2件）：{RESIDENT}、{FAMILY}"
+    assert not any(r.startswith("[") and (RESIDENT in r or FAMILY in r) for r in rows)

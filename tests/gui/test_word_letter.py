@@ -138,9 +138,8 @@ def test_the_reviewer_sees_where_each_finding_is_in_the_word_file(qtbot, make_wi
     reviewer.controller.open_review()
     view = reviewer.controller.review_view
     row = next(r for r in range(view.table.rowCount()) if view.table.item(r, 0).text() == str(letter_id))
-    from desktop_app.gui.review_view import COLUMNS
 
-    assert view.table.item(row, COLUMNS.index("種類")).text() == "Wordの手紙"
+    assert view.queue_value(row, "種類") == "Wordの手紙"
     assert pick_in_queue(view, letter_id)
     assert "Wordの手紙「連絡.docx」" in view.header.text()
     items = [view.findings_list.item(i).text() for i in range(view.findings_list.count())]

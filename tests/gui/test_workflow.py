@@ -357,10 +357,9 @@ def test_queue_refreshes_by_itself_within_5_seconds(qtbot, make_window, people, 
     svc.workflow.submit(people["writer"], letter.id)
     qtbot.waitUntil(lambda: view.table.rowCount() == 1, timeout=5000)
     qtbot.waitUntil(lambda: reviewer.actions.queue_action.text() == "確認待ち（1）…", timeout=5000)
-    from desktop_app.gui.review_view import COLUMNS
 
-    assert view.table.item(0, COLUMNS.index("作成者")).text() == "佐藤 作成"
-    assert view.table.item(0, COLUMNS.index("種類")).text() == reviewer.library.get("monthly_report").title
+    assert view.queue_value(0, "作成者") == "佐藤 作成"
+    assert view.queue_value(0, "種類") == reviewer.library.get("monthly_report").title
 
 
 def test_conflicting_save_offers_a_new_draft_and_keeps_the_text(qtbot, make_window, said, monkeypatch):
