@@ -29,7 +29,7 @@ self-check: $(STAMP)
 	$(BIN)/desktop-app self-check
 
 screenshot: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/screenshots.py screenshots
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/screenshots.py screenshots docs/images
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/check_quality.py
