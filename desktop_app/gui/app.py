@@ -356,7 +356,9 @@ def _watch_startup(path: str) -> None:
         library = TemplateLibrary(config.templates_dir(), user=config.user_templates_dir())
         info.update({"visible": shown.isVisible(), "title": shown.windowTitle(),
                      "templates": len(library.templates), "data_dir": str(config.data_dir()),
-                     "templates_dir": str(config.templates_dir()), "frozen": bool(getattr(sys, "frozen", False))})
+                     "templates_dir": str(config.templates_dir()), "frozen": bool(getattr(sys, "frozen", False)),
+                     # Qt's own words (the standard buttons) as this start shows them
+                     "qt_cancel": QApplication.translate("QPlatformTheme", "Cancel")})
         password = shown.findChild(QLineEdit, "login_password") if isinstance(shown, QDialog) else None
         if login is None or password is None:
             finish(shown)

@@ -54,6 +54,7 @@ def test_login_comes_first_and_the_main_window_follows_it(tmp_path):
     data = _facility(tmp_path)
     info = _launch(data, tmp_path / "probe.json", {"name": "小林 記録", "password": PASSWORD, "typing_s": 0.3})
     assert info["title"] == "ログイン" and info["visible"]
+    assert info["qt_cancel"] == "キャンセル"  # Qt's own words are Japanese from the first dialog on
     assert "error" not in info
     assert info["shown_at"] <= info["login_at"] <= info["main_shown_at"]
 

@@ -129,6 +129,7 @@ def test_window_opens_offscreen_with_data_outside_the_app(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     info = json.loads(probe.read_text(encoding="utf-8"))
     assert info["visible"] and info["frozen"] and info["templates"] >= 12
+    assert info["qt_cancel"] == "キャンセル"  # Qt's Japanese translation travels with the bundle and is loaded
     # a new install opens on the first-start set-up (facility and administrator), its database in the data folder
     assert Path(info["data_dir"]) == data and (data / "careletter.sqlite3").exists()
     assert DIST in Path(info["templates_dir"]).parents
