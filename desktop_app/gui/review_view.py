@@ -152,7 +152,7 @@ class ReviewView(QWidget):
         fit_to_screen(self, 1200, 780)  # on a small screen, the screen's size: no button past its edge
         self.services, self.actor, self.library = services, actor, library
         self.queue: list[LetterSummary] = []
-        self._signature: tuple = ()
+        self._signature: tuple | None = None  # None: the first refresh lays out the table, even empty
         self.session: LetterSession | None = None  # the letter shown, checked as the export gate would
         self.diff: DiffText | None = None
         self._shown_id: int | None = None  # the letter in the text pane (its scroll is kept when re-shown)
