@@ -39,12 +39,20 @@ class NoticeBar(QFrame):
         self.title = QLabel()
         self.title.setStyleSheet("font-weight: bold;")
         head.addWidget(self.title, 1)
+        # after 開く the rows fold away: the letter needs the height, and its comments are under it anyway
+        self.fold_btn = QPushButton()
+        self.fold_btn.clicked.connect(lambda _=False: self.set_folded(not self.folded))
+        head.addWidget(self.fold_btn)
         self.close_btn = QPushButton("確認しました（閉じる）")
         self.close_btn.clicked.connect(lambda _=False: self.dismissed.emit())
         head.addWidget(self.close_btn)
         layout.addLayout(head)
-        self.rows = QVBoxLayout()
-        layout.addLayout(self.rows)
+        self.rows_box = QWidget()
+        self.rows = QVBoxLayout(self.rows_box)
+        self.rows.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.rows_box)
+        self.folded = False
+        self.set_folded(False)
         self.notices: list[Notice] = []
         self.open_buttons: dict[int, QPushButton] = {}
         self.hide()
@@ -74,13 +82,25 @@ class NoticeBar(QFrame):
             h.addWidget(label, 1)
             button = QPushButton("開く")
             button.setToolTip(f"手紙 #{n.letter_id} を開きます")
-            button.clicked.connect(lambda _=False, lid=n.letter_id: self.open_requested.emit(lid))
+            button.clicked.connect(lambda _=False, lid=n.letter_id: self._open(lid))
             h.addWidget(button, 0, Qt.AlignTop)
             self.open_buttons[n.letter_id] = button
             self.rows.addWidget(row)
+        self.set_folded(False)  # something new to read
         if len(self.notices) > MAX_ROWS:
             self.rows.addWidget(QLabel(f"ほか {len(self.notices) - MAX_ROWS}件（「自分の手紙…」で見られます）"))
         self.show()
+
+    def set_folded(self, folded: bool) -> None:
+        """Only the title line (folded) or every notice with its comments."""
+        self.folded = folded
+        self.rows_box.setVisible(not folded)
+        self.fold_btn.setText("詳しく ▾" if folded else "たたむ ▴")
+        self.fold_btn.setToolTip("お知らせの内容を表示します" if folded else "お知らせを一行にたたみます")
+
+    def _open(self, letter_id: int) -> None:
+        self.set_folded(True)
+        self.open_requested.emit(letter_id)
 
     def text(self) -> str:
         """Everything the bar says (for the guide's screenshots and tests)."""

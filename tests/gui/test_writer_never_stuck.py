@@ -159,6 +159,10 @@ def test_a_returned_letter_comes_as_a_notice_with_the_reviewers_comment(qtbot, m
     bar.open_buttons[lid].click()
     assert w.controller.session.letter_id == lid and w.controller.session.status == Status.RETURNED
     assert not w.editor.isReadOnly()
+    # the letter needs the height now: the bar folds to its title line, and unfolds on request
+    assert bar.isVisibleTo(w) and bar.folded and not bar.rows_box.isVisibleTo(w)
+    bar.fold_btn.click()
+    assert bar.rows_box.isVisibleTo(w) and "柿の木は裏庭のものです。" in bar.text()
     bar.close_btn.click()
     assert not bar.isVisibleTo(w)
     w.controller.poll_letter(force=True)
