@@ -71,8 +71,11 @@ class LetterController(QObject):
         # revisions keep counting up, so a check started for the previous letter is dropped
         session.revision = max(session.revision, self.session.revision) + 1
         self.session = session
-        if not session.template_id:
-            session.set_form(self.view.current_template_id(), self.view.form.values())
+        if not session.template_id:  # a new letter: the chosen template with an empty form, never the last letter's
+            tid = self.view.current_template_id()
+            if tid:
+                self.view.form.set_template(self.library.get(tid), {})
+            session.set_form(tid, self.view.form.values())
         self.view.show_letter(session)
         self.request_check(immediate=True)
         self.show_state()

@@ -252,3 +252,22 @@ def test_writer_reviewer_export_cycle_through_the_windows_on_postgresql(qtbot, e
             win.close_without_asking()
         writer_pc.dispose()
         reviewer_pc.dispose()
+
+
+def test_a_new_letter_and_the_next_person_start_on_an_empty_form(qtbot, make_window, said, monkeypatch):
+    w = make_window("writer")
+    w.template_combo.setCurrentIndex(w.template_combo.findData("incident_report"))
+    w.form.set_value("resident_name", "高橋 ヨシ子")
+    w.form.set_value("recipient_name", "高橋 一郎")
+    assert w.controller.session.fields["resident_name"] == "高橋 ヨシ子"
+
+    w.actions.new_action.trigger()  # nothing typed in the letter: nothing to ask
+    assert w.current_template_id() == "incident_report"  # the same kind of letter, a blank form
+    assert w.form.values()["resident_name"] == "" and w.form.values()["recipient_name"] == ""
+    assert w.controller.session.fields["resident_name"] == ""
+
+    w.form.set_value("resident_name", "高橋 ヨシ子")
+    monkeypatch.setattr(prompts, "ask_login", lambda *a, **k: ("山本 施設長", PASSWORD))
+    assert w.controller.logout()
+    assert w.controller.actor.name == "山本 施設長"
+    assert w.form.values()["resident_name"] == "" and w.controller.session.fields["resident_name"] == ""
