@@ -88,8 +88,7 @@ class MainWindow(QMainWindow):
         v.addWidget(self.body_label)
         v.addWidget(self.editor, 1)
         self.comments_panel = CommentsPanel()
-        self.comments_panel.comment_selected.connect(
-            lambda c: c is not None and c.start is not None and self.editor.select_range(c.start, c.end))
+        self.comments_panel.comment_selected.connect(self._go_to_comment)
         v.addWidget(self.comments_panel)
 
         self.panel = FindingsPanel()
@@ -177,6 +176,14 @@ class MainWindow(QMainWindow):
         s = self.controller.session
         self.form.set_template(self.library.get(tid), s.fields if s.template_id == tid else {})
         self.controller.form_changed(tid, self.form.values())
+
+    def _go_to_comment(self, c) -> None:
+        """A reviewer's comment clicked: its words selected in the letter, and the keyboard there too, so what the
+        writer types next corrects them (it went to the comment list and was lost)."""
+        if c is None or c.start is None:
+            return
+        self.editor.select_range(c.start, c.end)
+        self.editor.setFocus(Qt.OtherFocusReason)
 
     def goto_finding(self, step: int) -> None:
         findings = sorted(self.controller.session.findings, key=lambda f: (f.start, f.end))

@@ -314,9 +314,25 @@ def test_return_with_comments_that_the_writer_sees_on_the_text(qtbot, make_windo
     assert any("「中庭」" in t and "どちらの中庭か" in t for t in labels)
     highlighted = [s.cursor.selectedText() for s in writer.editor.extraSelections()]
     assert "中庭" in highlighted
+    # a click on the comment selects its words in the letter and puts the keyboard there: typing corrects them
+    writer.show()
+    writer.activateWindow()
+    panel = writer.comments_panel.list
+    item = next(panel.item(i) for i in range(panel.count()) if "「中庭」" in panel.item(i).text())
+    panel.setFocus()
+    panel.itemClicked.emit(item)
+    qtbot.waitUntil(lambda: writer.editor.hasFocus())
+    assert writer.editor.textCursor().selectedText() == "中庭"
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    # typed as an input method delivers it, to whatever has the keyboard
+    QApplication.sendEvent(QApplication.focusWidget(), QKeyEvent(QEvent.KeyPress, 0, Qt.NoModifier, "裏庭"))
+    assert "裏庭で花を眺めて" in writer.editor.toPlainText()
     # the writer rewrites that part: the comment says its place has changed
     text = writer.editor.toPlainText()
-    writer.editor.setPlainText(text.replace("中庭", "屋上の庭園"))
+    writer.editor.setPlainText(text.replace("裏庭", "屋上の庭園"))
     assert any(CHANGED_ANCHOR in t for t in writer.comments_panel.labels())
     assert "中庭" not in [s.cursor.selectedText() for s in writer.editor.extraSelections()]
 
