@@ -173,13 +173,11 @@ class LetterController(QObject):
             return
         reason = None
         if f.key not in self.session.proposals:  # the same button takes the proposal back
-            reason = prompts.ask_text(self.view, "確認済みにする", f"「{f.text}」を確認済みにする理由（確認者が読みます）：")
+            reason = prompts.ask_required(prompts.ask_text, self.view, "確認済みにする",
+                                          f"「{f.text}」を確認済みにする理由（確認者が読みます）：", ok="確認済みにする",
+                                          missing="確認済みにするには理由を入力してください。")
             if reason is None:
                 return
-            if not reason.strip():
-                prompts.error(self.view, "理由が必要です", "確認済みにするには理由を入力してください。")
-                return
-            reason = reason.strip()
         try:
             self.session.propose(f, reason)
         except Exception as exc:  # kept in the session; the next save hands it over

@@ -72,17 +72,18 @@ def ask_save_discard_cancel(parent: QWidget | None, title: str, text: str) -> st
     return "save" if clicked is save else "discard" if clicked is discard else "cancel"
 
 
-def _input(parent: QWidget | None, title: str, label: str) -> QInputDialog:
+def _input(parent: QWidget | None, title: str, label: str, ok: str = OK) -> QInputDialog:
     dlg = QInputDialog(parent)
     dlg.setWindowTitle(title)
     dlg.setLabelText(label)
-    dlg.setOkButtonText(OK)
+    dlg.setOkButtonText(ok)
     dlg.setCancelButtonText(CANCEL)
     return dlg
 
 
-def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> str | None:
-    dlg = _input(parent, title, label)
+def ask_text(parent: QWidget | None, title: str, label: str, text: str = "", ok: str = OK) -> str | None:
+    """One line of text, or None when cancelled; `ok` names the act (差し戻す, 了承する …)."""
+    dlg = _input(parent, title, label, ok)
     dlg.setTextValue(text)
     return dlg.textValue() if dlg.exec() else None
 
@@ -207,8 +208,21 @@ def ask_conflict(parent: QWidget | None, text: str) -> bool:
     return box.clickedButton() is new
 
 
-def ask_long_text(parent: QWidget | None, title: str, label: str) -> str | None:
-    """Several lines of text (a comment, a reason), or None when cancelled."""
-    dlg = _input(parent, title, label)
+def ask_long_text(parent: QWidget | None, title: str, label: str, ok: str = OK) -> str | None:
+    """Several lines of text (a comment, a reason), or None when cancelled; `ok` names the act."""
+    dlg = _input(parent, title, label, ok)
     dlg.setOption(QInputDialog.UsePlainTextEditForTextInput, True)
     return dlg.textValue() if dlg.exec() else None
+
+
+def ask_required(ask, parent: QWidget | None, title: str, label: str, ok: str, missing: str) -> str | None:
+    """ask_text or ask_long_text until something is written (stripped), or None when cancelled: an empty
+    answer asks again with `missing` above the question, instead of an error that closes the dialog."""
+    shown = label
+    while True:
+        text = ask(parent, title, shown, ok=ok)
+        if text is None:
+            return None
+        if text.strip():
+            return text.strip()
+        shown = f"⚠ {missing}\n\n{label}"

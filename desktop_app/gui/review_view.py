@@ -575,7 +575,7 @@ class ReviewView(QWidget):
             prompts.error(self, "コメント", "コメントする箇所を本文で選んでください（削除された文字には付けられません）。")
             return False
         quote = self.session.body[rng[0]:rng[1]]
-        text = prompts.ask_long_text(self, "コメント", f"「{quote[:40]}」へのコメント：")
+        text = prompts.ask_long_text(self, "コメント", f"「{quote[:40]}」へのコメント：", ok="コメントする")
         if not text or not text.strip():
             return False
         try:
@@ -598,16 +598,14 @@ class ReviewView(QWidget):
         accept: dict[str, str] = {}
         for f in session.review().blocking:
             proposal = session.proposals.get(f.key)
-            reason = prompts.ask_text(
-                self, "重大な指摘の了承",
+            reason = prompts.ask_required(
+                prompts.ask_text, self, "重大な指摘の了承",
                 f"[重大] {category_label(f.category)}「{f.text}」 {f.message}\n"
-                f"作成者の理由：{proposal or '（なし）'}\n\nこのまま承認するなら、あなた（確認者）が了承する理由を入力してください：")
+                f"作成者の理由：{proposal or '（なし）'}\n\nこのまま承認するなら、あなた（確認者）が了承する理由を入力してください：",
+                ok="了承する", missing="重大な指摘を了承するには、確認者の理由が必要です。")
             if reason is None:
                 return False
-            if not reason.strip():
-                prompts.error(self, "理由が必要です", "重大な指摘を了承するには、確認者の理由が必要です。承認は行いませんでした。")
-                return False
-            accept[f.key] = reason.strip()
+            accept[f.key] = reason
         try:
             with busy():
                 session.approve(accept=accept)
@@ -627,7 +625,9 @@ class ReviewView(QWidget):
         if self.session is None:
             return False
         letter_id = self.session.letter_id
-        text = prompts.ask_long_text(self, "差し戻し", "作成者へのコメント（差し戻す理由・直してほしいこと）：")
+        text = prompts.ask_required(prompts.ask_long_text, self, "差し戻し",
+                                    "作成者へのコメント（差し戻す理由・直してほしいこと）：", ok="差し戻す",
+                                    missing="差し戻すには、作成者へのコメントが必要です。")
         if text is None:
             return False
         try:

@@ -280,10 +280,30 @@ def test_high_finding_without_the_reviewers_reason_is_not_approved(qtbot, make_w
     reviewer = make_window("reviewer")
     reviewer.controller.open_review()
     assert pick_in_queue(reviewer.controller.review_view, letter_id)
-    answers(monkeypatch, "ask_text", ["   "])
+    asked = answers(monkeypatch, "ask_text", ["   "])  # blank, then closed: asked again with why, not approved
     assert not reviewer.controller.review_view.approve()
-    assert "確認者の理由" in said[-1][2]
+    assert len(asked) == 2 and "確認者の理由が必要です" in asked[1][1] and "確認者の理由" not in asked[0][1].split("\n")[0]
     assert reviewer.controller.services.letters.get(letter_id).status == Status.SUBMITTED
+
+
+def test_a_blank_return_comment_asks_again_and_the_dialogs_name_their_act(qtbot, make_window, said, monkeypatch):
+    writer = make_window("writer")
+    letter_id = write_and_submit(qtbot, writer, monkeypatch)
+    reviewer = make_window("reviewer")
+    reviewer.controller.open_review()
+    view = reviewer.controller.review_view
+    assert pick_in_queue(view, letter_id)
+    oks = []
+
+    def long_text(parent, title, label, ok="OK"):
+        oks.append((title, ok, label))
+        return "" if len(oks) == 1 else "日付の曜日を確かめてください"
+
+    monkeypatch.setattr(prompts, "ask_long_text", long_text)
+    assert view.return_letter()
+    assert [(t, ok) for t, ok, _ in oks] == [("差し戻し", "差し戻す"), ("差し戻し", "差し戻す")]
+    assert "コメントが必要です" in oks[1][2]  # the reviewer's blank is explained in the same dialog
+    assert reviewer.controller.services.letters.get(letter_id).status == Status.RETURNED
 
 
 def test_return_with_comments_that_the_writer_sees_on_the_text(qtbot, make_window, said, monkeypatch):
