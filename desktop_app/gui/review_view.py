@@ -95,7 +95,7 @@ def readable_diff(pieces: list[tuple[str, str]], glue: int = 2) -> list[tuple[st
 
 
 class DiffText:
-    """The letter with the previous submission's deleted text shown inline, and the maps between
+    """The letter with the deleted text of the version a reviewer last decided on shown inline, and the maps between
     positions in the letter (code points) and in the shown text."""
 
     def __init__(self, body: str, previous: str | None):
@@ -415,7 +415,11 @@ class ReviewView(QWidget):
                     "取り込んだ後に変更されているため、指摘の場所（表・ヘッダーなど）は表示できません。</span>")
         allowed = session.allowed()
         own = self.actor.id in (view.writer_id, view.last_editor_id)
-        changed = "（前回の依頼からの変更を表示）" if view.previous_submitted is not None else ""
+        changed = ""
+        if view.previous_submitted is not None:  # the text a reviewer last decided on (core chooses it)
+            which = f"前回確認した版（第{view.previous_version}版）"
+            changed = (f"（{which}から変更はありません）" if view.previous_submitted == view.body
+                       else f"（{which}との違いを表示）")
         self.header.setText(f"<b>手紙 #{view.id}　{html.escape(session.title)}</b>　作成者：{html.escape(view.writer)}"
                             f"　状態：{view.status.label_ja}{changed}{note}"
                             + ("<br><span style='color:#b00000'>自分で作成・編集した手紙は承認・差し戻しできません。</span>"

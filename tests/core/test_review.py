@@ -160,7 +160,7 @@ def test_return_with_comments_reanchors_after_edits(svc, people):
     moved = [c for c in svc.letters.get(lid).comments if c.quote]
     assert (moved[0].start, moved[0].end) == (new_body.index("十日"), new_body.index("十日") + 2)
     assert moved[1].anchor_lost and CHANGED_ANCHOR == "該当箇所が変更されました"
-    # the writer resubmits; the reviewer sees what changed since the last submission
+    # the writer resubmits; the reviewer sees what changed since the version they returned
     svc.workflow.submit(people["writer"], svc.letters.get(lid).id)
     v = svc.letters.get(lid)
     assert v.previous_submitted == body

@@ -219,6 +219,41 @@ def test_a_comment_keeps_the_reviewers_place_in_a_long_letter(qtbot, services, p
     assert bar.value() == where
 
 
+# ---- what changed since the reviewer last looked ------------------------------------------------
+def test_a_sentence_deleted_before_a_withdrawn_request_is_struck_through(qtbot, services, people, make_view, said):
+    """差し戻し → the writer deletes a sentence and asks again → withdraws the request, fixes a word and asks
+    again: the reviewer compares with the version they returned, so the deleted sentence is still shown
+    struck through, not only the last fix."""
+    from PySide6.QtGui import QTextFormat
+
+    wf, writer, reviewer = services.workflow, people["writer"], people["reviewer"]
+    kept = "ご家族の皆様へ\n\n来月の避難訓練についてお知らせします。\n"
+    dropped = "当日は消防車が三台来る予定です。\n"
+    ending = "ご不明な点は事務所までお尋ねください。\n"
+    lid = submit(services, writer, "event_notice", kept + dropped + ending, {"recipient_name": "ご家族の皆様"})
+    wf.return_letter(reviewer, lid, "消防車の台数は未定です")
+    wf.save(writer, lid, kept + ending, services.letters.get(lid).version)
+    wf.submit(writer, lid)
+    wf.withdraw_request(writer, lid)
+    fixed = kept + ending.replace("事務所", "相談員")
+    wf.save(writer, lid, fixed, services.letters.get(lid).version)
+    wf.submit(writer, lid)
+
+    view = make_view()
+    view.resize(1024, 700)
+    view.show()
+    assert pick_in_queue(view, lid)
+    assert "前回確認した版（第1版）との違い" in view.header.text()
+    shown = view.text.toPlainText()
+    at = shown.index(dropped.strip())
+    marks = formats(view)
+    assert all(marks[i].fontStrikeOut() for i in range(at, at + len(dropped.strip())))
+    fix = shown.index("相談員")
+    assert not any(marks[i].fontStrikeOut() for i in range(fix, fix + len("相談員")))
+    assert marks[fix].hasProperty(QTextFormat.BackgroundBrush)  # the last fix is marked as added, too
+    assert not marks[shown.index("避難訓練")].fontStrikeOut()
+
+
 # ---- the queue ---------------------------------------------------------------------------------
 def test_queue_names_the_resident_and_family_and_says_how_long_each_waited(
         qtbot, services, gui_db, people, make_view, library, monkeypatch):

@@ -14,11 +14,13 @@ from desktop_app.core.context import CheckContext, person_name
 from desktop_app.core.db import Database
 from desktop_app.core.db.models import Approval, AuditEntry, Comment, Letter, LetterVersion, User
 from desktop_app.core.workflow.state import CommentView, LetterSummary, LetterView, Notice, Status, anchor
-from desktop_app.core.workflow.uow import unit_of_work
+from desktop_app.core.workflow.uow import UnitOfWork, unit_of_work
 
 NO_WRITER = "（以前の下書き）"
 # the audit actions a writer is told about, and the state the letter must still be in for the notice to hold
 NOTICE_ACTIONS = {"return": ("returned", Status.RETURNED), "approve": ("approved", Status.APPROVED)}
+# a reviewer's decisions: each is audited with the hash of the exact text the reviewer decided on
+REVIEWER_DECISIONS = ("return", "approve")
 
 
 def _json(value) -> dict:
@@ -45,6 +47,36 @@ def _names_of(fields: dict | None, context: dict | None = None) -> tuple[str, st
     return name("resident_name", "subject"), name("recipient_name", "recipient")
 
 
+def reviewed_baseline(u: UnitOfWork, letter: Letter, status: Status) -> tuple[str, int] | None:
+    """(body, version number) of the text a reviewer last saw and decided on (returned or approved): the
+    baseline of the reviewer's 「前回確認した版との違い」. Not merely the previous request: a request the
+    writer withdrew (依頼を取り下げる) before anyone decided was never reviewed, and comparing with it would
+    hide the changes made before it. Derived from what is already stored: the newest return/approve audit
+    entry holds the hash of the decided text, and the submitted version with that hash is the one shown.
+    None when no reviewer has decided on this letter yet (its first request)."""
+    decided = u.s.scalar(select(AuditEntry.text_hash)
+                         .where(AuditEntry.letter_id == letter.id, AuditEntry.action.in_(REVIEWER_DECISIONS))
+                         .order_by(AuditEntry.id.desc()).limit(1))
+    if not decided:
+        return None
+    submitted = [(body, number) for body, number in u.s.execute(
+        select(LetterVersion.body, LetterVersion.number)
+        .where(LetterVersion.letter_id == letter.id, LetterVersion.body_sha == decided,
+               LetterVersion.submitted.is_(True))
+        .order_by(LetterVersion.number.desc()))]
+    if not submitted:
+        return None
+    if status == Status.SUBMITTED and len(submitted) > 1:
+        # the decision came before the current request, so when the writer went back to the very text the
+        # reviewer saw (A → B → A) the decided version is the older one, not the one waiting now
+        current = u.s.scalar(select(func.max(LetterVersion.number))
+                             .where(LetterVersion.letter_id == letter.id, LetterVersion.submitted.is_(True)))
+        older = [v for v in submitted if v[1] != current]
+        if older:
+            return older[0]
+    return submitted[0]
+
+
 class LetterQueries:
     def __init__(self, db: Database):
         self.db = db
@@ -62,15 +94,8 @@ class LetterQueries:
             approval = s.execute(select(Approval).where(Approval.letter_id == letter.id)
                                  .order_by(Approval.id.desc()).limit(1)).scalar_one_or_none()
             valid = u.valid_approval(letter) is not None
-            submitted = s.execute(select(LetterVersion.body).where(LetterVersion.letter_id == letter.id,
-                                                                   LetterVersion.submitted.is_(True))
-                                  .order_by(LetterVersion.number.desc()).limit(2)).scalars().all()
             status = Status(letter.status)
-            previous = None
-            if status == Status.SUBMITTED and len(submitted) >= 2:
-                previous = submitted[1]
-            elif status != Status.SUBMITTED and submitted:
-                previous = submitted[0]
+            previous, previous_number = reviewed_baseline(u, letter, status) or (None, None)
             return LetterView(
                 id=letter.id, template_id=letter.template_id, fields=dict(letter.fields or {}),
                 context=CheckContext.from_dict(letter.context or {}), body=letter.body, status=status,
@@ -79,7 +104,8 @@ class LetterQueries:
                 medium_count=letter.medium_count, proposals=u.marks(letter.id, "proposal"),
                 accepted=u.marks(letter.id, "accepted"), comments=comments,
                 approved_by=names.get(approval.approver_id) if approval and approval.voided_at is None else None,
-                approval_valid=valid, previous_submitted=previous, derived_from=letter.derived_from_id)
+                approval_valid=valid, previous_submitted=previous, previous_version=previous_number,
+                derived_from=letter.derived_from_id)
 
     def list(self, status: Status | str | None = None, limit: int | None = None,
              writer_id: int | None = None) -> list[LetterSummary]:

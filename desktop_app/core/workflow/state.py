@@ -144,7 +144,10 @@ class LetterView:
     comments: list[CommentView] = field(default_factory=list)
     approved_by: str | None = None
     approval_valid: bool = False
-    previous_submitted: str | None = None  # body of the submission before the current one
+    # the text a reviewer last decided on (returned, or approved and since edited) and its version number:
+    # the baseline of the reviewer's diff; None before any decision (a withdrawn request was never reviewed)
+    previous_submitted: str | None = None
+    previous_version: int | None = None
     derived_from: int | None = None  # the sent letter this one was made from (「手紙 #12 をもとに作成」)
 
 
