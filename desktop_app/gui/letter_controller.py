@@ -27,6 +27,7 @@ from desktop_app.gui.prompts import busy, refusal_text
 from desktop_app.gui.render_worker import RenderWorker
 
 AUTOSAVE_MS = 1500
+LAST_EXPORT_FOLDER = "export/last_folder"  # in window.ini: where this PC last saved a letter
 DOCX_FILTER = "Word 文書 (*.docx)"
 PDF_FILTER = "PDF (*.pdf)"
 
@@ -497,11 +498,26 @@ class LetterController(QObject):
 
     # ---- export: prepare (no transaction) → questions → commit (one short transaction) ----------------
     def _documents(self) -> Path:
-        """The save dialog's folder: the facility's export folder, else this person's Documents folder."""
+        """The save dialog's folder when the facility set none: the folder this PC last exported to, else this
+        person's Documents folder."""
         from PySide6.QtCore import QStandardPaths
 
+        from desktop_app.gui.screen_fit import recall
+
+        last = recall(LAST_EXPORT_FOLDER)
+        if last and Path(last).is_dir():
+            return Path(last)
         docs = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation)
         return export_folder(None, Path(docs) if docs else None)
+
+    @staticmethod
+    def _remember_folder(path: Path) -> None:
+        from desktop_app.gui.screen_fit import remember
+
+        try:
+            remember(LAST_EXPORT_FOLDER, str(path.parent))
+        except Exception:
+            pass  # only the next dialog's first folder
 
     def export_word(self, pdf: bool = False) -> Path | None:
         """Wordに書き出す / PDFに書き出す: each with its own dialog. For a PDF the recorded .docx is written next to
@@ -554,6 +570,7 @@ class LetterController(QObject):
             prompts.error(self.view, "書き出せませんでした", f"データベースに記録できませんでした：{exc}")
             return None
         self.show_state()
+        self._remember_folder(target)
         if pdf:
             from desktop_app.core.export_docx import PdfUnavailable, convert_to_pdf
 
@@ -594,6 +611,7 @@ class LetterController(QObject):
         except WriteError as exc:
             prompts.error(self.view, "書き出せませんでした", f"{exc}\n\n本文は画面に残っています。")
             return None
+        self._remember_folder(out)
         prompts.info(self.view, "下書きを書き出しました",
                      f"下書き（未承認）のWordファイルを保存しました：\n{out}\n\nどのページにも「下書き（未承認）」と入っています。"
                      "ご家族に送る手紙は、承認の後に「Wordに書き出す」で作ってください。")

@@ -112,3 +112,15 @@ def save_geometry(name: str, widget: QWidget) -> None:
     store = _store()
     store.setValue(f"{name}/geometry", widget.saveGeometry())
     store.sync()
+
+
+def recall(key: str) -> str | None:
+    """A small per-PC memory of the windows besides their places (the last export folder …)."""
+    value = _store().value(key)
+    return value if isinstance(value, str) and value else None
+
+
+def remember(key: str, value: str) -> None:
+    store = _store()
+    store.setValue(key, value)
+    store.sync()

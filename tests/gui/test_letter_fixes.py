@@ -135,6 +135,11 @@ def test_draft_copy_before_approval_is_marked(qtbot, window, monkeypatch, tmp_pa
     doc = Document(str(out))
     assert doc.sections[0].header.paragraphs[0].text == "下書き（未承認）"
     assert window.controller.session.status.value == "draft"  # nothing was recorded as sent
+    # with no folder set by the administrator, the next save opens where this PC saved last
+    asked.clear()
+    monkeypatch.setattr(prompts, "save_file", lambda parent, title, suggested, filters: asked.append(suggested))
+    window.controller.export_draft()
+    assert Path(asked[0]).parent == tmp_path
 
 
 def test_draft_copy_is_refused_while_a_third_party_is_named(qtbot, window, monkeypatch, tmp_path):
