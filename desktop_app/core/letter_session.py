@@ -38,6 +38,7 @@ class Allowed:
     withdraw: bool = False  # 依頼を取り下げる: a writer, on a letter waiting for review
     derive: bool = False  # この手紙をもとに新しく作成: a writer, on a sent letter
     new: bool = True  # 新しい手紙: whatever state this letter is in
+    draft: bool = True  # 下書きとして書き出す: not for a sent letter (a 下書き stamp on what was sent misleads)
 
     @property
     def fix(self) -> bool:
@@ -202,7 +203,8 @@ class LetterSession:
                        review=reviewer and not own and saved and self.status == Status.SUBMITTED,
                        why=why,
                        withdraw=writer and saved and self.status == Status.SUBMITTED,
-                       derive=writer and saved and self.status == Status.EXPORTED)
+                       derive=writer and saved and self.status == Status.EXPORTED,
+                       draft=self.status != Status.EXPORTED)
 
     def state_text(self) -> str:
         """One line for the status bar: the letter, its state, and what still blocks it."""

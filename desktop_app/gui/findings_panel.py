@@ -162,6 +162,7 @@ class FindingsPanel(QWidget):
         self.detail.setText("")
         for b in (self.apply_btn, self.mask_btn, self.review_btn):
             b.setEnabled(False)
+        self.review_btn.setText("確認済みにする…")  # until a finding is selected again
         self.tree.blockSignals(False)
         if previous is not None:
             self._reselect(previous)
@@ -298,6 +299,7 @@ class FindingsPanel(QWidget):
         f = self.current()
         self._show_buttons(f)
         if not f:
+            self.review_btn.setText("確認済みにする…")  # not the last selection's 取り消す
             return
         expected = self.review.expected(f)
         status = self.review.status(f)

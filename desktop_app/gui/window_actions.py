@@ -52,6 +52,8 @@ class WindowActions:
         self.staff_action = action("職員の管理…", c.open_staff)
         self.staff_action.setVisible(False)  # administrators only (show_allowed)
         self.password_action = action("パスワードを変更…", c.change_password)
+        self.quit_action = action("終了", window.close, QKeySequence.Quit)  # asks about an unsaved letter first
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))  # also where the platform has no Quit key
         self.undo_action = action("元に戻す", lambda: window.editor.undo(), QKeySequence.Undo)
         self.redo_action = action("やり直し", lambda: window.editor.redo(), QKeySequence.Redo)
         self.next_action = action("次の指摘", lambda: window.goto_finding(+1), "F8")
@@ -101,8 +103,8 @@ class WindowActions:
         for a in (self.new_action, self.generate_action, self.open_action, self.my_letters_action, self.word_open_action,
                   self.save_action, self.submit_action, self.withdraw_action, self.export_action, self.pdf_action,
                   self.draft_action, self.derive_action, self.queue_action, self.settings_action, self.staff_action,
-                  self.password_action, self.logout_action):
-            file_menu.addAction(a)
+                  self.password_action, self.logout_action, None, self.quit_action):
+            file_menu.addSeparator() if a is None else file_menu.addAction(a)
         help_menu.addAction(self.guide_action)
         help_menu.addAction(self.about_action)
 
@@ -111,6 +113,7 @@ class WindowActions:
         self.generate_action.setEnabled(allowed.edit and not word)
         self.new_action.setEnabled(allowed.new)  # a new letter can always be started, whatever this one waits for
         self.submit_action.setEnabled(allowed.submit)
+        self.draft_action.setEnabled(allowed.draft)
         for a, enabled in ((self.withdraw_action, allowed.withdraw), (self.derive_action, allowed.derive)):
             a.setEnabled(enabled)
             self.letter_tools[a].setVisible(enabled)

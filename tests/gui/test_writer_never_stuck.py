@@ -178,6 +178,7 @@ def test_a_sent_letter_is_read_only_and_a_new_draft_can_be_made_from_it(qtbot, m
     assert s.status == Status.EXPORTED and w.editor.isReadOnly() and not w.form.isEnabled()
     assert not a.save_action.isEnabled() and not a.submit_action.isEnabled() and a.new_action.isEnabled()
     assert a.derive_action.isEnabled() and a.letter_tools[a.derive_action].isVisible()
+    assert not a.draft_action.isEnabled()  # no 下書き stamp on a letter that was sent
     assert "送付済み" in w.body_label.text()
     phone = next(f for f in s.findings if "090" in f.text)
     w.panel.select_finding(phone)
@@ -190,7 +191,7 @@ def test_a_sent_letter_is_read_only_and_a_new_draft_can_be_made_from_it(qtbot, m
     assert not w.editor.isReadOnly() and w.editor.toPlainText() == PHONE
     assert f"手紙 #{lid} をもとに作成" in w.body_label.text()
     assert w.form.values()["resident_name"] == "村上 ウメ"
-    assert not a.derive_action.isEnabled() and a.save_action.isEnabled()
+    assert not a.derive_action.isEnabled() and a.save_action.isEnabled() and a.draft_action.isEnabled()
     assert w.controller.services.letters.get(lid).status == Status.EXPORTED
 
 
@@ -271,3 +272,15 @@ def test_a_new_letter_and_the_next_person_start_on_an_empty_form(qtbot, make_win
     assert w.controller.logout()
     assert w.controller.actor.name == "山本 施設長"
     assert w.form.values()["resident_name"] == "" and w.controller.session.fields["resident_name"] == ""
+
+
+def test_quit_is_in_the_file_menu_and_asks_about_an_unsaved_letter(qtbot, make_window, monkeypatch):
+    w = make_window("writer")
+    w.show()
+    file_menu = w.menuBar().actions()[0].menu()
+    assert w.actions.quit_action in file_menu.actions() and w.actions.quit_action.shortcut().toString() == "Ctrl+Q"
+    w.editor.setPlainText("まだ保存していない手紙です。\n")
+    asked = []
+    monkeypatch.setattr(prompts, "ask_save_discard_cancel", lambda parent, title, text: asked.append(title) or "cancel")
+    w.actions.quit_action.trigger()
+    assert asked == ["終了"] and w.isVisible()  # cancelled: the letter stays on screen
