@@ -109,7 +109,7 @@ class MainWindow(QMainWindow):
         self.splitter.setCollapsible(1, False)
         self.splitter.setSizes([330, 640, 390])
         self.narrow = False
-        self._who = ""  # the person logged in and their roles (show_actor)
+        self._name = self._who = ""  # the person logged in and their roles (show_actor)
         self.setCentralWidget(self.splitter)
         self.status_model = QLabel()
         self.status_letter = QLabel()
@@ -141,7 +141,8 @@ class MainWindow(QMainWindow):
     def _show_user(self) -> None:
         """Who is logged in, at the toolbar's end; on a narrow window without 「ログイン中：」 and with a narrower
         template list, so that it stays on the bar instead of behind Qt's » arrow."""
-        self.user_label.setText(f" {self._who} " if self.narrow else f" ログイン中：{self._who} ")
+        # narrow: the name alone (the roles are in the tooltip), so that 依頼を取り下げる and 確認待ち（N） still fit
+        self.user_label.setText(f" {self._name} " if self.narrow else f" ログイン中：{self._who} ")
         self.template_combo.setMinimumWidth(160 if self.narrow else 220)
 
     def resizeEvent(self, event):  # noqa: N802 (Qt override)
@@ -256,7 +257,7 @@ class MainWindow(QMainWindow):
         self.word_place_label.setText(f"カーソルの位置：{where}")
 
     def show_actor(self, actor: Actor) -> None:
-        self._who = f"{actor.name}（{actor.roles_ja}）"
+        self._name, self._who = actor.name, f"{actor.name}（{actor.roles_ja}）"
         self.user_label.setToolTip(f"ログイン中：{self._who}")
         self._show_user()
         self.setWindowTitle(f"お手紙作成・チェック — {actor.name}")

@@ -92,7 +92,8 @@ if __name__ != "__main__":
         for button in ("提案を適用", "伏せ字にする", "確認済みにする…"):
             assert button in main["on_screen"], f"findings button 「{button}」 not on screen at {width}x{height}"
         # the everyday steps (a tool button drops the action's trailing 「…」) and the rest behind 「その他」
-        for step in ("手紙を作成", "下書きを保存", "確認を依頼", "Wordに書き出す", "確認待ち", "その他 ▾"):
+        for step in ("手紙を作成", "下書きを保存", "確認を依頼", "Wordに書き出す", "確認待ち（1）", "依頼を取り下げる",
+                     "その他 ▾"):
             assert step in main["on_screen"], f"toolbar 「{step}」 not on screen at {width}x{height}"
         assert "user" in main["on_screen"], f"who is logged in is not on the toolbar at {width}x{height}"
         for button in ("承認…", "差し戻し…"):
@@ -231,6 +232,12 @@ def probe(width: int, height: int, out: Path, result_file: Path) -> None:
     window.show()
     window.editor.setPlainText(LETTER)
     pump(1.5)
+    # the busiest toolbar: a letter waiting for review adds 依頼を取り下げる, and 確認待ち（1） counts it
+    window.controller.session.save()
+    window.controller.session.submit()
+    window.controller.show_state()
+    window.controller.poll_letter(force=True)
+    pump(0.5)
     windows = {}
     bar = window.findChild(QToolBar)
     steps = [bar.widgetForAction(a) for a in bar.actions() if a.isVisible()]  # hidden ones (» overflow) count too
@@ -241,6 +248,8 @@ def probe(width: int, height: int, out: Path, result_file: Path) -> None:
 
     window.controller.open_review()
     review = window.controller.review_view
+    review.refresh(force=True)
+    review.table.selectRow(0)  # the letter just asked for, shown with its findings
     pump(0.8)
     windows["review"] = report("review", review, texts(review))
     review.close()
