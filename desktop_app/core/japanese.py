@@ -105,3 +105,33 @@ def yen(value) -> str:
         value = value.replace(",", "").replace("円", "").strip()
     n = int(float(value))
     return f"{n:,}円"
+
+
+# Endings that close a clause: polite (ました・です・ます…), plain past (た・だ) and the common plain
+# forms staff type (している・される・なる…). A noun phrase (「居室で転倒される事故」「けが」「〜のこと」)
+# ends in none of them, so it still needs the template's own predicate after it.
+_SENTENCE_END = re.compile(
+    r"(?:ます|です|ました|でした|ません|ませんでした|ございます|でしょう|ください|"
+    r"た|だ|ている|ておる|てる|いる|ある|なる|する|れる|られる|ない)$")
+_FINAL_STOPS = "。．.！!？? \u3000\t\r\n"
+
+
+def is_sentence(text: str) -> bool:
+    """Whether what staff typed already ends as a clause (「転倒されました」「転倒された」), not as a noun
+    phrase (「転倒される事故」): then a template must not add its own 「がございました」 after it."""
+    return bool(_SENTENCE_END.search((text or "").rstrip(_FINAL_STOPS)))
+
+
+def ending(text: str, phrase: str = "", sentence: str = "") -> str:
+    """What staff typed, joined to the template's next words whether they wrote a phrase or a sentence.
+
+    A template pastes a field into its own sentence; staff write either a noun phrase or a whole sentence,
+    so the template says what follows each. ``phrase`` goes after a phrase, ``sentence`` after a sentence,
+    and a final 。 goes in both cases (the template writes its own punctuation):
+
+    - ``{{ s|ending(phrase="がございました") }}``: 「居室で転倒される事故」 -> 「…事故がございました」, but
+      「居室で転倒されました。」 -> 「居室で転倒されました」 (never 「転倒されましたがございました」);
+    - ``{{ s|ending(sentence="件") }}について``: 「返却が遅れていました」 -> 「返却が遅れていました件について」.
+    """
+    text = (text or "").strip().rstrip(_FINAL_STOPS)
+    return text + (sentence if is_sentence(text) else phrase)

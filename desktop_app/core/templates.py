@@ -81,6 +81,16 @@ class FieldSpec:
     help: str = ""
     choices: list[str] = field(default_factory=list)
     role: str | None = None  # person fields: recipient | subject | sender
+    example: str = ""  # what staff might type, shown greyed in the empty field (`example` in the .toml)
+
+    @property
+    def placeholder(self) -> str:
+        """The example the form shows in the empty field: the `example` key, or, for a template that
+        keeps its example in `help` (「例：…」, as older and users' own templates do), that example."""
+        if self.example:
+            return f"例：{self.example}"
+        m = re.match(r"\s*例[：:]\s*([^。\n]+)", self.help or "")
+        return f"例：{m.group(1).strip()}" if m else ""
 
     def to_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v not in (None, [], "")}
@@ -174,7 +184,8 @@ def parse_schema(path: Path, source: str) -> TemplateInfo:
         line = _table_line(text, i) or _key_line(text, "fields")
         if not isinstance(f, dict) or not isinstance(f.get("name"), str) or not isinstance(f.get("label"), str):
             raise TemplateError(path, f"{i}番目の項目（fields）に name と label が必要です", line)
-        for key, types, what in (("type", str, "文字"), ("help", str, "文字"), ("role", str, "文字"),
+        for key, types, what in (("type", str, "文字"), ("help", str, "文字"), ("example", str, "文字"),
+                                 ("role", str, "文字"),
                                  ("required", bool, "true か false"), ("choices", list, "文字のリスト"),
                                  ("default", _SCALAR, "文字か数値")):
             if key in f and not isinstance(f[key], types):
@@ -197,7 +208,7 @@ def parse_schema(path: Path, source: str) -> TemplateInfo:
             raise TemplateError(path, f"項目「{f['name']}」の role「{role}」は使えません", line)
         fields.append(FieldSpec(name=f["name"], label=f["label"], type=ftype, required=bool(f.get("required", False)),
                                 default=f.get("default"), help=f.get("help", ""), choices=list(f.get("choices", [])),
-                                role=role))
+                                role=role, example=f.get("example", "").strip()))
     layout = raw.get("layout", DEFAULT_LAYOUT.get(kind, "letter"))
     if layout not in LAYOUTS:
         raise TemplateError(path, f"layout「{layout}」は使えません（{', '.join(LAYOUTS)}）")
@@ -219,6 +230,8 @@ def make_environment(loader: jinja2.BaseLoader | None = None) -> SandboxedEnviro
         "tougo": japanese.opening, "ketsugo": japanese.closing, "sama": japanese.sama,
         "given_name": japanese.given_name, "surname": japanese.surname, "yen": japanese.yen,
         "youbi": japanese.youbi, "wareki_youbi": japanese.wareki_youbi, "md_youbi": japanese.month_day_youbi,
+        # {{ summary|ending(phrase="がございました") }}: a noun phrase gets the predicate, a sentence is kept
+        "is_sentence": japanese.is_sentence, "ending": japanese.ending,
     })
     env.globals["role"] = role_marker  # {{ role("sender") }} on its own line: see core/letter_roles.py
     return env

@@ -40,6 +40,8 @@ class TemplateForm(QWidget):
         outer.addStretch(1)  # keep the rows at the top instead of spreading them over the pane
         self.widgets: dict[str, QWidget] = {}
         self.info: TemplateInfo | None = None
+        self._defaults: dict[str, str] = {}  # set_defaults: by field name or person role
+        self._unset: set[str] = set()  # fields the shown letter had no value for
 
     def set_template(self, info: TemplateInfo, values: dict | None = None) -> None:
         while self.layout_.rowCount():
@@ -55,6 +57,9 @@ class TemplateForm(QWidget):
             if f.type == "multiline":
                 w = QPlainTextEdit()
                 w.setFixedHeight(80)
+                # Tab goes on to the next field as everywhere else in the form; a tab character in a letter
+                # is never wanted (a pasted one is kept)
+                w.setTabChangesFocus(True)
                 w.setPlainText(str(value or ""))
                 w.textChanged.connect(self.changed)
             elif f.type == "date":
@@ -79,19 +84,56 @@ class TemplateForm(QWidget):
                 w.currentTextChanged.connect(self.changed)
             else:
                 w = QLineEdit(str(value if value is not None else ""))
-                if f.type == "person":
+                if f.type == "person" and not f.placeholder:
                     w.setPlaceholderText("姓 名（例：山田 花子）")
                 w.textChanged.connect(self.changed)
+            if f.placeholder:
+                # the template's example, greyed in the empty field: staff see the expected form of an
+                # answer (「居室で転倒される事故」, not a whole sentence) without opening a tooltip
+                editor = w.lineEdit() if isinstance(w, QComboBox) else w
+                if isinstance(editor, (QLineEdit, QPlainTextEdit)):
+                    editor.setPlaceholderText(f.placeholder)
             w.setSizePolicy(QSizePolicy.Ignored if f.type != "date" else QSizePolicy.Expanding,
                             w.sizePolicy().verticalPolicy())
             w.setObjectName(f"field_{f.name}")
-            if f.help:
-                w.setToolTip(f.help)
+            if f.help or f.placeholder:
+                w.setToolTip(f.help or f.placeholder)
             self.widgets[f.name] = w
             label = QLabel(f"{f.label}{' *' if f.required else ''}")
             label.setMinimumWidth(1)  # one line, whole; cut only in a pane narrower than any staff screen gives
             label.setBuddy(w)
             self.layout_.addRow(label, w)
+        self._unset = {f.name for f in info.fields if f.name not in values}
+        self.blockSignals(True)  # like the values above: what the form opens with is not an edit
+        try:
+            self._fill_defaults()
+        finally:
+            self.blockSignals(False)
+
+    def set_defaults(self, defaults: dict[str, str]) -> None:
+        """Values for the fields a letter has not set yet, by field name or by person role.
+
+        ``{"sender": "山田 花子"}`` (the logged-in writer's name) fills the template's sender field
+        (role = "sender": 差出人のお名前) of a new letter. Kept for every template shown later. Only a field the
+        letter has no value for at all is filled and only while it is empty: a saved letter's own fields
+        (someone else's letter opened for review, a sender left blank on purpose) are never changed.
+        Filling the form shown now counts as an edit (``changed``), so the letter takes the name too."""
+        self._defaults = {k: str(v) for k, v in defaults.items() if v}
+        if self._fill_defaults():
+            self.changed.emit()
+
+    def _fill_defaults(self) -> bool:
+        if self.info is None or not self._defaults:
+            return False
+        current = self.values()
+        filled = False
+        for f in self.info.fields:
+            value = self._defaults.get(f.name) or (self._defaults.get(f.role) if f.role else None)
+            if (value and f.name in self._unset and f.type != "date"
+                    and not str(current.get(f.name, "")).strip()):
+                self.set_value(f.name, value)
+                filled = True
+        return filled
 
     def values(self) -> dict:
         out = {}

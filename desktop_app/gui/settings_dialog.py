@@ -29,6 +29,10 @@ from desktop_app.gui import prompts
 DB_NOTE = ("空欄：このPCのSQLiteファイルを使います（1台で使う場合）。\n"
            "複数のPCで使う場合：施設のPostgreSQLのURL（postgresql+psycopg://利用者:パスワード@サーバー/データベース名）。\n"
            "SQLiteのファイルをネットワーク上の共有フォルダーに置かないでください（壊れるおそれがあります）。")
+# wide enough that the notes wrap to few lines (the dialog then fits 768-high screens), narrow enough for 1024
+MIN_WIDTH = 640
+STAFF_NOTE = ("手紙に出てくる職員のお名前を1行に1人ずつ。ここにある名前は第三者として扱いません"
+              "（ログインできる職員は「ファイル」→「職員の管理…」で管理します）。")
 
 
 class SettingsDialog(QDialog):
@@ -51,10 +55,16 @@ class SettingsDialog(QDialog):
         self.staff = QPlainTextEdit("\n".join(fac.staff))
         self.staff.setFixedHeight(70)
         self.staff.setToolTip("職員のお名前を1行に1人ずつ。手紙に出てきても第三者として扱いません。")
+        self.staff.setObjectName("staffList")
         for label, w in (("施設名", self.name), ("所在地", self.address), ("電話番号", self.phone), ("FAX", self.fax),
                          ("メールアドレス", self.email), ("職員名簿", self.staff)):
             form.addRow(label, w)
             w.setEnabled(admin)
+        # an empty list said nothing about what it is for, or that it is not where accounts are made
+        staff_note = QLabel(STAFF_NOTE)
+        staff_note.setWordWrap(True)
+        staff_note.setObjectName("staffNote")
+        form.addRow(staff_note)
         self.policy = QComboBox()
         for key, label in POLICIES.items():
             self.policy.addItem(label, key)
@@ -119,6 +129,19 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         outer.addWidget(buttons)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """The notes wrap, so the boxes' height depends on the dialog's width (height-for-width), and Qt gives a
+        window only the minimum height that leaves that out: on 1024x768 and 1280x800 screens the dialog opened
+        that short and the 施設情報 rows were squeezed onto each other (承認ルール over the 期間 box). The
+        minimum is the height the narrowest width needs, so no row is ever squeezed."""
+        layout = self.layout()
+        layout.activate()
+        width = max(layout.totalMinimumSize().width(), MIN_WIDTH)
+        self.setMinimumSize(width, layout.totalHeightForWidth(width))
+        if self.height() < self.minimumHeight():
+            self.resize(self.width(), self.minimumHeight())
+        super().showEvent(event)
 
     def _browse(self) -> None:
         folder = prompts.choose_folder(self, "テンプレートフォルダーを選択")

@@ -203,3 +203,81 @@ def test_check_context_comes_from_person_fields(library):
     assert ctx.sender == "石原 和子" and ctx.kind == "incident_report" and ctx.letter_date.isoformat() == "2026-11-22"
     # the context file written by render --context-out reads back as the same context
     assert CheckContext.from_dict(ctx.to_file()) == ctx
+
+
+# ---- a field pasted into the template's own sentence: phrase or sentence, both read right ----------------
+@pytest.mark.parametrize("typed,sentence", [
+    ("浴室で足を滑らせ、尻もちをつかれる事故", False), ("右手の甲に小さな擦り傷", False),
+    ("食後の服薬が遅れたこと", False), ("廊下で車いすから滑り落ちそうになられました。", True),
+    ("ベッドの柵に腕をぶつけられた", True), ("夕食後に吐き気を訴えられています", True),
+    ("配膳の順番が違っていたようです", True), ("口の中に小さなやけどをされる事故。", False),
+])
+def test_is_sentence_tells_a_typed_sentence_from_a_noun_phrase(typed, sentence):
+    assert japanese.is_sentence(typed) is sentence
+
+
+def test_ending_adds_the_predicate_only_after_a_phrase_and_drops_a_final_stop():
+    assert japanese.ending("食堂で椅子からずり落ちられる事故", phrase="がございました") == \
+        "食堂で椅子からずり落ちられる事故がございました"
+    assert japanese.ending("食堂で椅子からずり落ちられました。", phrase="がございました") == "食堂で椅子からずり落ちられました"
+    assert japanese.ending("面会の予約が重なっていました", sentence="件") == "面会の予約が重なっていました件"
+    assert japanese.ending("面会予約の重複", sentence="件") == "面会予約の重複"
+
+
+def _body(library, tid, **fields):
+    data = {**sample(tid), **fields}
+    return library.render(tid, data, _facility(tid))
+
+
+def test_incident_report_reads_right_with_a_phrase_or_a_sentence(library):
+    phrase = _body(library, "incident_report", incident_summary="食堂で椅子からずり落ちられる事故")
+    assert "キヨ様が食堂で椅子からずり落ちられる事故がございました。その状況" in phrase
+    sentence = _body(library, "incident_report", incident_summary="食堂で椅子からずり落ちられ、腰を打たれました。")
+    assert "キヨ様が食堂で椅子からずり落ちられ、腰を打たれました。その状況" in sentence
+    assert "ましたがございました" not in sentence and "。。" not in sentence
+
+
+@pytest.mark.parametrize("tid,field,typed,expected", [
+    ("complaint_reply", "complaint_summary", "面会の予約が二重に入っていました", "面会の予約が二重に入っていました件について"),
+    ("city_office_reply", "inquiry", "福祉用具の貸与について確認したいことがあります",
+     "福祉用具の貸与について確認したいことがあります件について"),
+    ("request_notice", "purpose", "来月から冬物の衣類に入れ替えます。", "さて、来月から冬物の衣類に入れ替えますので、"),
+    ("thanks", "occasion", "敬老会でお手製の花飾りをいただきました", "敬老会でお手製の花飾りをいただきましたこと、"),
+])
+def test_other_templates_take_a_typed_sentence_too(library, tid, field, typed, expected):
+    text = _body(library, tid, **{field: typed})
+    assert expected in text
+    assert "。、" not in text and "。について" not in text
+
+
+def test_a_bundled_template_pastes_no_free_text_before_its_own_predicate():
+    """The incident pattern 「{{ x }}がございました」 (and について・、 after a free-text field) goes through
+    `ending`, so a sentence typed into the field never reads 「…ましたがございました」."""
+    import re
+    import tomllib
+
+    for toml in config.templates_dir().glob("*.toml"):
+        fields = tomllib.loads(toml.read_text(encoding="utf-8"))["fields"]
+        free = {f["name"] for f in fields if f.get("type", "text") == "text" and not f.get("role")}
+        source = toml.with_suffix(".j2").read_text(encoding="utf-8")
+        for m in re.finditer(r"\{\{\s*(\w+)\s*\}\}(がございました|となりました|がありました|について|、)", source):
+            assert m.group(1) not in free, f"{toml.stem}: {m.group(0)}"
+
+
+def test_examples_are_placeholders_from_the_example_key_or_an_example_in_help(tmp_path, library):
+    from desktop_app.core.templates import parse_schema
+
+    summary = library.get("incident_report").field("incident_summary")
+    assert summary.label == "事故の内容（例：居室で転倒される事故）"
+    assert summary.placeholder == "例：居室で転倒される事故"
+    (tmp_path / "own.j2").write_text("{{ a }}{{ b }}{{ c }}\n", encoding="utf-8")
+    (tmp_path / "own.toml").write_text(
+        'title = "自作"\n[[fields]]\nname = "a"\nlabel = "A"\nexample = "秋の作品展"\n'
+        '[[fields]]\nname = "b"\nlabel = "B"\nhelp = "例：午前10時から。会場は食堂です。"\n'
+        '[[fields]]\nname = "c"\nlabel = "C"\nhelp = "自由に書きます。"\n', encoding="utf-8")
+    info = parse_schema(tmp_path / "own.toml", "user")
+    assert [f.placeholder for f in info.fields] == ["例：秋の作品展", "例：午前10時から", ""]
+    (tmp_path / "own.toml").write_text('title = "自作"\n[[fields]]\nname = "a"\nlabel = "A"\nexample = 3\n',
+                                       encoding="utf-8")
+    with pytest.raises(TemplateError, match="example"):
+        parse_schema(tmp_path / "own.toml", "user")
