@@ -669,6 +669,7 @@ class LetterController(QObject):
         self._close_my_letters()
         self._notice_key = []
         self.view.show_notices([])
+        self.view.form.set_defaults({})  # the next person's letter is not signed with this one's name
         self.replace_session(self._new_session())
         self.view.hide()
         actor = run_login(None, self.services.db)
@@ -677,8 +678,8 @@ class LetterController(QObject):
             return False
         self.actor = actor
         self.recovery = RecoveryStore(self.services.db, actor.id)
+        self.view.show_actor(actor)  # first: a new letter is signed by who is logged in now
         self.replace_session(self._new_session())
-        self.view.show_actor(actor)
         self.view.show()
         self.poll_letter(force=True)  # this person's notices
         self.open_review_if_reviewer_only()

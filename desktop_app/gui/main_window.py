@@ -261,6 +261,8 @@ class MainWindow(QMainWindow):
         self.user_label.setToolTip(f"ログイン中：{self._who}")
         self._show_user()
         self.setWindowTitle(f"お手紙作成・チェック — {actor.name}")
+        # a new letter's 差出人のお名前 is the writer's own (a saved letter keeps what it says)
+        self.form.set_defaults({"sender": actor.name} if actor.has("writer") else {})
 
     def show_waiting(self, waiting: int) -> None:
         self.actions.show_waiting(waiting)

@@ -262,7 +262,10 @@ def test_a_new_letter_and_the_next_person_start_on_an_empty_form(qtbot, make_win
     w.form.set_value("recipient_name", "高橋 一郎")
     assert w.controller.session.fields["resident_name"] == "高橋 ヨシ子"
 
+    assert w.form.values()["sender_name"] == "佐藤 作成"  # a new letter is signed by its writer
+    w.form.set_value("sender_name", "")
     w.actions.new_action.trigger()  # nothing typed in the letter: nothing to ask
+    assert w.form.values()["sender_name"] == "佐藤 作成"
     assert w.current_template_id() == "incident_report"  # the same kind of letter, a blank form
     assert w.form.values()["resident_name"] == "" and w.form.values()["recipient_name"] == ""
     assert w.controller.session.fields["resident_name"] == ""
@@ -272,6 +275,8 @@ def test_a_new_letter_and_the_next_person_start_on_an_empty_form(qtbot, make_win
     assert w.controller.logout()
     assert w.controller.actor.name == "山本 施設長"
     assert w.form.values()["resident_name"] == "" and w.controller.session.fields["resident_name"] == ""
+    # signed by who is logged in now (山本 施設長 writes too), never by the person before
+    assert w.form.values()["sender_name"] == "山本 施設長" == w.controller.session.fields["sender_name"]
 
 
 def test_quit_is_in_the_file_menu_and_asks_about_an_unsaved_letter(qtbot, make_window, monkeypatch):
