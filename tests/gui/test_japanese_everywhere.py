@@ -30,7 +30,8 @@ from desktop_app.gui import prompts
 # module is imported.
 REAL = {name: getattr(prompts, name) for name in (
     "info", "error", "confirm", "ask_save_discard_cancel", "ask_text", "save_file", "open_file", "choose_folder",
-    "choose_item", "ask_setup", "ask_login", "ask_conflict", "ask_long_text")}
+    "choose_item", "ask_setup", "ask_login", "ask_conflict", "ask_long_text", "ask_change_password", "ask_new_staff",
+    "ask_roles", "ask_new_password")}
 
 # Latin words a Japanese office writes as they are; each is justified:
 ALLOWED = {
@@ -44,6 +45,7 @@ ENGLISH = re.compile(r"[A-Za-z]{2,}")
 
 def english(text: str) -> list[str]:
     """The English words in a text; a menu's shortcut after the tab (Ctrl+Z: the key caps) does not count."""
+    text = re.sub(r"<[^>]*>", "", text)  # a rich-text label's markup is not shown
     text = text.split("\t", 1)[0].replace("&&", "").replace("&", "")
     return [w for w in ENGLISH.findall(text) if w not in ALLOWED]
 
@@ -55,6 +57,7 @@ def test_the_detector_sees_what_qt_leaves_english(qtbot):
     assert english(bare.labelText(QFileDialog.LookIn)) == ["Look", "in"]
     assert english("Files of &type:") == ["Files", "of", "type"] and english("はい(&Y)") == []
     assert english("Wordに書き出す…") == [] and english("Close") == ["Close"]
+    assert english('<span style="color:#c00000">削除</span>') == [] and english("<b>Save</b>") == ["Save"]
 
 
 def words_of(widget: QWidget, labels: bool = True) -> list[str]:
@@ -111,6 +114,10 @@ PROMPTS = {
     "ask_conflict": lambda: REAL["ask_conflict"](None, "別のPCでこの手紙が保存されました。"),
     "ask_setup": lambda: REAL["ask_setup"](None, {"name": "グループホーム みなと"}, True),
     "ask_login": lambda: REAL["ask_login"](None, ["佐藤 作成"], "佐藤 作成"),
+    "ask_change_password": lambda: REAL["ask_change_password"](None, "佐藤 作成", True, "8文字以上にしてください。"),
+    "ask_new_staff": lambda: REAL["ask_new_staff"](None),
+    "ask_roles": lambda: REAL["ask_roles"](None, "佐藤 作成", {"writer"}),
+    "ask_new_password": lambda: REAL["ask_new_password"](None, "佐藤 作成"),
 }
 
 
@@ -207,3 +214,23 @@ def test_main_window_menus_actions_and_context_menus(qtbot, make_window):
     calendar = dates[0].calendarWidget()
     assert calendar.locale().monthName(1) == "1月"
     assert_japanese("the calendar", [b.text() for b in calendar.findChildren(QAbstractButton)])
+
+
+def test_staff_my_letters_notices_and_the_review_view(qtbot, make_window, people):
+    """The windows of a facility's day: 職員の管理 (modal), 自分の手紙 and 確認待ち (beside the main window)."""
+    w = make_window("admin")
+    w.show()
+    texts, _ = read_modal(qtbot, w.controller.open_staff)
+    assert_japanese("職員の管理", texts)
+    assert "職員を追加…" in texts and "閉じる" in texts
+    w.controller.open_my_letters()
+    mine = w.controller.my_letters
+    qtbot.waitExposed(mine)
+    assert_japanese("自分の手紙", words_of(mine))
+    w.controller.open_review()
+    review = w.controller.review_view
+    qtbot.waitExposed(review)
+    headers = [review.table.horizontalHeaderItem(c).text() for c in range(review.table.columnCount())]
+    assert_japanese("確認待ち", words_of(review) + headers)
+    w.notice_bar.show()
+    assert_japanese("お知らせ", words_of(w.notice_bar))
