@@ -9,7 +9,7 @@ import html
 from bisect import bisect_right
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QBrush, QColor, QFont, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -176,9 +176,15 @@ class ReviewView(QWidget):
         self.toggle_queue_btn = QPushButton(HIDE_QUEUE)
         self.toggle_queue_btn.setToolTip("確認待ちの一覧を隠して、手紙を広く表示します")
         self.toggle_queue_btn.clicked.connect(lambda: self.set_queue_shown(not self.queue_shown()))
+        # a window of its own over the main window: it says how to leave it (閉じる, Esc)
+        self.close_btn = QPushButton("閉じる")
+        self.close_btn.setToolTip("確認待ちの画面を閉じます（Esc）。手紙の画面はそのまま使えます")
+        self.close_btn.clicked.connect(lambda _=False: self.close())
+        QShortcut(QKeySequence(Qt.Key_Escape), self, activated=self.close)
         top = QHBoxLayout()
         top.addWidget(self.toggle_queue_btn)
         top.addWidget(self.queue_label, 1)
+        top.addWidget(self.close_btn)
 
         self.header = QLabel(PICK_LETTER)
         self.header.setWordWrap(True)

@@ -37,6 +37,7 @@ REAL = {name: getattr(prompts, name) for name in (
 ALLOWED = {
     "OK",  # Qt's own Japanese translation keeps it, as Windows' Japanese dialogs do
     "Word", "PDF",  # the formats the letters are written to: staff know them by these names
+    "Esc",  # the key as its cap says, in a tooltip that names a shortcut
     "PC", "FAX", "URL",  # written in Latin letters in Japanese forms and manuals (パソコン/ファクス are rarer)
     "SQLite", "PostgreSQL", "postgresql", "psycopg",  # database names, and the URL a manager types literally
 }

@@ -398,3 +398,19 @@ def test_the_letters_own_people_are_one_line_after_what_needs_a_look(qtbot, gui_
     assert sum(THIRD in r for r in rows) == 2 and sum(PROMISE in r for r in rows) == 1  # each its own row
     assert rows[-1] == f"{EXPECTED_LABEL}（2件）：{RESIDENT}、{FAMILY}"
     assert not any(r.startswith("[") and (RESIDENT in r or FAMILY in r) for r in rows)
+
+
+def test_the_review_window_says_how_to_leave_it(qtbot, make_view):
+    from PySide6.QtCore import Qt
+
+    view = make_view()
+    view.show()
+    qtbot.waitExposed(view)
+    assert view.close_btn.text() == "閉じる" and view.close_btn.isVisible()
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow)
+    qtbot.keyClick(view.text, Qt.Key_Escape)
+    qtbot.waitUntil(lambda: not view.isVisible())
+    view.show()
+    view.close_btn.click()
+    assert not view.isVisible()
