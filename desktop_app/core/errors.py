@@ -23,6 +23,7 @@ class Refusal(StrEnum):
     SETUP_REQUIRED = "setup_required"
     BAD_INPUT = "bad_input"
     LAST_ADMIN = "last_admin"
+    ACCOUNT_CHANGED = "account_changed"  # stopped, or a role taken away, since this person logged in
 
 
 class WorkflowRefused(Exception):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from desktop_app.core import audit
 from desktop_app.core.accounts import ROLE_LABELS, Actor
 from desktop_app.core.db import Database
-from desktop_app.core.db.models import Approval, FacilitySetting, Letter, LetterVersion, Mark
+from desktop_app.core.db.models import Approval, FacilitySetting, Letter, LetterVersion, Mark, User
 from desktop_app.core.errors import Refusal, WorkflowRefused
 from desktop_app.core.workflow.state import context_sha, sha256
 
@@ -68,10 +68,27 @@ class UnitOfWork:
     # ---- the audit log -------------------------------------------------------------------
     def record(self, actor: Actor | str, action: str, letter: Letter | int | None = None, body: str | None = None,
                detail: str = "") -> None:
-        """One audit entry for one act; the text is kept only as its hash."""
+        """One audit entry for one act; the text is kept only as its hash. A person's act is refused (and the
+        transaction rolled back) when their account was stopped, or a role they logged in with taken away,
+        since the login: a window left open on another PC acts with the roles read at its login."""
+        if isinstance(actor, Actor):
+            self.still_allowed(actor)
         letter_id = letter.id if isinstance(letter, Letter) else letter
         name = actor.name if isinstance(actor, Actor) else actor
         audit.append(self.s, name, action, letter_id, sha256(body) if body is not None else "", detail=detail)
+
+    def still_allowed(self, actor: Actor) -> None:
+        user = self.s.get(User, actor.id)
+        if user is None or not user.active:
+            raise WorkflowRefused(Refusal.ACCOUNT_CHANGED,
+                                  f"{actor.name}さんのアカウントは利用停止になっています。この操作は行われていません。"
+                                  "画面の文面はそのまま残っています。管理者にご確認ください。")
+        lost = actor.roles - user.role_set
+        if lost:
+            names = "・".join(ROLE_LABELS[r] for r in sorted(lost))
+            raise WorkflowRefused(Refusal.ACCOUNT_CHANGED,
+                                  f"{actor.name}さんの役割が変わりました（「{names}」がなくなりました）。この操作は行われていません。"
+                                  "画面の文面はそのまま残っています。ログアウトして、もう一度ログインしてください。")
 
     # ---- facility-wide settings ----------------------------------------------------------
     def setting(self, key: str, default):
