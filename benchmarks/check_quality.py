@@ -1,11 +1,15 @@
 """Scores the check on the labelled development corpus, beside raw ja_ginza NER as a baseline.
 
     python benchmarks/check_quality.py [--corpus ../shared/eval/letters_dev.jsonl] [--show 20] [--split 20]
+                                       [--prose ../shared/eval/prose_names_dev.jsonl | --no-prose]
 
 Runs `desktop-app check --jsonl` (the product's own CLI contract) and the corpus's scorer, for each part
 of the corpus separately: the first `--split` letters (d001-d020, on which the rules were first
 written) and the rest (d021-d050, from other facilities and writers), and prints the gap between
 them: a large gap means the rules learned the letters rather than the language.
+
+Then the same for names in ordinary prose (`prose_names_dev.jsonl`: Wikipedia sentences whose people carry no
+様 or さん), beside raw ja_ginza's Person entities on the same sentences: person recall and precision.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "eval" / "letters_dev.jsonl"
+DEFAULT_PROSE = ROOT.parent / "shared" / "eval" / "prose_names_dev.jsonl"
 
 # GiNZA's extended named-entity labels mapped onto our categories (the baseline).
 NER_MAP = {
@@ -104,6 +109,8 @@ def main() -> None:
     ap.add_argument("--show", type=int, default=0, help="list up to N misses and false alarms")
     ap.add_argument("--split", type=int, default=20, help="letters in the first part (0: score the corpus whole)")
     ap.add_argument("--no-baseline", action="store_true", help="skip the raw-NER baseline")
+    ap.add_argument("--prose", type=Path, default=DEFAULT_PROSE, help="names in ordinary prose (JSONL)")
+    ap.add_argument("--no-prose", action="store_true", help="skip the prose-name figures")
     args = ap.parse_args()
     scorer = args.scorer or args.corpus.parent / "score_check.py"
     if not args.corpus.exists() or not scorer.exists():
@@ -127,6 +134,32 @@ def main() -> None:
                 print(f"== gap between the parts ({a} minus {b})")
                 for k in keys:
                     print(f"{k:<40} {fa[k]:.3f} - {fb[k]:.3f} = {fa[k] - fb[k]:+.3f}")
+        if not args.no_prose:
+            prose_figures(args.prose, scorer, Path(tmp), args.show, not args.no_baseline)
+
+
+def prose_figures(prose: Path, scorer: Path, tmp: Path, show: int, baseline: bool) -> None:
+    """Names without 様: the product and raw ja_ginza on the same sentences, person recall and precision."""
+    if not prose.exists():
+        print(f"== prose names: {prose} not found, skipped")
+        return
+    pred, base = tmp / "pred_prose.jsonl", tmp / "baseline_prose.jsonl"
+    seconds = run_product(prose, pred)
+    runs = [("desktop-app check", pred)]
+    if baseline:
+        run_baseline(prose, base)
+        runs.append(("raw ja_ginza Person", base))
+    n = sum(1 for line in prose.read_text(encoding="utf-8").splitlines() if line.strip())
+    print(f"== names in ordinary prose: {prose.name}, {n} sentences ({seconds:.1f} s for the check)")
+    for name, path in runs:
+        person = (score_json(scorer, prose, path).get("table") or {}).get("pii.person") or {}
+        recall, precision = person.get("recall"), person.get("precision")
+        if isinstance(recall, (int, float)) and isinstance(precision, (int, float)):
+            print(f"{name:<22} pii.person recall {recall:.3f}  precision {precision:.3f}")
+        else:
+            print(f"{name:<22} (no pii.person figures from the scorer)")
+    if show:
+        print(score(scorer, prose, pred, show))
 
 
 if __name__ == "__main__":
