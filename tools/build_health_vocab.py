@@ -51,6 +51,8 @@ STOP = {
     "夏ばて", "二日酔い", "日焼け", "忘れ", "ぐらつき",
     # vital signs and measurements (the letter's "血圧は安定" is a reading, not a condition)
     "血圧", "体温", "脈拍", "体重", "血糖", "血糖値", "呼吸", "酸素飽和度", "尿量", "食事量",
+    # a normal reading is no finding (平熱で過ごされました)
+    "平熱", "正常", "正常値", "平常",
     # events and care activities (the injury or diagnosis after them is what counts)
     "転倒", "転落", "転ぶ", "落下", "衝突", "けが", "怪我", "ケガ", "妊娠", "出産", "分娩", "介護", "介助",
     "入院", "通院", "手術", "治療", "処置", "点滴", "検査", "受診", "服薬", "投薬", "麻酔", "食事", "摂取",

@@ -44,7 +44,17 @@ _SOURCE = {
     "procedure": "手術・処置の名前",
     "function": "体の働きの低下を表す言葉",
     "suffix": "病名の形（〜症・〜炎・〜骨折など）",
+    "vital": "脈・呼吸・血圧などの変化",
+    "body_finding": "体の部位とその変化（腫れ・ただれ・痛みなど）",
+    "drug_class": "薬の種類（〜剤）",
+    "sequela": "病気やけがの後遺症",
 }
+# A time of taking written before a drug class (食後鉄剤, 就寝前睡眠導入剤) is not part of its name.
+_DOSE_TIME = re.compile(r"^(?:毎?(?:朝|昼|夕|晩|夜)?食?(?:前|後|間)|就寝前|寝る前|朝|夕|毎日|毎朝|毎晩)")
+# A care level changed to another (要支援1から要介護1に): one person's, not a range of levels.
+_LEVEL_CHANGE = re.compile(r"^から要(?:介護|支援)\s?[1-5１-５](?:に|へ|と)")
+# A care level in a fee table (要介護3　1,234円, 要介護1：…): a price list, not a person.
+_LEVEL_TABLE = re.compile(r"^\s*(?:[:：|｜\t]|\s+\d|\s*[(（]?\d[\d,]*円)")
 
 
 _PREFIX_CACHE: dict[tuple[int, frozenset[str]], tuple[HealthVocab, dict[str, list[int]]]] = {}
@@ -85,9 +95,17 @@ class HealthRule(Rule):
         body = _alt(d["body_parts"])
         self.body_before = re.compile(rf"(?:右|左|両|左右の?)?(?:{body})の?$")
         suffix = _alt(d["suffixes"])
+        self.household_agents = set(d["household_agents"])
+        self.sequela_negated = re.compile(d["sequela_negated"])
+        self.body_predicates = set(d["body_predicates"])
+        self.body_before_ga = re.compile(rf"(?:右|左|両|左右の?)?(?:{body})$")
         self.pattern = re.compile(
             rf"(?P<care_level>{d['care_level']})"
-            rf"|(?P<function>(?:{_alt(d['functions'])})の?(?:{_alt(d['impairments'])}))"
+            rf"|(?P<sequela>(?:[{KANJI}{KATAKANA}]{{1,12}}|けが|ケガ)の?後遺症)"
+            rf"|(?P<vital>(?:{_alt(d['vitals'])})の?(?:{_alt(d['vital_changes'])}))"
+            rf"|(?P<body_finding>(?:右|左|両|左右の?)?(?:{body})の(?:{_alt(d['body_findings'])}))"
+            rf"|(?P<drug_class>[{KANJI}]{{1,8}}剤)(?![{KANJI}])"
+            rf"|(?P<function>(?:{_alt(d['functions'])})の?(?:(?:力|機能)の?)?(?:{_alt(d['impairments'])}))"
             rf"|(?P<drug>[{KATAKANA}]{{2,}}(?:(?:{_alt(d['drug_forms'])}){d['strength']}?"
             rf"|(?:{_alt(d['drug_forms_with_strength'])})?{d['strength']}))"
             rf"|(?P<drug_by_use>[{KATAKANA}]{{3,}}(?:[A-Z]{{1,3}})?(?=(?:{d['drug_context']})))"
@@ -130,12 +148,41 @@ class HealthRule(Rule):
     def _pattern_spans(self, doc: CheckDoc) -> list[tuple[int, int, str]]:
         return [(m.start(), m.end(), m.lastgroup or "suffix") for m in self.pattern.finditer(doc.folded)]
 
+    def _predicate_spans(self, doc: CheckDoc) -> list[tuple[int, int, str]]:
+        """Findings written with an inflected verb or adjective, read on the model's lemmas: a dictionary
+        entry in its plain form (痰がからむ, むせる) written as 痰がからんで, and a body part with が/も
+        and a predicate of change (歯ぐきが腫れて, 腰が痛く) composed into one finding."""
+        toks = doc.analysis.tokens
+        text = doc.folded
+        out: list[tuple[int, int, str]] = []
+        for i, t in enumerate(toks):
+            if t.pos not in ("VERB", "ADJ") or not t.lemma:
+                continue
+            if t.lemma != t.text:
+                for k in range(i, max(-1, i - 4), -1):
+                    phrase = text[toks[k].start:t.start] + t.lemma
+                    if phrase in self.vocab.terms or phrase in self.hand:
+                        out.append((toks[k].start, t.end, "vocab"))
+                        break
+            if t.lemma in self.body_predicates and i >= 2 and toks[i - 1].text in ("が", "も"):
+                m = self.body_before_ga.search(text[max(0, toks[i - 1].start - 8):toks[i - 1].start])
+                if m and toks[i - 1].start - len(m.group()) in doc.token_starts:
+                    out.append((toks[i - 1].start - len(m.group()), t.end, "body_finding"))
+        return out
+
     def _clean(self, doc: CheckDoc, s: int, e: int, source: str) -> tuple[int, int] | None:
         text = doc.folded
         dm = _DEGREE.match(text[s:e])
         if dm and e - s - dm.end() >= 2:
             s += dm.end()
-        if doc.analysis.tokens and source in ("suffix", "function", "procedure"):
+        if source == "drug_class":
+            dt = _DOSE_TIME.match(text[s:e])
+            if dt and e - s - dt.end() >= 2:
+                s += dt.end()
+            if any(text[s:e].endswith(w) for w in self.household_agents):
+                return None
+        if doc.analysis.tokens and source in ("suffix", "function", "procedure", "vital", "body_finding",
+                                              "drug_class", "sequela"):
             # the word must end where a token ends (傷 in 傷つかれた is not 傷), and start on a token
             if e not in doc.token_ends:
                 return None
@@ -144,7 +191,7 @@ class HealthRule(Rule):
         span = text[s:e]
         if not span:
             return None
-        if span in self.hand or span in self.vocab.terms:
+        if span in self.hand or span in self.vocab.terms or source == "sequela":
             return s, e
         if span in self.not_conditions or any(span.endswith(w) for w in self.not_conditions):
             return None
@@ -184,7 +231,7 @@ class HealthRule(Rule):
 
     def find(self, doc: CheckDoc) -> Iterable[Finding]:
         text = doc.folded
-        cands = sorted(self._dictionary_spans(doc) + self._pattern_spans(doc), key=lambda c: (c[0], -(c[1] - c[0])))
+        cands = sorted(self._dictionary_spans(doc) + self._pattern_spans(doc) + self._predicate_spans(doc), key=lambda c: (c[0], -(c[1] - c[0])))
         last_end = -1
         notice = self._is_notice(doc)
         for s0, e0, source in cands:
@@ -199,7 +246,12 @@ class HealthRule(Rule):
             last_end = e0
             if doc.in_facility(s, e):
                 continue
-            if self.generic_after.match(text[e:e + 12]):
+            after = text[e:e + 12]
+            if source == "care_level" and _LEVEL_TABLE.match(after):
+                continue
+            if self.generic_after.match(after) and not (source == "care_level" and _LEVEL_CHANGE.match(after)):
+                continue
+            if source == "sequela" and self.sequela_negated.match(after):
                 continue
             sent_s, sent_e = doc.sentence(s)
             person = self._nearest_person(doc, s, e)
