@@ -62,6 +62,8 @@ def _timed(cmd: list[str], env: dict[str, str]) -> float:
     took = time.perf_counter() - t0
     if done.returncode not in (0, 1):  # 1: the check found high findings
         raise SystemExit(f"{cmd[:3]} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    if "did not load" in done.stderr:  # patterns only: a fast run that measured nothing
+        raise SystemExit(f"the model did not load in {cmd[:3]}:\n{done.stderr[-2000:]}")
     return took
 
 
@@ -70,7 +72,8 @@ def side_by_side(recs: list[dict], source: Path, repeats: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "letters.jsonl"
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs), encoding="utf-8")
-        env = dict(os.environ, PYTHONPATH=str(source), QT_QPA_PLATFORM="offscreen")
+        path_var = os.pathsep.join(p for p in (str(source), os.environ.get("PYTHONPATH", "")) if p)
+        env = dict(os.environ, PYTHONPATH=path_var, QT_QPA_PLATFORM="offscreen")
         app = [sys.executable, "-m", "desktop_app", "check", "--jsonl", str(path)]
         raw = [sys.executable, "-c", RAW_GINZA, str(path)]
         chars = sum(len(r["text"]) for r in recs)
