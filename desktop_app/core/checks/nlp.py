@@ -74,6 +74,29 @@ def _fast_cpu_ops():
         set_current_ops(current)
 
 
+_blas_controller = None
+
+
+def _one_blas_thread():
+    """Run the model's matrix products on one BLAS thread, on every platform.
+
+    The model runs on numpy's OpenBLAS (see _fast_cpu_ops), whose own thread pool takes every core.
+    With another program busy on a 2-core staff PC its threads fight for the cores: paragraph batches
+    took 8.4-10.5 s instead of 2.9 s on one thread (benchmarks/check_speed.py, one core busy). OpenBLAS's
+    setting is process-wide, so it is held only for the model's calls and put back after them. The
+    controller scans the loaded libraries once (about 1 ms); limiting through it costs a few
+    microseconds per call, so the limit is entered per call rather than kept for the process.
+    """
+    global _blas_controller
+    from threadpoolctl import ThreadpoolController
+
+    if _blas_controller is None:
+        import numpy  # noqa: F401 - numpy's BLAS must be loaded before the controller looks for it
+
+        _blas_controller = ThreadpoolController()
+    return _blas_controller.limit(limits=1, user_api="blas")
+
+
 class NlpEngine:
     """Owns the spaCy pipeline. Thread-safe through a lock; the GUI uses it from one worker thread."""
 
@@ -99,7 +122,7 @@ class NlpEngine:
             try:
                 import spacy
 
-                with _fast_cpu_ops():
+                with _fast_cpu_ops(), _one_blas_thread():
                     # compound_splitter and bunsetu_recognizer are not used by any rule.
                     nlp = spacy.load(self.model_name, exclude=["compound_splitter", "bunsetu_recognizer"])
             except Exception as exc:  # ImportError, OSError (model missing), version mismatch
@@ -143,9 +166,10 @@ class NlpEngine:
         # more than 4 did, at the same speed): batch about BATCH_CHARS characters at a time.
         avg = sum(map(len, todo)) / len(todo)
         batch = max(1, min(32, int(BATCH_CHARS // max(avg, 1.0))))
-        for seg, doc in zip(todo, self._nlp.pipe(todo, batch_size=batch), strict=True):
-            self._cache[seg] = self._parse_segment(doc)
-            self.parsed_chars += len(seg)
+        with _one_blas_thread():
+            for seg, doc in zip(todo, self._nlp.pipe(todo, batch_size=batch), strict=True):
+                self._cache[seg] = self._parse_segment(doc)
+                self.parsed_chars += len(seg)
 
     def warm(self, texts: list[str]) -> None:
         """Parse the paragraphs of many letters in one batch (the CLI's --jsonl), so that analyze()
