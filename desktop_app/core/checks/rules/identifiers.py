@@ -46,7 +46,7 @@ class IdNumberRule(Rule):
                 continue
             if keyword == "番号" and text[max(0, k.start() - 2):k.start()] in ("電話", "口座", "FAX"):
                 continue
-            if keyword.startswith("記号") and re.search(r"ゆうちょ|貯金", text[max(0, k.start() - 20):k.start()]):
+            if re.search(r"(?:ゆうちょ|貯金)[^\n。]{0,20}記号", text[max(0, k.start() - 30):k.end()]):
                 continue  # ゆうちょ's 記号・番号 is an account (BankAccountRule)
             window = text[k.end():k.end() + 40]
             m = self.NUMBER.search(window)
@@ -148,7 +148,7 @@ class BankAccountRule(Rule):
                 continue  # the facility's own account, as in its profile
             if self.CORPORATE_AFTER.search(after):
                 continue  # a company's or a 法人's account: not a person's
-            if fac.name and any(len(part) >= 2 and part in after for part in fac.name.split()):
+            if fac.name and any(len(part) >= 2 and part in after.split("\n", 1)[0] for part in fac.name.split()):
                 continue  # held in the facility's name
             if not own and self._pays_facility(text, s, e):
                 continue
