@@ -246,14 +246,14 @@ def test_old_style_holder_name_is_the_form_s_person(runner, text, name, ctx_name
     ("口座名義：ナカガワ キョウコ", "ナカガワ キョウコ", "中川 京子"),
     ("名義 オオノ キヨシ", "オオノ キヨシ", "大野 清"),                    # no small kana to begin with
     ("名義 モリシタ キヨシ", "モリシタ キヨシ", "森下 昭一"),              # another person of the family
-    ("名義 ナカガワ キヨウコ", "ナカガワ キヨウコ", "森下 昭一"),          # not the form's person
+    ("返金は名義 ナカガワ キヨウコ の口座へお振り込みします。", "ナカガワ キヨウコ", "森下 昭一"),  # not the form's
 ])
 def test_holder_names_found_and_not_confused(runner, text, name, ctx_name):
     ctx = {**CTX, "recipient": {"name": ctx_name}}
     got = persons(runner, text, ctx)
     assert name in got, got
     if ctx_name == "森下 昭一" and "ナカガワ" in name:
-        assert got[name] == "third_party"
+        assert got[name] == "unknown"  # a holder nobody on the form: a reviewer decides (medium)
     elif "キヨシ" in name and ctx_name == "森下 昭一":
         assert got[name] != "recipient"
     else:

@@ -59,6 +59,7 @@ LABELLED_KATAKANA = re.compile(
     rf"(?:(?P<role>{_alt(w for w in ROLE_WORDS if re.search(f'[{KANJI}]', w))})の?|(?:口座)?名義(?:人)?[:：]?)[ \u3000]?"
     rf"(?P<name>[{KATAKANA}]{{2,}}(?:(?:・|[ \u3000])[{KATAKANA}]{{2,}}){{0,3}})(?![{KATAKANA}])"
 )
+HOLDER_BEFORE = re.compile(r"(?:口座)?名義(?:人)?[:：]?[ \u3000]?$")
 _HIRA_TO_KATA = str.maketrans({chr(c): chr(c + 0x60) for c in range(0x3041, 0x3097)})
 _KATA_TO_HIRA = str.maketrans({chr(c + 0x60): chr(c) for c in range(0x3041, 0x3097)})
 
@@ -353,6 +354,9 @@ class PersonRule(Rule):
             return "professional", f"お名前の後に「{PROF_AFTER.match(after).group().strip()}」とある"
         if STAFF_BEFORE.search(before):
             return "professional", "お名前の前に職名や役割が書かれている"
+        if not honor and HOLDER_BEFORE.search(before):
+            # an account's holder who is none of the form's people: not how staff are written
+            return "unknown", "口座の名義として書かれ、入力欄のどなたのお名前とも一致しない"
         if not honor:
             opened = text.rfind("「", sent_start, s)
             if opened != -1 and text.rfind("」", opened, s) == -1:
