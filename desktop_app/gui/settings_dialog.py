@@ -57,7 +57,7 @@ class SettingsDialog(QDialog):
         self.staff.setToolTip("職員のお名前を1行に1人ずつ。手紙に出てきても第三者として扱いません。")
         self.staff.setObjectName("staffList")
         self.bank_accounts = QPlainTextEdit("\n".join(fac.bank_accounts))
-        self.bank_accounts.setFixedHeight(56)
+        self.bank_accounts.setFixedHeight(44)
         self.bank_accounts.setTabChangesFocus(True)
         self.bank_accounts.setObjectName("facilityBankAccounts")
         self.bank_accounts.setToolTip("利用料のお振込先など、施設の口座を1行に1つ（例：〇〇銀行 〇〇支店 普通 1234567）。"

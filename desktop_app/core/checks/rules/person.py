@@ -355,7 +355,11 @@ class PersonRule(Rule):
         if STAFF_BEFORE.search(before):
             return "professional", "お名前の前に職名や役割が書かれている"
         if not honor and HOLDER_BEFORE.search(before):
-            # an account's holder who is none of the form's people: not how staff are written
+            # an account's holder who is none of the form's people: not how staff are written. The
+            # family's surname (its reading) with another given name is the household's account.
+            surname = re.split(r"[ \u3000・]", text[s:e], maxsplit=1)[0]
+            if any(r.split(" ", 1)[0] == surname for rs in doc.readings.values() for r in rs if " " in r):
+                return "family", "口座の名義で、名字が入力欄の方と同じ"
             return "unknown", "口座の名義として書かれ、入力欄のどなたのお名前とも一致しない"
         if not honor:
             opened = text.rfind("「", sent_start, s)
