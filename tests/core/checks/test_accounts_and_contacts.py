@@ -33,6 +33,8 @@ def found(runner, text, category, ctx=CTX):
      "しののめ信用金庫 本店営業部 普通 0719382"),
     ("振込先　北関東労働金庫 高崎支店 普通 ３３０８１２７", "北関東労働金庫 高崎支店 普通 ３３０８１２７"),
     ("給付金は前橋市農協 総社支店 貯蓄 5510293 に入金されます。", "前橋市農協 総社支店 貯蓄 5510293"),
+    ("返金先は、ご登録の長女の足利銀行 桐生支店 普通 6612093 です。", "足利銀行 桐生支店 普通 6612093"),
+    ("還付金は、みちのく銀行 弘前支店 総合 二〇四八一七三 へ振り込まれます。", "みちのく銀行 弘前支店 総合 二〇四八一七三"),
 ])
 def test_a_private_account_is_reported(pattern_runner, text, expected):
     assert found(pattern_runner, text, "pii.bank_account") == [expected]

@@ -123,7 +123,7 @@ class BankAccountRule(Rule):
         r"(?P<yucho>\d{5}(?:[ \u3000]*番号[ \u3000:：]*|[ \u3000]*-[ \u3000]*)\d{6,8})(?!\d)"
     )
     # a particle or ご/お after a word ends the phrase before the bank's name (ご登録の群馬銀行, 返金はゆうちょ銀行)
-    LEAD = re.compile(rf"^.*?[{KANJI}{KATAKANA}](?:の|は|を|に|へ|で|が|と|も|や)")
+    LEAD = re.compile(rf"^.*[{KANJI}{KATAKANA}](?:の|は|を|に|へ|で|が|と|も|や)")
     OWN_BEFORE = re.compile(r"(振込先|振込口座|お振込み?先|お振り込み先|下記口座|下記の口座)")
     PAY_REQUEST = re.compile(r"お振り?込み?(?:を|を頂|いただ|ください|くださ|をお願い|願い)|お支払い(?:ください|くださ|を|いただ)")
     TO_FAMILY = re.compile(r"返金|返還|払い?戻し|還付|支給|給付|ご指定の|ご登録の|ご記入いただいた|引落|引き落|"
