@@ -490,7 +490,8 @@ def add_parsers(sub) -> None:
 
     fac = sub.add_parser("facility", help="facility profile / 施設情報").add_subparsers(dest="fac_cmd", required=True)
     p = fac.add_parser("set", help="set the facility profile from FACILITY.json (admin, or before the first user)")
-    p.add_argument("file")
+    p.add_argument("file", help="JSON: name, address, phone, fax, email, director, staff [names], "
+                               "bank_accounts [the facility's own accounts, one per item: not reported by the check]")
     user_opts(p)
     p.set_defaults(func=cmd_facility_set)
     p = sub.add_parser("policy", help="approval policy: always | when_findings (admin to change)")

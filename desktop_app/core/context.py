@@ -31,9 +31,11 @@ class Facility:
     email: str = ""
     staff: list[str] = field(default_factory=list)  # staff names: never third parties
     director: str = ""  # 施設長: signs letters; not part of a letter's check context
+    # the facility's own accounts for payments (振込先), as written: like its phone, never personal data
+    bank_accounts: list[str] = field(default_factory=list)
 
 
-FACILITY_KEYS = ("name", "address", "phone", "fax", "email", "director", "staff")
+FACILITY_KEYS = ("name", "address", "phone", "fax", "email", "director", "staff", "bank_accounts")
 
 
 def facility_from_dict(raw: Any) -> Facility:
@@ -46,13 +48,22 @@ def facility_from_dict(raw: Any) -> Facility:
         return v.strip() if isinstance(v, str) else ""
 
     staff = raw.get("staff") if isinstance(raw.get("staff"), list) else []
+    accounts = raw.get("bank_accounts")
+    if isinstance(accounts, str):  # one account per line, as typed in a text field
+        accounts = accounts.splitlines()
+    accounts = accounts if isinstance(accounts, list) else []
     return Facility(name=s("name"), address=s("address"), phone=s("phone"), fax=s("fax"), email=s("email"),
-                    staff=[x for x in staff if isinstance(x, str) and x.strip()], director=s("director"))
+                    staff=[x for x in staff if isinstance(x, str) and x.strip()], director=s("director"),
+                    bank_accounts=[x.strip() for x in accounts if isinstance(x, str) and x.strip()])
 
 
 def facility_to_dict(fac: Facility) -> dict:
-    return {"name": fac.name, "address": fac.address, "phone": fac.phone, "fax": fac.fax, "email": fac.email,
-            "director": fac.director, "staff": list(fac.staff)}
+    out: dict[str, Any] = {"name": fac.name, "address": fac.address, "phone": fac.phone, "fax": fac.fax,
+                           "email": fac.email, "director": fac.director, "staff": list(fac.staff)}
+    # only when there are some: a context without accounts stays the dict its approvals were bound to
+    if fac.bank_accounts:
+        out["bank_accounts"] = list(fac.bank_accounts)
+    return out
 
 
 @dataclass

@@ -56,8 +56,15 @@ class SettingsDialog(QDialog):
         self.staff.setFixedHeight(70)
         self.staff.setToolTip("職員のお名前を1行に1人ずつ。手紙に出てきても第三者として扱いません。")
         self.staff.setObjectName("staffList")
+        self.bank_accounts = QPlainTextEdit("\n".join(fac.bank_accounts))
+        self.bank_accounts.setFixedHeight(44)
+        self.bank_accounts.setTabChangesFocus(True)
+        self.bank_accounts.setObjectName("facilityBankAccounts")
+        self.bank_accounts.setToolTip("利用料のお振込先など、施設の口座を1行に1つ（例：〇〇銀行 〇〇支店 普通 1234567）。"
+                                      "手紙に出てきても個人の口座として指摘しません。")
         for label, w in (("施設名", self.name), ("所在地", self.address), ("電話番号", self.phone), ("FAX", self.fax),
-                         ("メールアドレス", self.email), ("職員名簿", self.staff)):
+                         ("メールアドレス", self.email), ("施設の振込先口座（1行に1つ）", self.bank_accounts),
+                         ("職員名簿", self.staff)):
             form.addRow(label, w)
             w.setEnabled(admin)
         # an empty list said nothing about what it is for, or that it is not where accounts are made
@@ -169,7 +176,8 @@ class SettingsDialog(QDialog):
         return dataclasses.replace(
             self.facility, name=self.name.text().strip(), address=self.address.text().strip(),
             phone=self.phone.text().strip(), fax=self.fax.text().strip(), email=self.email.text().strip(),
-            staff=[s.strip() for s in self.staff.toPlainText().splitlines() if s.strip()])
+            staff=[s.strip() for s in self.staff.toPlainText().splitlines() if s.strip()],
+            bank_accounts=[s.strip() for s in self.bank_accounts.toPlainText().splitlines() if s.strip()])
 
     def policy_value(self) -> str:
         return self.policy.currentData()

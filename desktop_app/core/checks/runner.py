@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 # Format characters a reader does not see: soft hyphen, zero-width space / non-joiner / joiner, left-to-right
 # and right-to-left marks, word joiner, and a byte-order mark inside the text.
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")
+_SMALL_TO_LARGE_KANA = str.maketrans("ァィゥェォッャュョヮ", "アイウエオツヤユヨワ")
 
 # When two personal-data findings overlap, the more specific one stays.
 PII_PRIORITY = ["pii.email", "pii.phone", "pii.id_number", "pii.bank_account", "pii.address", "pii.birthdate",
@@ -95,6 +96,10 @@ class CheckRunner:
                 variants = []
                 if readings and all(readings):
                     variants = [" ".join(readings), "".join(readings)]
+                    # old-style 口座名義 write small kana large (ショウイチ → シヨウイチ, キョウコ → キヨウコ)
+                    large = [r.translate(_SMALL_TO_LARGE_KANA) for r in readings]
+                    if large != readings:
+                        variants += [" ".join(large), "".join(large)]
                 self._readings[name] = variants
             out[name] = self._readings[name]
         return out

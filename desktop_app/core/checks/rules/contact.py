@@ -56,7 +56,7 @@ class EmailRule(Rule):
 
     rule_id = "pii.email"
     category = "pii.email"
-    PATTERN = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+    PATTERN = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
     GENERIC_LOCAL = {"info", "office", "contact", "support", "admin", "mail", "soudan", "jimu", "uketsuke",
                      "kouhou", "webmaster", "noreply", "no-reply", "postmaster", "inquiry", "toiawase",
                      "reception", "general", "service", "care", "kaigo", "desk", "center", "help", "staff"}
@@ -92,6 +92,12 @@ class AddressRule(Rule):
     # A place of an event (会場　〇〇会館（…市…番地）) is not anybody's home.
     VENUE_BEFORE = re.compile(r"(?:会場|場所|開催場所|集合場所|所在地|開催地|会館|ホール|センター|公民館|体育館|公園|病院|クリニック|医院|"
                               r"市役所|役場|区役所)[^\n。]{0,24}?[(（]?$")
+    # A home written in brackets after ご自宅/お住まい, without a prefecture and ending in a bare number
+    # (（みどり市大間々町大間々456）): the brackets close the address, so the number is its end.
+    IN_BRACKETS = re.compile(
+        rf"(?<=[(（])((?:[{KANJI}]{{2,3}}[都道府県])?(?:[{KANJI}{KATAKANA}]{{1,10}}?|[ぁ-ん]{{2,5}}(?=市))[市区町村郡]"
+        rf"{_PLACE}{{1,16}}?[\d〇一二三四五六七八九十]+(?:(?:丁目|番地|番|号|-)[\d〇一二三四五六七八九十]*)*(?:号|番地)?)(?=[)）])"
+    )
     POSTCODE_ONLY = re.compile(r"〒\s?\d{3}-?\d{4}[ \u3000]*[^\n]{4,60}")
 
     def find(self, doc: CheckDoc) -> Iterable[Finding]:
@@ -109,6 +115,17 @@ class AddressRule(Rule):
             seen.add(s, e)
             yield self.finding(doc, s, e, "個人の住所が含まれています。",
                                "市区町村から番地・号まで書かれた、施設の所在地ではない住所です。"
+                               f"{doc.whose(s, e)}ご自宅の住所は手紙に書かないでください。",
+                               suggestions=["（ご住所は記載しない）"])
+        for m in self.IN_BRACKETS.finditer(doc.folded):
+            s, e = m.span(1)
+            if seen.overlaps(s, e) or doc.in_facility(s, e) or (own and squash(m.group(1)) in own):
+                continue
+            if self.VENUE_BEFORE.search(doc.folded[max(0, s - 30):s]):
+                continue
+            seen.add(s, e)
+            yield self.finding(doc, s, e, "個人の住所が含まれています。",
+                               "括弧の中に市区町村から番地まで書かれた、施設の所在地ではない住所です。"
                                f"{doc.whose(s, e)}ご自宅の住所は手紙に書かないでください。",
                                suggestions=["（ご住所は記載しない）"])
         # 〒 followed by an address the pattern could not parse (no house number): still an address

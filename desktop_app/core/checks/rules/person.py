@@ -59,6 +59,7 @@ LABELLED_KATAKANA = re.compile(
     rf"(?:(?P<role>{_alt(w for w in ROLE_WORDS if re.search(f'[{KANJI}]', w))})の?|(?:口座)?名義(?:人)?[:：]?)[ \u3000]?"
     rf"(?P<name>[{KATAKANA}]{{2,}}(?:(?:・|[ \u3000])[{KATAKANA}]{{2,}}){{0,3}})(?![{KATAKANA}])"
 )
+HOLDER_BEFORE = re.compile(r"(?:口座)?名義(?:人)?[:：]?[ \u3000]?$")
 _HIRA_TO_KATA = str.maketrans({chr(c): chr(c + 0x60) for c in range(0x3041, 0x3097)})
 _KATA_TO_HIRA = str.maketrans({chr(c + 0x60): chr(c) for c in range(0x3041, 0x3097)})
 
@@ -353,6 +354,13 @@ class PersonRule(Rule):
             return "professional", f"お名前の後に「{PROF_AFTER.match(after).group().strip()}」とある"
         if STAFF_BEFORE.search(before):
             return "professional", "お名前の前に職名や役割が書かれている"
+        if not honor and HOLDER_BEFORE.search(before):
+            # an account's holder who is none of the form's people: not how staff are written. The
+            # family's surname (its reading) with another given name is the household's account.
+            surname = re.split(r"[ \u3000・]", text[s:e], maxsplit=1)[0]
+            if any(r.split(" ", 1)[0] == surname for rs in doc.readings.values() for r in rs if " " in r):
+                return "family", "口座の名義で、名字が入力欄の方と同じ"
+            return "unknown", "口座の名義として書かれ、入力欄のどなたのお名前とも一致しない"
         if not honor:
             opened = text.rfind("「", sent_start, s)
             if opened != -1 and text.rfind("」", opened, s) == -1:
