@@ -61,6 +61,7 @@ class DependencyRiskRule(Rule):
         self.sure_outcomes = set(c["sure_outcomes"])
         self.promise_adverbs = tuple(c["promise_adverbs"])
         self.measure_nouns = set(c["measure_nouns"])
+        self.belief_verbs = set(c["belief_verbs"])
         self.fault_nouns = sorted(li["fault_nouns"], key=len, reverse=True)
         self.owners = sorted(li["owners"], key=len, reverse=True)
         self.self_evident = set(li["self_evident"])
@@ -198,12 +199,29 @@ class DependencyRiskRule(Rule):
         a = doc.analysis
         text = doc.folded
         t = a.tokens[p]
-        if t.dep not in ("acl", "ccomp") or not (lo <= t.head < hi) or t.head <= p:
+        end_i = self._chain_end(a, p)
+        quoted = end_i + 1 < hi and a.tokens[end_i + 1].text == "と" and a.tokens[end_i + 1].pos in ("ADP", "SCONJ")
+        if not (t.dep in ("acl", "ccomp") or quoted) or not (lo <= t.head < hi) or t.head <= p:
             return False
         noun = a.tokens[t.head]
         g = t.head
-        for _ in range(3):
+        # 必ず治ると思い／信じて: the writer's hope or someone's belief, not the writer's promise
+        if _words(a.tokens[g]) & self.belief_verbs:
+            return True
+        for _ in range(6):
             if a.tokens[g].pos in ("VERB", "AUX") and a.tokens[g].dep in ("ROOT", "advcl", "acl", "conj"):
+                # …と信じて、…続けておられました: a て-clause takes the tense of the verb it leads to
+                j = g
+                while j + 1 < hi and (a.tokens[j + 1].pos == "AUX" or a.tokens[j + 1].dep in ("fixed", "mark")
+                                      or (a.tokens[j + 1].pos == "VERB" and a.tokens[j + 1].head == g)):
+                    j += 1
+                tense = text[a.tokens[g].start:a.tokens[j].end]
+                h = a.tokens[g].head
+                if re.search(r"[てで]$", tense) and a.tokens[g].dep == "advcl" and lo <= h < hi and h > g:
+                    g = h
+                    continue
+                if re.search(r"(?:た|ました|でした)$", tense):
+                    return True
                 break
             h = a.tokens[g].head
             if not (lo <= h < hi) or h == g:
@@ -269,7 +287,7 @@ class DependencyRiskRule(Rule):
             # a promise verb the predicate hangs on: 起こさないとお約束いたします
             m = re.match(r"^(?:と|ことを|ことと)(?:固く|ここに)?", after)
             if m:
-                for k in range(end_i + 1, min(hi, end_i + 5)):
+                for k in range(end_i + 1, min(hi, end_i + 7)):
                     if _words(a.tokens[k]) & self.promise_verbs:
                         end_i = self._chain_end(a, self._climb(a, k))
                         chain = text[a.tokens[p].start:a.tokens[end_i].end]
@@ -330,7 +348,7 @@ class DependencyRiskRule(Rule):
                         if c < i and a.tokens[c].dep in ("advcl", "ccomp", "obj") and lo <= c:
                             cs, ce = a.subtree(c)
                             clause = text[a.tokens[max(cs, lo)].start:a.tokens[ce].end + 3]
-                            if re.search(r"(?:る|ます|ない|ません)(?:こと)?(?:と|を)", clause):
+                            if re.search(r"(?:[うくすつぬぶむるぐ]|ます|ない|ません)(?:こと)?(?:と|を)", clause):
                                 start = a.tokens[max(cs, lo)].start
                                 break
             elif t.text == "ゼロ" or (words & {"いたす", "する"} and text[max(0, t.start - 3):t.start] == "ゼロに"):
@@ -449,6 +467,9 @@ class DependencyRiskRule(Rule):
             extra = re.match(r"^(?:で(?:ございます|ございました|あります|あり|す|した)|です|でした)", tail)
             end = a.tokens[end_i].end + (extra.end() if extra else 0)
             start = self._clause_start(doc, lo, i)
+            # the resident's own act (ご本人が飲み忘れた) is no admission by the facility
+            if re.search(r"(?:本人|様|さん)(?:が|は|も)", text[start:m.start()]):
+                continue
             yield Finding(
                 start=start, end=end, text=doc.text[start:end], category="risk.liability", severity=Severity.HIGH,
                 message="職員の行いを原因と認める書き方になっています。",
@@ -495,6 +516,11 @@ class DependencyRiskRule(Rule):
             lapse = any(_words(x) & self.lapse_words for x in clause_toks if x.pos in ("VERB", "ADJ", "NOUN", "AUX"))
             negated = bool(re.search(r"(?:なかった|ていなかった|ずに|なかったの)$", pred_text))
             if not (lapse or negated):
+                continue
+            # the resident's own act (ご本人が飲み忘れた, お父様が…なさらなかった) is no fault of the facility
+            subj = [c for c in range(cs, pr) if a.tokens[c].head == pr and a.tokens[c].dep == "nsubj"]
+            if any(re.search(r"^(?:ご|お)|(?:様|さん|本人)$", a.tokens[c].text) or a.tokens[c].text == "本人"
+                   for c in subj) or re.search(r"(?:され|られ|なさ)", pred_text):
                 continue
             end_i = self._chain_end(a, self._climb(a, a.tokens[i].head if lo <= a.tokens[i].head < hi
                                                    and a.tokens[i].head >= i else i))
@@ -552,7 +578,7 @@ class DependencyRiskRule(Rule):
                 continue
             end_i = self._chain_end(a, self._climb(a, i))
             chain = text[t.start:a.tokens[end_i].end]
-            if not re.search(r"(?:いたします|させていただきます|します|申し上げます|いたしたく)$", chain):
+            if not re.search(r"(?:いたします|せていただきます|します|申し上げます|いたしたく)$", chain):
                 continue
             lo, hi = self._sentence_tokens(doc, i)
             before = text[a.tokens[lo].start:t.start]
@@ -563,7 +589,7 @@ class DependencyRiskRule(Rule):
             owner = self._owner_near(doc, lo, hi, t.start)
             always = bool(_words(t) & self.always_offer)
             comp = any(w in before for w in self.compensation) or t.text.startswith("全額")
-            if not (always or comp or (owner and re.search(r"支払|返金|お返し|持", t.text + t.lemma))):
+            if not (always or comp or (owner and re.search(r"支払|返金|お返し", t.text + t.lemma))):
                 continue
             if not always and not comp and owner is None:
                 continue
