@@ -191,6 +191,24 @@ class DependencyRiskRule(Rule):
         m = re.match(r"^(?:予定|見込み|見通し|見立て|とのこと|こと)?(?:です|でございます|だ)?(?:ので|から|けれど|が|し)、", tail)
         return tail[:m.end()] if m else tail
 
+    def _arrangement(self, doc: CheckDoc, adv: int, head_i: int, p: int, end_i: int) -> bool:
+        """必ず職員が付き添うようにしております, 必ず見回る体制にしております: the adverb's verb sits
+        inside よう/こと/と or a noun of arrangement under a verb that is done or goes on, so the
+        sentence reports a practice already in place, not a promise."""
+        a = doc.analysis
+        text = doc.folded
+        chain = text[a.tokens[p].start:a.tokens[end_i].end]
+        if not re.search(r"(?:(?:て|で)(?:おり|い)ます|ました|た)$", chain):
+            return False
+        between = {a.tokens[k].text for k in range(head_i + 1, p)}
+        nested = p != head_i and bool(between & {"よう", "こと", "と"})
+        # the parser may hang the adverb on the outer verb itself: 必ず|…付き添うように|し
+        nested = nested or any(a.tokens[k].text in ("よう", "こと", "と") and p in (
+            a.tokens[k].head, a.tokens[a.tokens[k].head].head) for k in range(adv + 1, p))
+        noun = any(_words(a.tokens[c]) & self.measure_nouns for c in a.children(p)
+                   if a.tokens[c].dep in ("obl", "obj") and c < p)
+        return nested or noun
+
     def _governed_by_completed_act(self, doc: CheckDoc, p: int, lo: int, hi: int) -> bool:
         """The clause of predicate p modifies a noun or is quoted, and what governs it is a finished
         act (職員が必ず残る体制といたしました, 二度と会えないと思っていた): a measure taken or a
@@ -274,6 +292,7 @@ class DependencyRiskRule(Rule):
             if p >= hi:
                 continue
             head = a.tokens[p]
+            head_i = p
             p = self._climb(a, p)
             end_i = self._chain_end(a, p)
             # a nominalised predicate: 紛失することはありません
@@ -308,7 +327,7 @@ class DependencyRiskRule(Rule):
                     continue
             if not re.search(r"(?:ます|ません|です|ございます|る|ない|ぬ)$", chain):
                 continue
-            if self._governed_by_completed_act(doc, p, lo, hi):
+            if self._governed_by_completed_act(doc, p, lo, hi) or self._arrangement(doc, idxs[-1], head_i, p, end_i):
                 continue
             start = a.tokens[idxs[0]].start
             subj = self._subject_start(doc, p, idxs[0], lo)
