@@ -62,6 +62,7 @@ class DependencyRiskRule(Rule):
         self.promise_adverbs = tuple(c["promise_adverbs"])
         self.measure_nouns = set(c["measure_nouns"])
         self.belief_verbs = set(c["belief_verbs"])
+        self.punctual = re.compile(c["punctual_re"])
         self.fault_nouns = sorted(li["fault_nouns"], key=len, reverse=True)
         self.owners = sorted(li["owners"], key=len, reverse=True)
         self.self_evident = set(li["self_evident"])
@@ -318,7 +319,13 @@ class DependencyRiskRule(Rule):
                 continue
             if any(w in after[:8] for w in self.effort_tail) or re.search(r"よう(?:に)?(?:努め|心が|気を)", whole):
                 continue
-            if (_words(pred) | _words(head)) & self.procedural and not re.search(r"(?:ない|ません|ず)", chain):
+            # a procedure (必ずご連絡いたします) is no promise, unless it is promised on time
+            # (必ず時間どおりにお届けいたします): punctuality is an outcome the facility cannot guarantee
+            punctual = any(self.punctual.search(text[a.tokens[a.subtree(c)[0]].start:a.tokens[c].end + 2])
+                           for k in {head_i, p} for c in a.children(k) if c < k and a.tokens[c].dep in
+                           ("obl", "advmod", "advcl", "nmod"))
+            if (_words(pred) | _words(head)) & self.procedural and not re.search(r"(?:ない|ません|ず)", chain) \
+                    and not punctual:
                 continue
             if word in self.negative_adverbs:
                 if not re.search(r"(?:ない|ません|ず|ぬ)", text[head.start:a.tokens[end_i].end]):
