@@ -58,6 +58,8 @@ FLAGGED = {
         ("職員の見守りが不十分だったのが原因です。", L, "見守りが不十分だったのが原因です"),
         ("手すりの点検を怠っていたことが原因でございました。", L, "怠っていたことが原因"),
         ("職員の確認が足りなかったことが原因でございます。", L, "確認が足りなかったことが原因"),
+        ("夜間にお部屋を見回らなかったことが原因でございます。", L, "見回らなかったことが原因でございます"),
+        ("職員がご家族に確認しなかったことが原因でございます。", L, "確認しなかったことが原因でございます"),
         ("弁解の余地もございません。", L, "弁解の余地もございません"),
         ("言い訳のしようもございません。", L, "言い訳のしようもございません"),
         ("眼鏡の修理代はこちらで持たせていただきます。", L, "修理代はこちらで持たせていただきます"),
@@ -111,6 +113,7 @@ QUIET = {
     ],
     "liability or money": [
         "原因は現在調査しております。",
+        "バスが来なかったのが原因です。",
         "ご本人が薬を飲み忘れたことが原因でした。",
         "誤嚥の原因は、飲み込む力が弱まっていたことでございます。",
         "原因は、気圧の変化が大きかったことが原因と考えられます。",
@@ -163,3 +166,22 @@ def test_new_vocabularies_are_loaded():
     assert "体制" in rule.measure_nouns and "思う" in rule.belief_verbs
     assert "漏れる" in rule.lapse_words and rule.admission.search("弁解の余地もございません")
     assert not rule.admission.search("ご説明の余地がございます")
+
+
+@pytest.mark.parametrize("text", [
+    "連絡帳の記入が漏れていたことが原因でございます。",
+    "眼鏡の修理代はこちらで持たせていただきます。",
+    "面会時間の延長は、実施の方向で検討しております。",
+    "このお薬を飲み続ければ必ず痛みが和らぎますので、ご心配には及びません。",
+    "弁解の余地もございません。",
+])
+def test_first_suggestion_leaves_no_risk(runner, text):
+    findings = [f for f in runner.check(text, CTX) if f.category.startswith("risk.")]
+    assert findings
+    for f in findings:
+        if not f.suggestions:
+            assert "書き方" in f.explanation
+            continue
+        fixed = text[:f.start] + f.suggestions[0] + text[f.end:]
+        assert fixed.endswith("。") and f.suggestions[0] in fixed
+        assert [g for g in runner.check(fixed, CTX) if g.category.startswith("risk.")] == [], fixed

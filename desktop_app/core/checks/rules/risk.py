@@ -490,7 +490,7 @@ class DependencyRiskRule(Rule):
                 continue
             end_i = self._chain_end(a, j)
             tail = text[a.tokens[end_i].end:a.tokens[end_i].end + 12]
-            extra = re.match(r"^(?:で(?:ございます|ございました|あります|あり|す|した)|です|でした)", tail)
+            extra = re.match(r"^(?:で(?:ございます|ございました|あります|あり|す|した)|です|でした|ございます|ございました|あります|ありました)", tail)
             end = a.tokens[end_i].end + (extra.end() if extra else 0)
             start = self._clause_start(doc, lo, i)
             # the resident's own act (ご本人が飲み忘れた) is no admission by the facility
@@ -545,6 +545,10 @@ class DependencyRiskRule(Rule):
                 continue
             # the resident's own act (ご本人が飲み忘れた, お父様が…なさらなかった) is no fault of the facility
             subj = [c for c in range(cs, pr) if a.tokens[c].head == pr and a.tokens[c].dep == "nsubj"]
+            # an act not done is the facility's only when it has no other doer (バスが来なかった)
+            if negated and not lapse and subj and not any(
+                    self._owner_near(doc, a.subtree(c)[0], hi, a.tokens[c].end) for c in subj):
+                continue
             if any(re.search(r"^(?:ご|お)|(?:様|さん|本人)$", a.tokens[c].text) or a.tokens[c].text == "本人"
                    for c in subj) or re.search(r"(?:され|られ|なさ)", pred_text):
                 continue
