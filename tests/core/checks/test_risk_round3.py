@@ -6,6 +6,8 @@ near-misses that must stay quiet: a promise inside a reason clause or a prognosi
 as the cause, 弁解の余地もございません, costs the facility offers to bear), vague answers with
 方向で, and measures already taken, which are reports and not promises."""
 
+import re
+
 import pytest
 
 from desktop_app.core.checks.rules.risk import DependencyRiskRule, load_risk_data
@@ -185,3 +187,14 @@ def test_first_suggestion_leaves_no_risk(runner, text):
         fixed = text[:f.start] + f.suggestions[0] + text[f.end:]
         assert fixed.endswith("。") and f.suggestions[0] in fixed
         assert [g for g in runner.check(fixed, CTX) if g.category.startswith("risk.")] == [], fixed
+
+
+@pytest.mark.parametrize("key", ["admission", "punctual"])
+def test_rule_data_regexes_keep_their_examples(key):
+    d = load_risk_data()
+    section = d["liability"] if key == "admission" else d["commitment"]
+    rx = re.compile(section[f"{key}_re"])
+    for ex in section[f"{key}_must_match"]:
+        assert rx.search(ex), ex
+    for ex in section[f"{key}_must_not_match"]:
+        assert not rx.search(ex), ex
