@@ -59,10 +59,17 @@ class DependencyRiskRule(Rule):
         self.promise_verbs = set(c["promise_verbs"])
         self.zero_targets = tuple(c["zero_targets"])
         self.sure_outcomes = set(c["sure_outcomes"])
+        self.promise_adverbs = tuple(c["promise_adverbs"])
+        self.measure_nouns = set(c["measure_nouns"])
+        self.belief_verbs = set(c["belief_verbs"])
+        self.punctual = re.compile(c["punctual_re"])
         self.fault_nouns = sorted(li["fault_nouns"], key=len, reverse=True)
         self.owners = sorted(li["owners"], key=len, reverse=True)
         self.self_evident = set(li["self_evident"])
         self.fault_acts = re.compile(li["fault_acts_re"])
+        self.lapse_words = set(li["lapse_words"])
+        self.admission = re.compile(li["admission_re"])
+        self.cost_suffixes = tuple(li["cost_suffixes"])
         self.not_fault_after = tuple(li["not_fault_after"])
         self.pay_verbs = set(li["pay_verbs"])
         self.always_offer = set(li["always_offer"])
@@ -93,6 +100,11 @@ class DependencyRiskRule(Rule):
             # 沿えるよう(に)いたします, 結果となるよう配慮いたします: the clause ends at the verb after よう
             words = "".join(x.text for x in between)
             if toks[h].pos == "VERB" and between and re.fullmatch(r"(?:ない)?ように?", words):
+                p = h
+                continue
+            # 入浴していただけるようにいたします: auxiliaries of the verb, then よう(に) and いたす/する
+            if toks[h].lemma in ("いたす", "致す", "する") and between and re.search(r"ように?$", words) and all(
+                    x.pos in ("AUX", "SCONJ", "PART") or x.dep in ("fixed", "aux", "mark") for x in between):
                 p = h
                 continue
             # 起こさないよう万全を期します: the words after よう belong to the main verb
@@ -172,6 +184,74 @@ class DependencyRiskRule(Rule):
         cut = min((i for i in (tail.find("。"), tail.find("\n")) if i >= 0), default=len(tail))
         return tail[:cut]
 
+    def _clause_tail(self, doc: CheckDoc, end: int) -> str:
+        """What follows a predicate inside its own clause: a reason or condition clause
+        (…戻れますから、どうぞお任せください) ends at its comma, and the request after it is the
+        main clause's, not this predicate's."""
+        tail = self._tail(doc, end)
+        m = re.match(r"^(?:予定|見込み|見通し|見立て|とのこと|こと)?(?:です|でございます|だ)?(?:ので|から|けれど|が|し)、", tail)
+        return tail[:m.end()] if m else tail
+
+    def _arrangement(self, doc: CheckDoc, adv: int, head_i: int, p: int, end_i: int) -> bool:
+        """必ず職員が付き添うようにしております, 必ず見回る体制にしております: the adverb's verb sits
+        inside よう/こと/と or a noun of arrangement under a verb that is done or goes on, so the
+        sentence reports a practice already in place, not a promise."""
+        a = doc.analysis
+        text = doc.folded
+        chain = text[a.tokens[p].start:a.tokens[end_i].end]
+        if not re.search(r"(?:(?:て|で)(?:おり|い)ます|ました|た)$", chain):
+            return False
+        between = {a.tokens[k].text for k in range(head_i + 1, p)}
+        nested = p != head_i and bool(between & {"よう", "こと", "と"})
+        # the parser may hang the adverb on the outer verb itself: 必ず|…付き添うように|し
+        nested = nested or any(a.tokens[k].text in ("よう", "こと", "と") and p in (
+            a.tokens[k].head, a.tokens[a.tokens[k].head].head) for k in range(adv + 1, p))
+        noun = any(_words(a.tokens[c]) & self.measure_nouns for c in a.children(p)
+                   if a.tokens[c].dep in ("obl", "obj") and c < p)
+        return nested or noun
+
+    def _governed_by_completed_act(self, doc: CheckDoc, p: int, lo: int, hi: int) -> bool:
+        """The clause of predicate p modifies a noun or is quoted, and what governs it is a finished
+        act (職員が必ず残る体制といたしました, 二度と会えないと思っていた): a measure taken or a
+        past thought, not a promise. A noun of arrangement (体制, 手順) also counts when the act
+        goes on (…体制にしております)."""
+        a = doc.analysis
+        text = doc.folded
+        t = a.tokens[p]
+        end_i = self._chain_end(a, p)
+        quoted = end_i + 1 < hi and a.tokens[end_i + 1].text == "と" and a.tokens[end_i + 1].pos in ("ADP", "SCONJ")
+        if not (t.dep in ("acl", "ccomp") or quoted) or not (lo <= t.head < hi) or t.head <= p:
+            return False
+        noun = a.tokens[t.head]
+        g = t.head
+        # 必ず治ると思い／信じて: the writer's hope or someone's belief, not the writer's promise
+        if _words(a.tokens[g]) & self.belief_verbs:
+            return True
+        for _ in range(6):
+            if a.tokens[g].pos in ("VERB", "AUX") and a.tokens[g].dep in ("ROOT", "advcl", "acl", "conj"):
+                # …と信じて、…続けておられました: a て-clause takes the tense of the verb it leads to
+                j = g
+                while j + 1 < hi and (a.tokens[j + 1].pos == "AUX" or a.tokens[j + 1].dep in ("fixed", "mark")
+                                      or (a.tokens[j + 1].pos == "VERB" and a.tokens[j + 1].head == g)):
+                    j += 1
+                tense = text[a.tokens[g].start:a.tokens[j].end]
+                h = a.tokens[g].head
+                if re.search(r"[てで]$", tense) and a.tokens[g].dep == "advcl" and lo <= h < hi and h > g:
+                    g = h
+                    continue
+                if re.search(r"(?:た|ました|でした)$", tense):
+                    return True
+                break
+            h = a.tokens[g].head
+            if not (lo <= h < hi) or h == g:
+                break
+            g = h
+        end_i = self._chain_end(a, self._climb(a, g))
+        chain = text[a.tokens[g].start:a.tokens[end_i].end]
+        if re.search(r"(?:た|ました|でした)$", chain):
+            return True
+        return (_words(noun) & self.measure_nouns) != set() and bool(re.search(r"(?:て|で)(?:おり|い)", chain))
+
     def _subject_start(self, doc: CheckDoc, p: int, before: int, lo: int) -> int | None:
         """Start of the subject or topic of predicate p that comes before token `before`."""
         a = doc.analysis
@@ -204,7 +284,8 @@ class DependencyRiskRule(Rule):
             # an adverb the parser hung on a noun phrase (二度と|同じ 思いは させません): go up to its verb
             for _ in range(3):
                 t = a.tokens[p]
-                if t.pos in ("VERB", "AUX") or t.dep not in ("amod", "nmod", "det", "nsubj", "obj", "compound"):
+                if t.pos in ("VERB", "AUX") or t.dep not in ("amod", "nmod", "det", "nsubj", "obj", "compound") and not (
+                        t.pos == "ADJ" and t.dep == "acl" and word in self.negative_adverbs):
                     break
                 if not (lo <= t.head < hi) or t.head == p:
                     break
@@ -212,6 +293,7 @@ class DependencyRiskRule(Rule):
             if p >= hi:
                 continue
             head = a.tokens[p]
+            head_i = p
             p = self._climb(a, p)
             end_i = self._chain_end(a, p)
             # a nominalised predicate: 紛失することはありません
@@ -221,15 +303,15 @@ class DependencyRiskRule(Rule):
                 while end_i + 1 < hi and a.tokens[end_i + 1].end <= stop:
                     end_i += 1
             chain = text[a.tokens[p].start:a.tokens[end_i].end]
-            after = self._tail(doc, a.tokens[end_i].end)
+            after = self._clause_tail(doc, a.tokens[end_i].end)
             # a promise verb the predicate hangs on: 起こさないとお約束いたします
             m = re.match(r"^(?:と|ことを|ことと)(?:固く|ここに)?", after)
             if m:
-                for k in range(end_i + 1, min(hi, end_i + 5)):
+                for k in range(end_i + 1, min(hi, end_i + 7)):
                     if _words(a.tokens[k]) & self.promise_verbs:
                         end_i = self._chain_end(a, self._climb(a, k))
                         chain = text[a.tokens[p].start:a.tokens[end_i].end]
-                        after = self._tail(doc, a.tokens[end_i].end)
+                        after = self._clause_tail(doc, a.tokens[end_i].end)
                         break
             pred = a.tokens[p]
             whole = text[a.tokens[idxs[0]].start:a.tokens[end_i].end] + after
@@ -237,7 +319,13 @@ class DependencyRiskRule(Rule):
                 continue
             if any(w in after[:8] for w in self.effort_tail) or re.search(r"よう(?:に)?(?:努め|心が|気を)", whole):
                 continue
-            if (_words(pred) | _words(head)) & self.procedural and not re.search(r"(?:ない|ません|ず)", chain):
+            # a procedure (必ずご連絡いたします) is no promise, unless it is promised on time
+            # (必ず時間どおりにお届けいたします): punctuality is an outcome the facility cannot guarantee
+            punctual = any(self.punctual.search(text[a.tokens[a.subtree(c)[0]].start:a.tokens[c].end + 2])
+                           for k in {head_i, p} for c in a.children(k) if c < k and a.tokens[c].dep in
+                           ("obl", "advmod", "advcl", "nmod"))
+            if (_words(pred) | _words(head)) & self.procedural and not re.search(r"(?:ない|ません|ず)", chain) \
+                    and not punctual:
                 continue
             if word in self.negative_adverbs:
                 if not re.search(r"(?:ない|ません|ず|ぬ)", text[head.start:a.tokens[end_i].end]):
@@ -245,6 +333,8 @@ class DependencyRiskRule(Rule):
                 if _words(pred) & self.not_promises:
                     continue
             if not re.search(r"(?:ます|ません|です|ございます|る|ない|ぬ)$", chain):
+                continue
+            if self._governed_by_completed_act(doc, p, lo, hi) or self._arrangement(doc, idxs[-1], head_i, p, end_i):
                 continue
             start = a.tokens[idxs[0]].start
             subj = self._subject_start(doc, p, idxs[0], lo)
@@ -275,6 +365,18 @@ class DependencyRiskRule(Rule):
                         clause = text[a.tokens[max(cs, lo)].start:t.start]
                         if re.search(r"(?:ない|ません|ず)(?:こと|と|よう)", clause):
                             start = a.tokens[max(cs, lo)].start
+                # …伺うと確かにお約束いたします: a certainty adverb on the promise verb makes the
+                # clause it takes (ending in と/ことを) a promise, negated or not
+                sure = any(text.startswith(self.promise_adverbs, a.tokens[c].start) for c in a.children(i)
+                           if c < i and lo <= c)
+                if start is None and sure:
+                    for c in a.children(i):
+                        if c < i and a.tokens[c].dep in ("advcl", "ccomp", "obj") and lo <= c:
+                            cs, ce = a.subtree(c)
+                            clause = text[a.tokens[max(cs, lo)].start:a.tokens[ce].end + 3]
+                            if re.search(r"(?:[うくすつぬぶむるぐ]|ます|ない|ません)(?:こと)?(?:と|を)", clause):
+                                start = a.tokens[max(cs, lo)].start
+                                break
             elif t.text == "ゼロ" or (words & {"いたす", "する"} and text[max(0, t.start - 3):t.start] == "ゼロに"):
                 objs = [c for c in a.children(i) if c < i and a.tokens[c].dep == "obj"]
                 if objs and any(text[a.tokens[a.subtree(o)[0]].start:a.tokens[o].end].endswith(self.zero_targets)
@@ -370,6 +472,8 @@ class DependencyRiskRule(Rule):
                 suggestions=("ご心配をおかけしましたことを、深くお詫び申し上げます",),
                 rule_id="risk.liability.dependency")
         yield from self._fault_acts(doc)
+        yield from self._named_causes(doc)
+        yield from self._admissions(doc)
         yield from self._payments(doc)
 
     def _fault_acts(self, doc: CheckDoc) -> Iterable[Finding]:
@@ -386,9 +490,12 @@ class DependencyRiskRule(Rule):
                 continue
             end_i = self._chain_end(a, j)
             tail = text[a.tokens[end_i].end:a.tokens[end_i].end + 12]
-            extra = re.match(r"^(?:で(?:ございます|ございました|あります|あり|す|した)|です|でした)", tail)
+            extra = re.match(r"^(?:で(?:ございます|ございました|あります|あり|す|した)|です|でした|ございます|ございました|あります|ありました)", tail)
             end = a.tokens[end_i].end + (extra.end() if extra else 0)
             start = self._clause_start(doc, lo, i)
+            # the resident's own act (ご本人が飲み忘れた) is no admission by the facility
+            if re.search(r"(?:本人|様|さん)(?:が|は|も)", text[start:m.start()]):
+                continue
             yield Finding(
                 start=start, end=end, text=doc.text[start:end], category="risk.liability", severity=Severity.HIGH,
                 message="職員の行いを原因と認める書き方になっています。",
@@ -396,6 +503,85 @@ class DependencyRiskRule(Rule):
                              "起きた事実を順に書き、原因は調査のうえ改めてご報告ください。"),
                 suggestions=("原因は現在確認しており、改めてご報告いたします",),
                 rule_id="risk.liability.cause.dependency")
+
+    def _named_causes(self, doc: CheckDoc) -> Iterable[Finding]:
+        """記入が漏れていたことが原因でございます: a lapse, or an act not done, named as the cause.
+
+        原因 is the predicate (with a copula) and its subject is a clause nominalised by こと/の.
+        The clause admits fault when its predicate is a lapse word (漏れる, 不十分, 怠る …) or a
+        negated act (確認していなかった); a cause that is an illness or an event is left alone.
+        A cause stated as uncertain (…かもしれません, 可能性, 調査中) is not an admission."""
+        a = doc.analysis
+        text = doc.folded
+        covered = set()
+        for i, t in enumerate(a.tokens):
+            if t.text != "原因":
+                continue
+            tail = text[t.end:t.end + 12]
+            if not re.match(r"^(?:で(?:ござい|あり|す|した)|です|であ|だ|と(?:考え|思わ|判断|判明))", tail):
+                continue
+            if re.search(r"^[^。]*?(?:かもしれ|可能性|ではな|ではござ|ではあり|か[、。]|調査)", tail):
+                continue
+            lo, hi = self._sentence_tokens(doc, i)
+            # the subject: こと/の right before が原因, with its clause
+            if i < 2 or a.tokens[i - 1].text != "が" or a.tokens[i - 2].text not in ("こと", "の"):
+                continue
+            nom = i - 2
+            preds = [c for c in range(lo, nom) if a.tokens[c].head == nom and a.tokens[c].dep in ("acl", "ccomp")]
+            if not preds and a.tokens[nom].text == "の" and nom > lo:
+                preds = [nom - 1]
+                while a.tokens[preds[0]].pos == "AUX" and preds[0] > lo:
+                    preds = [a.tokens[preds[0]].head] if a.tokens[preds[0]].head < nom else [preds[0] - 1]
+            if not preds:
+                continue
+            pr = preds[0]
+            cs, _ = a.subtree(pr)
+            cs = max(cs, lo)
+            clause_toks = [a.tokens[k] for k in range(cs, nom)]
+            pred_text = text[a.tokens[pr].start:a.tokens[nom].start]
+            lapse = any(_words(x) & self.lapse_words for x in clause_toks if x.pos in ("VERB", "ADJ", "NOUN", "AUX"))
+            negated = bool(re.search(r"(?:なかった|ていなかった|ずに|なかったの)$", pred_text))
+            if not (lapse or negated):
+                continue
+            # the resident's own act (ご本人が飲み忘れた, お父様が…なさらなかった) is no fault of the facility
+            subj = [c for c in range(cs, pr) if a.tokens[c].head == pr and a.tokens[c].dep == "nsubj"]
+            # an act not done is the facility's only when it has no other doer (バスが来なかった)
+            if negated and not lapse and subj and not any(
+                    self._owner_near(doc, a.subtree(c)[0], hi, a.tokens[c].end) for c in subj):
+                continue
+            if any(re.search(r"^(?:ご|お)|(?:様|さん|本人)$", a.tokens[c].text) or a.tokens[c].text == "本人"
+                   for c in subj) or re.search(r"(?:され|られ|なさ)", pred_text):
+                continue
+            end_i = self._chain_end(a, self._climb(a, a.tokens[i].head if lo <= a.tokens[i].head < hi
+                                                   and a.tokens[i].head >= i else i))
+            start = self._clause_start(doc, lo, cs)
+            end = a.tokens[end_i].end
+            if (start, end) in covered:
+                continue
+            covered.add((start, end))
+            yield Finding(
+                start=start, end=end, text=doc.text[start:end], category="risk.liability", severity=Severity.HIGH,
+                message="施設側の不備を原因と認める書き方になっています。",
+                explanation=("原因を施設の手落ちと言い切ると、施設が法的な責任を認めたと受け取られます。"
+                             "起きた事実を順に書き、原因は調査のうえ改めてご報告ください。"),
+                suggestions=("原因は現在確認しており、改めてご報告いたします",),
+                rule_id="risk.liability.cause.dependency")
+
+    def _admissions(self, doc: CheckDoc) -> Iterable[Finding]:
+        """申し開きのしようもございません: a set apology that says there is no excuse."""
+        for m in self.admission.finditer(doc.folded):
+            i = doc.analysis.token_at(m.start())
+            if i is None:
+                continue
+            end_i = self._chain_end(doc.analysis, doc.analysis.token_at(m.end() - 1) or i)
+            end = max(m.end(), doc.analysis.tokens[end_i].end)
+            yield Finding(
+                start=m.start(), end=end, text=doc.text[m.start():end], category="risk.liability",
+                severity=Severity.HIGH, message="弁解できないと書くと、過失を認めたことになります。",
+                explanation=("「弁解の余地がない」は、施設に非があると認める言葉です。起きた事実とご心配を"
+                             "おかけしたことへのお詫びにとどめ、原因は調査のうえ改めてご報告ください。"),
+                suggestions=("ご心配をおかけしましたことを、深くお詫び申し上げます",),
+                rule_id="risk.liability.admission.dependency")
 
     def _clause_start(self, doc: CheckDoc, lo: int, upto: int) -> int:
         """Start of the clause: the sentence start, after leading connectives and time words."""
@@ -416,9 +602,13 @@ class DependencyRiskRule(Rule):
                 continue
             if t.text.endswith("負担") and t.text not in self.pay_verbs and not t.text.startswith("全額"):
                 continue
+            if t.lemma == "持つ" and not any(
+                    a.tokens[c].text.endswith(self.cost_suffixes) and a.tokens[c].dep in ("nsubj", "obj", "dislocated")
+                    for c in a.children(i)):
+                continue
             end_i = self._chain_end(a, self._climb(a, i))
             chain = text[t.start:a.tokens[end_i].end]
-            if not re.search(r"(?:いたします|させていただきます|します|申し上げます|いたしたく)$", chain):
+            if not re.search(r"(?:いたします|せていただきます|します|申し上げます|いたしたく)$", chain):
                 continue
             lo, hi = self._sentence_tokens(doc, i)
             before = text[a.tokens[lo].start:t.start]
@@ -457,7 +647,11 @@ class DependencyRiskRule(Rule):
             end_i = self._chain_end(a, p)
             chain = text[t.start:a.tokens[end_i].end]
             # the writer's answer (いたします, まいります, させていただきます), not the resident's attitude
-            if not re.search(r"(?:いたします|まいります|させていただきます|いたしたく|します|おきます|存じます)$", chain):
+            # 考えております / 検討しております: the writer's present stance, for deciding verbs only
+            ongoing = bool(re.search(r"(?:て|で)おります$", chain)) and bool(
+                _words(t) & {"検討", "考える", "考え", "調整"})
+            if not ongoing and not re.search(
+                    r"(?:いたします|まいります|させていただきます|いたしたく|します|おきます|存じます)$", chain):
                 continue
             if re.search(r"(?:され|られ|なさ)", chain):
                 continue
@@ -470,7 +664,8 @@ class DependencyRiskRule(Rule):
                 attached = self._attached(a, k, i)
                 if not attached:
                     continue
-                if w.startswith(self.qualifiers) or (tk.text in ("方向", "線") and text[tk.end:tk.end + 1] == "で"):
+                if w.startswith(self.qualifiers) or (tk.text in ("方向", "方向性", "線") and re.match(
+                        r"^(?:方向性?|線)で", text[tk.start:tk.start + 4])):
                     s_k, _ = a.subtree(k)
                     q_start = a.tokens[max(s_k, lo)].start if q_start is None else min(q_start, a.tokens[max(s_k, lo)].start)
                 if any(w.startswith(x) or tk.text == x for x in self.wishes) and re.match(
