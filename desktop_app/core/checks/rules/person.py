@@ -272,9 +272,7 @@ class PersonRule(Rule):
             senses = word_senses(name)
             if re.fullmatch(f"[{KANJI}]+", name) and "person" not in senses:
                 continue
-            if "・" not in name and re.fullmatch(f"[{KATAKANA}]+", name) and senses and "person" not in senses:
-                continue
-            if "・" not in name and re.fullmatch(f"[{KATAKANA}]+", name) and not senses and not any(
+            if "・" not in name and re.fullmatch(f"[{KATAKANA}]+", name) and not any(
                     t.is_proper or t.is_person_name for t in a.tokens_in(m.start("name"), m.end("name"))):
                 continue
             out.append((m.start("name"), m.end("name"), TRUSTED_STAFF))
@@ -554,7 +552,7 @@ class PersonRule(Rule):
                 # a letter that is sent names another person by the role they play in the sentence,
                 # never by 〇〇 (kept only for masked copies of Word letters: core/word/mask.py)
                 fix_start, fix_end, suggestions = write_around(doc, m)
-                meta = {"fix_start": fix_start, "fix_end": fix_end}
+                meta.update(fix_start=fix_start, fix_end=fix_end)
                 explanation += f"提案：「{doc.text[fix_start:fix_end]}」→「{suggestions[0]}」。"
             yield self.finding(doc, m.start, m.end, msg, explanation, suggestions=suggestions, severity=sev,
                                third_party=m.third_party, role=m.role, **meta)
