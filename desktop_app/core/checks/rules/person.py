@@ -384,7 +384,7 @@ class PersonRule(Rule):
             # 熊谷は暑い, 横山の紅葉: one word that is a surname and also a place or an ordinary word, with no
             # honorific, no title and no role word before it, is the place or the word (an earlier full
             # mention of the person brings it back: _corefer)
-            if len(toks) == 1 and not ROLE_AFTER_RE.match(after) and \
+            if len(toks) == 1 and not ROLE_AFTER_RE.match(after) and not ELDER_AFTER.match(after) and \
                     not STAFF_BEFORE.search(text[max(0, s - 12):s]) and \
                     {"place", "common"} & word_senses(name) and "名" not in toks[0].tag.rsplit("-", 1)[-1]:
                 return False
