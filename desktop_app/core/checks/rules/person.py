@@ -98,6 +98,14 @@ def word_senses(word: str) -> frozenset[str]:
     return frozenset(out)
 
 
+# What a sentence says about a place, not a person, right after the word: 横山の紅葉, 熊谷は今年も暑い.
+PLACE_CONTEXT = re.compile(
+    r"^(?:の(?:紅葉|桜|景色|風景|夜景|街並み|町並み|街|町|海|山|川|湖|空|名物|名所|名産|特産|駅|祭り|祭|花火|観光|"
+    r"温泉|お土産|土産|銘菓|方言|気候|天気|夏|冬|春|秋)|(?:は|も|では|の)[^。、\n]{0,8}?(?:暑|寒|涼し|蒸し暑|雪|雨|晴れ|気温))")
+# A person's title that ends a GiNZA entity running past the name (〇〇ソ連書記長, 〇〇監督).
+PERSON_TITLE_END = re.compile(
+    r"(?:書記長|大統領|首相|総理|総理大臣|大臣|長官|議長|委員長|知事|市長|町長|村長|監督|社長|会長|総裁|国王|女王|皇帝|"
+    r"将軍|大使|教授|博士|選手|議員|主席|書記|総督|司令官|元帥|提督|枢機卿|法王|教皇|氏)$")
 ELDER_AFTER = re.compile(r"^の(?:おばあ|おじい|お婆|お爺|奥さん|旦那さん|ご主人|おばちゃん|おじちゃん)")
 # How a place name goes on (別府旅行, 別府に行った, 堀川通): not how a person's name does.
 PLACE_USE = re.compile(rf"^(?:[{KANJI}]|(?:に|へ|まで|から)(?:行|出かけ|旅行|帰|向か)|(?:で|の)(?:旅行|観光|温泉|名物|お土産))")
@@ -384,13 +392,25 @@ class PersonRule(Rule):
             # 熊谷は暑い, 横山の紅葉: one word that is a surname and also a place or an ordinary word, with no
             # honorific, no title and no role word before it, is the place or the word (an earlier full
             # mention of the person brings it back: _corefer)
+            # A word the tagger reads as a person in this sentence (Sudachi 人名, or a GiNZA Person entity) stays a
+            # person unless the sentence says it is the place: 三木はフォードに…, 安倍と個人的な… are people.
             if len(toks) == 1 and not ROLE_AFTER_RE.match(after) and not ELDER_AFTER.match(after) and \
                     not STAFF_BEFORE.search(text[max(0, s - 12):s]) and \
-                    {"place", "common"} & word_senses(name) and "名" not in toks[0].tag.rsplit("-", 1)[-1]:
+                    {"place", "common"} & word_senses(name) and "名" not in toks[0].tag.rsplit("-", 1)[-1] and \
+                    not (self._read_as_person(doc, s, e, toks) and not PLACE_CONTEXT.match(text[e:e + 16])):
                 return False
         if re.search(r"[\d。、\n]", name):
             return False
         return True
+
+    @staticmethod
+    def _read_as_person(doc: CheckDoc, s: int, e: int, toks) -> bool:
+        """The tagger reads this word as a person here (Sudachi 人名 or a GiNZA Person entity over it) and GiNZA
+        does not type it, or an entity over it, as a place or an organisation (鶴岡 as City stays a place)."""
+        ents = [ent for ent in doc.analysis.entities if ent.start <= s and e <= ent.end]
+        if any(ent.label in NON_PERSON_ENTITIES for ent in ents):
+            return False
+        return any("人名" in t.tag for t in toks) or any(ent.label == "Person" for ent in ents)
 
     @staticmethod
     def _in_compound(doc: CheckDoc, s: int, e: int) -> bool:
@@ -406,6 +426,12 @@ class PersonRule(Rule):
             return True
         for ent in doc.analysis.entities:
             if ent.label in NON_PERSON_ENTITIES and ent.start <= s and e <= ent.end and (ent.start, ent.end) != (s, e):
+                # アンドロポフソ連書記長, アラン・レネ監督: a name the dictionary calls a person, with the person's title
+                # at the end of the entity, is that person (GiNZA sometimes types the whole as an organisation)
+                toks = doc.analysis.tokens_in(s, e)
+                if toks and all(t.is_person_name or t.text in "・＝=" for t in toks) and \
+                        PERSON_TITLE_END.search(text[e:ent.end]):
+                    continue
                 return True
         return False
 
