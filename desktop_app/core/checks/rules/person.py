@@ -240,8 +240,14 @@ class PersonRule(Rule):
         while i < len(toks):
             if toks[i].is_person_name:
                 j = i
-                while j + 1 < len(toks) and toks[j + 1].is_person_name and toks[j + 1].start - toks[j].end <= 1:
-                    j += 1
+                while True:
+                    if j + 1 < len(toks) and toks[j + 1].is_person_name and toks[j + 1].start - toks[j].end <= 1:
+                        j += 1
+                    elif j + 2 < len(toks) and toks[j + 1].text in "・＝" and toks[j + 2].is_person_name and \
+                            toks[j + 1].start == toks[j].end and toks[j + 2].start == toks[j + 1].end:
+                        j += 2  # リーナス・トーバルズ: a foreign full name, ・ between the dictionary's names
+                    else:
+                        break
                 out.append((toks[i].start, toks[j].end, "辞書で人の名前とされる語"))
                 i = j + 1
             else:
@@ -408,7 +414,11 @@ class PersonRule(Rule):
         """The tagger reads this word as a person here (Sudachi 人名 or a GiNZA Person entity over it) and GiNZA
         does not type it, or an entity over it, as a place or an organisation (鶴岡 as City stays a place)."""
         ents = [ent for ent in doc.analysis.entities if ent.start <= s and e <= ent.end]
-        if any(ent.label in NON_PERSON_ENTITIES for ent in ents):
+        # GiNZA's place/org typing counts where the dictionary agrees the word can be one (大月 as City): not
+        # for ヒルズ or マイヤー typed City/Country, which the dictionary knows only as a name or a word
+        senses = word_senses(doc.text[s:e])
+        if any(ent.label in NON_PERSON_ENTITIES and ((ent.start, ent.end) != (s, e) or senses & {"place", "org"})
+               and not _foreign_full_name(doc, ent.start, ent.end) for ent in ents):
             return False
         return any("人名" in t.tag for t in toks) or any(ent.label == "Person" for ent in ents)
 
@@ -431,6 +441,10 @@ class PersonRule(Rule):
                 toks = doc.analysis.tokens_in(s, e)
                 if toks and all(t.is_person_name or t.text in "・＝=" for t in toks) and \
                         PERSON_TITLE_END.search(text[e:ent.end]):
+                    continue
+                # ポール・ロブスン typed Product_Other: an entity made only of dictionary person names joined by
+                # ・ is one foreign person's full name, not an organisation or a thing
+                if _foreign_full_name(doc, ent.start, ent.end):
                     continue
                 return True
         return False
@@ -657,6 +671,15 @@ class PersonRule(Rule):
             elif m.role == "third_party" and f in staff_parts and "・" in "".join(staff_parts):
                 m.role, m.reason = "staff", "同じ手紙に職員として書かれたお名前の一部です"
                 m.signals += ("同じ手紙に職員として書かれたお名前の一部",)
+
+
+def _foreign_full_name(doc: CheckDoc, s: int, e: int) -> bool:
+    """ポール・ロブスン, ブラッド・ピット: katakana words joined by ・ (or ＝), at least one of them a name in the
+    dictionary: one foreign person's full name, whatever entity type GiNZA gives it."""
+    toks = doc.analysis.tokens_in(s, e)
+    seps = [t for t in toks if t.text in "・＝="]
+    return bool(seps) and any(t.is_person_name for t in toks) and all(
+        t.text in "・＝=" or re.fullmatch(f"[{KATAKANA}]+", t.text) for t in toks)
 
 
 def _quote_before(words: str) -> str:
