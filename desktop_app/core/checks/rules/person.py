@@ -244,8 +244,9 @@ class PersonRule(Rule):
                     if j + 1 < len(toks) and toks[j + 1].is_person_name and toks[j + 1].start - toks[j].end <= 1:
                         j += 1
                     elif j + 2 < len(toks) and toks[j + 1].text in "・＝" and toks[j + 2].is_person_name and \
+                            re.fullmatch(f"[{KATAKANA}]+", toks[j].text + toks[j + 2].text) and \
                             toks[j + 1].start == toks[j].end and toks[j + 2].start == toks[j + 1].end:
-                        j += 2  # リーナス・トーバルズ: a foreign full name, ・ between the dictionary's names
+                        j += 2  # リーナス・トーバルズ: a foreign full name (毛沢東・周恩来 is a list: not joined)
                     else:
                         break
                 out.append((toks[i].start, toks[j].end, "辞書で人の名前とされる語"))
