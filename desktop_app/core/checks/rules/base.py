@@ -38,6 +38,8 @@ class PersonMention:
     text: str
     role: str  # recipient | subject | sender | staff | family | professional | third_party | unknown
     reason: str
+    # How the software found it (dictionary, NER, honorific …): shown only in --format json, never to staff.
+    signals: tuple[str, ...] = ()
 
     @property
     def third_party(self) -> bool:

@@ -48,6 +48,64 @@ FALLBACK_NAME = re.compile(
     rf"[{KATAKANA}]{{2,10}}(?:[・＝=][{KATAKANA}]{{2,10}})?)(?=[ \u3000]?(?:{alternation(honorifics().mark_a_name)}))"
 )
 
+STAFF_ROLE_NOUNS = tuple(_D["staff_role_nouns"])
+# 介護職員の鶴田, 看護師の朝日: a facility's job title, の, and the name (the title says it is a person)
+STAFF_ROLE_BEFORE = re.compile(rf"(?<![{KANJI}{KATAKANA}])(?:{_alt(STAFF_ROLE_NOUNS)})の[ \u3000]?$")
+STAFF_ROLE_OF = re.compile(
+    rf"(?<![{KANJI}{KATAKANA}])(?P<role>{_alt(STAFF_ROLE_NOUNS)})の[ \u3000]?"
+    rf"(?P<name>[{KANJI}]{{1,4}}(?![{KANJI}])|[{KATAKANA}]{{2,10}}(?:・[{KATAKANA}]{{2,10}}){{0,3}}(?![{KATAKANA}・]))"
+    rf"(?=[ \u3000]?(?:が|は|より|から|に|と|も|で|を|の|や|へ|、|。|\n|です|でし|$|{alternation(honorifics().mark_a_name)}))")
+COMPOUND_SUFFIX_RE = re.compile(rf"^(?:{_alt(_D['name_compound_suffixes'])})")
+COMPOUND_PREFIX_RE = re.compile(rf"(?:{_alt(_D['name_compound_prefixes'])})[ \u3000]?$")
+NON_PERSON_ENTITIES = frozenset(_D["non_person_entity_labels"])
+TRUSTED_STAFF = "職員の職名と「の」の後に書かれた名前"
+COREF_SIGNAL = "手紙の前のほうに書かれた人の名前の一部"
+
+
+@lru_cache(maxsize=1)
+def _lexicon():
+    """Sudachi's dictionary (the one GiNZA tokenizes with), for every sense a word has, not only the one the
+    tagger chose in this sentence: 朝日 is a surname, a place and the morning sun. None where it cannot load."""
+    try:
+        from sudachipy import Dictionary
+
+        return Dictionary(dict="core")
+    except Exception:  # noqa: BLE001 - without the dictionary the check only loses this refinement
+        return None
+
+
+@lru_cache(maxsize=4096)
+def word_senses(word: str) -> frozenset[str]:
+    """person / place / common / org: the senses the dictionary gives this exact word."""
+    lex = _lexicon()
+    if lex is None or not word:
+        return frozenset()
+    out: set[str] = set()
+    try:
+        entries = lex.lookup(word)
+    except Exception:  # noqa: BLE001
+        return frozenset()
+    for m in entries:
+        pos = m.part_of_speech()
+        if "人名" in pos:
+            out.add("person")
+        elif "地名" in pos:
+            out.add("place")
+        elif "組織名" in pos:
+            out.add("org")
+        elif pos[0] == "名詞" or pos[0] in ("動詞", "形容詞", "副詞"):
+            out.add("common")
+    return frozenset(out)
+
+
+# What a sentence says about a place, not a person, right after the word: 横山の紅葉, 熊谷は今年も暑い.
+PLACE_CONTEXT = re.compile(
+    r"^(?:の(?:紅葉|桜|景色|風景|夜景|街並み|町並み|街|町|海|山|川|湖|空|名物|名所|名産|特産|駅|祭り|祭|花火|観光|"
+    r"温泉|お土産|土産|銘菓|方言|気候|天気|夏|冬|春|秋)|(?:は|も|では|の)[^。、\n]{0,8}?(?:暑|寒|涼し|蒸し暑|雪|雨|晴れ|気温))")
+# A person's title that ends a GiNZA entity running past the name (〇〇ソ連書記長, 〇〇監督).
+PERSON_TITLE_END = re.compile(
+    r"(?:書記長|大統領|首相|総理|総理大臣|大臣|長官|議長|委員長|知事|市長|町長|村長|監督|社長|会長|総裁|国王|女王|皇帝|"
+    r"将軍|大使|教授|博士|選手|議員|主席|書記|総督|司令官|元帥|提督|枢機卿|法王|教皇|氏)$")
 ELDER_AFTER = re.compile(r"^の(?:おばあ|おじい|お婆|お爺|奥さん|旦那さん|ご主人|おばちゃん|おじちゃん)")
 # How a place name goes on (別府旅行, 別府に行った, 堀川通): not how a person's name does.
 PLACE_USE = re.compile(rf"^(?:[{KANJI}]|(?:に|へ|まで|から)(?:行|出かけ|旅行|帰|向か)|(?:で|の)(?:旅行|観光|温泉|名物|お土産))")
@@ -183,8 +241,15 @@ class PersonRule(Rule):
         while i < len(toks):
             if toks[i].is_person_name:
                 j = i
-                while j + 1 < len(toks) and toks[j + 1].is_person_name and toks[j + 1].start - toks[j].end <= 1:
-                    j += 1
+                while True:
+                    if j + 1 < len(toks) and toks[j + 1].is_person_name and toks[j + 1].start - toks[j].end <= 1:
+                        j += 1
+                    elif j + 2 < len(toks) and toks[j + 1].text in "・＝" and toks[j + 2].is_person_name and \
+                            re.fullmatch(f"[{KATAKANA}]+", toks[j].text + toks[j + 2].text) and \
+                            toks[j + 1].start == toks[j].end and toks[j + 2].start == toks[j + 1].end:
+                        j += 2  # リーナス・トーバルズ: a foreign full name (毛沢東・周恩来 is a list: not joined)
+                    else:
+                        break
                 out.append((toks[i].start, toks[j].end, "辞書で人の名前とされる語"))
                 i = j + 1
             else:
@@ -216,6 +281,17 @@ class PersonRule(Rule):
                     and OLD_GIVEN_NAME.fullmatch(nxt.text) and nxt.text not in NOT_NAMES:
                 out.append((t.start, nxt.end, "名字とカタカナの名前の並び"))
         out.extend(self._labelled_names(doc))
+        for m in STAFF_ROLE_OF.finditer(text):
+            name = m.group("name")
+            # 看護師の朝日 yes, 看護師の判断 no: a kanji word needs a name sense in the dictionary (any of its
+            # senses: 朝日 is also a surname), a katakana one must not be an ordinary word (ヘルパーのミーティング)
+            senses = word_senses(name)
+            if re.fullmatch(f"[{KANJI}]+", name) and "person" not in senses:
+                continue
+            if "・" not in name and re.fullmatch(f"[{KATAKANA}]+", name) and not any(
+                    t.is_proper or t.is_person_name for t in a.tokens_in(m.start("name"), m.end("name"))):
+                continue
+            out.append((m.start("name"), m.end("name"), TRUSTED_STAFF))
         # 6) an older woman's given name in katakana with 子 (ヨシ子, ハナ子), which the tagger may miss
         for m in KANA_KO_NAME.finditer(text):
             out.append((m.start(1), m.end(1), "カタカナと「子」の名前"))
@@ -290,6 +366,10 @@ class PersonRule(Rule):
         honor = bool(HONORIFIC_RE.match(after))
         if not honor and ORG_SUFFIX_RE.match(after):
             return False
+        if not honor and self._in_compound(doc, s, e):
+            return False
+        if why == TRUSTED_STAFF:
+            return True
         if not honor and re.match(r"^[ \u3000]?[\d０-９一二三四五六七八九十]+(?:丁目|番地|番|号|-|－)", after):
             return False  # 丸之内2丁目: part of an address
         # 八百屋さん, 〇〇商店さん, 〇〇病院さん: businesses addressed with さん/様 are not people
@@ -317,9 +397,59 @@ class PersonRule(Rule):
             # 城長 in 城長支第1284号: a bare name runs straight into another kanji word
             if re.match(f"[{KANJI}]", after[:1]) and not ROLE_AFTER_RE.match(after):
                 return False
+            # 熊谷は暑い, 横山の紅葉: one word that is a surname and also a place or an ordinary word, with no
+            # honorific, no title and no role word before it, is the place or the word (an earlier full
+            # mention of the person brings it back: _corefer)
+            # A word the tagger reads as a person in this sentence (Sudachi 人名, or a GiNZA Person entity) stays a
+            # person unless the sentence says it is the place: 三木はフォードに…, 安倍と個人的な… are people.
+            if len(toks) == 1 and not ROLE_AFTER_RE.match(after) and not ELDER_AFTER.match(after) and \
+                    not STAFF_BEFORE.search(text[max(0, s - 12):s]) and \
+                    {"place", "common"} & word_senses(name) and "名" not in toks[0].tag.rsplit("-", 1)[-1] and \
+                    not (self._read_as_person(doc, s, e, toks) and not PLACE_CONTEXT.match(text[e:e + 16])):
+                return False
         if re.search(r"[\d。、\n]", name):
             return False
         return True
+
+    @staticmethod
+    def _read_as_person(doc: CheckDoc, s: int, e: int, toks) -> bool:
+        """The tagger reads this word as a person here (Sudachi 人名 or a GiNZA Person entity over it) and GiNZA
+        does not type it, or an entity over it, as a place or an organisation (鶴岡 as City stays a place)."""
+        ents = [ent for ent in doc.analysis.entities if ent.start <= s and e <= ent.end]
+        # GiNZA's place/org typing counts where the dictionary agrees the word can be one (大月 as City): not
+        # for ヒルズ or マイヤー typed City/Country, which the dictionary knows only as a name or a word
+        senses = word_senses(doc.text[s:e])
+        if any(ent.label in NON_PERSON_ENTITIES and ((ent.start, ent.end) != (s, e) or senses & {"place", "org"})
+               and not _foreign_full_name(doc, ent.start, ent.end) for ent in ents):
+            return False
+        return any("人名" in t.tag for t in toks) or any(ent.label == "Person" for ent in ents)
+
+    @staticmethod
+    def _in_compound(doc: CheckDoc, s: int, e: int) -> bool:
+        """The name-like word is part of an organisation, a place or a named thing: 〇〇歯科クリニック,
+        ケアプランセンター〇〇, 〇〇市内, 〇〇節, or a GiNZA organisation/place entity running past it."""
+        text = doc.text
+        if COMPOUND_SUFFIX_RE.match(text[e:e + 8]):
+            return True
+        for k in range(s + 1, e):  # 黒田節 read as one name: the suffix is its own token
+            if k in doc.token_starts and COMPOUND_SUFFIX_RE.fullmatch(text[k:e]):
+                return True
+        if COMPOUND_PREFIX_RE.search(text[max(0, s - 12):s]):
+            return True
+        for ent in doc.analysis.entities:
+            if ent.label in NON_PERSON_ENTITIES and ent.start <= s and e <= ent.end and (ent.start, ent.end) != (s, e):
+                # アンドロポフソ連書記長, アラン・レネ監督: a name the dictionary calls a person, with the person's title
+                # at the end of the entity, is that person (GiNZA sometimes types the whole as an organisation)
+                toks = doc.analysis.tokens_in(s, e)
+                if toks and all(t.is_person_name or t.text in "・＝=" for t in toks) and \
+                        PERSON_TITLE_END.search(text[e:ent.end]):
+                    continue
+                # ポール・ロブスン typed Product_Other: an entity made only of dictionary person names joined by
+                # ・ is one foreign person's full name, not an organisation or a thing
+                if _foreign_full_name(doc, ent.start, ent.end):
+                    continue
+                return True
+        return False
 
     # ---- roles ------------------------------------------------------------------------------
     def _classify(self, doc: CheckDoc, s: int, e: int,
@@ -330,12 +460,12 @@ class PersonRule(Rule):
         after = text[e:e + 12]
         honor = HONORIFIC_RE.match(after)
         if FAMILY_AFTER.match(after):
-            return "family", "お名前の後に続柄（ご長女など）が書かれている"
+            return "family", f"お名前の後に『{_quote_after(after, FAMILY_AFTER)}』と続柄が書かれています"
         if THIRD_PARTY_AFTER.match(after):
-            return "third_party", "お名前の後に（同室）などと書かれ、他の方を指している"
+            return "third_party", f"お名前の後に『{_quote_after(after, THIRD_PARTY_AFTER)}』と書かれています"
         if THIRD_PARTY_BEFORE.search(before):
             m = THIRD_PARTY_BEFORE.search(before)
-            return "third_party", f"お名前の前に「{m.group(1)}」とあり、他の方を指している"
+            return "third_party", f"『{_quote_before(before[m.start():])}』の後にあるお名前です"
         fam = FAMILY_BEFORE.search(before)
         if fam:
             # 宇佐美様の息子さんのお嫁さんである…: the family of another resident is a third party too
@@ -346,29 +476,32 @@ class PersonRule(Rule):
                 if p.end <= s - len(fam.group()):
                     owner.insert(0, p)
             if owner and owner[-1].third_party and re.match(r"^[ \u3000]?(?:様|さん)?の", text[owner[-1].end:owner[-1].end + 3]):
-                return "third_party", f"他の方（{owner[-1].text}）のご家族として書かれている"
-            return "family", f"お名前の前に続柄「{fam.group(1)}」がある"
+                return "third_party", f"他の方（{owner[-1].text}様）のご家族として書かれたお名前です"
+            return "family", f"『{_quote_before(fam.group())}』の後にあるお名前です"
         if ELDER_AFTER.match(after):
-            return "third_party", "「〜のおばあちゃん」のように、よその方として書かれている"
+            return "third_party", f"『{ELDER_AFTER.match(after).group()}』と、よその方として書かれたお名前です"
         if PROF_AFTER.match(after):
-            return "professional", f"お名前の後に「{PROF_AFTER.match(after).group().strip()}」とある"
+            return "professional", f"『{PROF_AFTER.match(after).group().strip()}』が付いたお名前です"
+        staff_role = STAFF_ROLE_BEFORE.search(before)
+        if staff_role:
+            return "staff", f"『{_quote_before(staff_role.group())}』の後にあるお名前です"
         if STAFF_BEFORE.search(before):
-            return "professional", "お名前の前に職名や役割が書かれている"
+            return "professional", f"『{_quote_before(STAFF_BEFORE.search(before).group())}』の後にあるお名前です"
         if not honor and HOLDER_BEFORE.search(before):
             # an account's holder who is none of the form's people: not how staff are written. The
             # family's surname (its reading) with another given name is the household's account.
             surname = re.split(r"[ \u3000・]", text[s:e], maxsplit=1)[0]
             if any(r.split(" ", 1)[0] == surname for rs in doc.readings.values() for r in rs if " " in r):
-                return "family", "口座の名義で、名字が入力欄の方と同じ"
-            return "unknown", "口座の名義として書かれ、入力欄のどなたのお名前とも一致しない"
+                return "family", "口座の名義で、名字が宛先・ご本人と同じお名前です"
+            return "unknown", "口座の名義として書かれ、宛先・ご本人・差出人のどなたとも違うお名前です"
         if not honor:
             opened = text.rfind("「", sent_start, s)
             if opened != -1 and text.rfind("」", opened, s) == -1:
                 # inside quoted speech a resident or a relative is named without an honorific too
-                return "unknown", "「」の中の言葉で敬称なしに書かれている（話した方の身近な方と思われる）"
+                return "unknown", "「」の中の言葉で、敬称を付けずに書かれたお名前です"
             # Facilities write their own staff without an honorific (担当の深田、介護職員の前川).
-            return "staff", "敬称なしで書かれている（施設の職員を書くときの書き方）"
-        return "third_party", f"「{honor.group(1)}」付きのお名前で、宛先・ご本人・差出人のどなたとも違う"
+            return "staff", "敬称を付けずに書かれたお名前で、施設の職員を書くときの書き方です"
+        return "third_party", f"『{honor.group(1)}』が付いたお名前で、宛先・ご本人・差出人のお名前とは違います"
 
     def detect(self, doc: CheckDoc) -> list[PersonMention]:
         """The person stage: every named person and their role. The runner stores the result in
@@ -383,7 +516,75 @@ class PersonRule(Rule):
                 raw.append((s, e, why, None))
         mentions = self._merge(doc, raw)
         self._propagate(mentions)
-        return mentions
+        return self._corefer(doc, mentions)
+
+    # ---- later mentions of the same person ----------------------------------------------------------
+    @staticmethod
+    def _name_parts(doc: CheckDoc, m: PersonMention) -> list[str]:
+        """The parts of a found name that the letter may use alone later: surname and given name (split at a
+        space, at ・ for a foreign name, or where Sudachi's 姓 token meets the 名 token), and the whole."""
+        pieces = [p for p in re.split(r"[ \u3000・＝=]+", m.text) if p]
+        if len(pieces) == 1:
+            toks = doc.analysis.tokens_in(m.start, m.end)
+            if len(toks) >= 2 and "人名-姓" in toks[0].tag and all("人名-名" in t.tag for t in toks[1:]):
+                pieces = [toks[0].text, "".join(t.text for t in toks[1:])]
+        out = [m.text] + (pieces if len(pieces) >= 2 else [])
+        return [p for p in dict.fromkeys(out) if len(p) >= 2 and not re.fullmatch("[ぁ-ゖ]+", p)]
+
+    def _corefer(self, doc: CheckDoc, mentions: list[PersonMention]) -> list[PersonMention]:
+        """Every later mention of a person the letter has named (ミツエ様 after 大川 ミツエ様, 川端 after
+        介護職員の川端, マイさん after グエン・ティ・マイ) is the same person: same role, same severity."""
+        text = doc.text
+        context_parts = {p for _, full in doc.context.people() for p in re.split(r"[ \u3000]+", full.strip()) if p}
+        out = sorted(mentions, key=lambda m: m.start)
+        for anchor in list(out):
+            if any(sig.startswith("入力欄の") for sig in anchor.signals) or anchor.role == "unknown":
+                continue  # the form's names already match every spelling (name_variants)
+            honor = HONORIFIC_RE.match(text[anchor.end:anchor.end + 4])
+            role_before = STAFF_ROLE_BEFORE.search(text[max(0, anchor.start - 12):anchor.start])
+            quoted = (_quote_before(role_before.group()) if role_before else "") + anchor.text + \
+                (honor.group(1) if honor else "")
+            plain = f"手紙の前のほうで『{quoted}』と書かれた方です"
+            for part in self._name_parts(doc, anchor):
+                if part in context_parts:
+                    continue  # 岡田 of 岡田 由美 (a daughter) is also 岡田 of the resident: not one person
+                for hit in re.finditer(re.escape(part), text[anchor.end:]):
+                    s, e = anchor.end + hit.start(), anchor.end + hit.end()
+                    if not self._coref_ok(doc, s, e, part):
+                        continue
+                    same = [m for m in out if m.start < e and s < m.end]
+                    if any((m.start, m.end) != (s, e) and m.end - m.start > e - s for m in same):
+                        continue  # a longer name written here (佐久間 フミヨ again): its own mention
+                    if any(any(sig.startswith("入力欄の") for sig in m.signals) for m in same):
+                        continue
+                    for m in same:
+                        out.remove(m)
+                    out.append(PersonMention(s, e, part, anchor.role, plain, (COREF_SIGNAL,)))
+                    out.sort(key=lambda m: m.start)
+        return out
+
+    def _coref_ok(self, doc: CheckDoc, s: int, e: int, part: str) -> bool:
+        """Whether this occurrence of a name part is the name (マイさん, 川端が) and not a piece of a word
+        (マイク, 誠に, 勇気): an honorific after it, or whole tokens the tagger reads as a name."""
+        text = doc.text
+        before, after = text[s - 1:s] if s else "", text[e:e + 1]
+        kana = re.fullmatch(f"[{KATAKANA}]+", part)
+        if kana and (re.match(f"[{KATAKANA}]", before) or re.match(f"[{KATAKANA}ー]", after)):
+            return False
+        if re.match(f"[{KANJI}]", part[:1]) and re.match(f"[{KANJI}]", before):
+            return False
+        if doc.in_facility(s, e) or self._in_compound(doc, s, e):
+            return False
+        if HONORIFIC_RE.match(text[e:e + 4]) or ROLE_AFTER_RE.match(text[e:e + 8]):
+            return True
+        if re.match(f"[{KANJI}]", after) or ORG_SUFFIX_RE.match(text[e:e + 8]):
+            return False
+        toks = doc.analysis.tokens_in(s, e)
+        if not toks or toks[0].start != s or toks[-1].end != e:
+            return False
+        if any(t.is_person_name or t.pos == "PROPN" for t in toks):
+            return True
+        return bool(kana) and "common" not in word_senses(part)
 
     def find(self, doc: CheckDoc) -> Iterable[Finding]:
         for m in doc.persons:
@@ -393,14 +594,14 @@ class PersonRule(Rule):
                 msg = f"{who}のお名前と思われます。このご家族に伝えてよい名前ではありません。"
             else:
                 msg = f"お名前が含まれています（{who}と思われます）。"
-            explanation = f"{who}と判断した理由：{m.reason}。{ROLE_ADVICE[m.role]}"
-            meta: dict = {}
+            explanation = f"{m.reason}。{who}と思われます。{ROLE_ADVICE[m.role]}"
+            meta: dict = {"signals": list(m.signals)}
             suggestions = ROLE_SUGGESTIONS.get(m.role, ())
             if m.third_party:
                 # a letter that is sent names another person by the role they play in the sentence,
                 # never by 〇〇 (kept only for masked copies of Word letters: core/word/mask.py)
                 fix_start, fix_end, suggestions = write_around(doc, m)
-                meta = {"fix_start": fix_start, "fix_end": fix_end}
+                meta.update(fix_start=fix_start, fix_end=fix_end)
                 explanation += f"提案：「{doc.text[fix_start:fix_end]}」→「{suggestions[0]}」。"
             yield self.finding(doc, m.start, m.end, msg, explanation, suggestions=suggestions, severity=sev,
                                third_party=m.third_party, role=m.role, **meta)
@@ -429,14 +630,19 @@ class PersonRule(Rule):
                         doc.text[s:e].replace(" ", "").replace("\u3000", "") not in self._known_flat(doc):
                     role2, reason = self._classify(doc, s, e, out)
                     if role2 in ("third_party", "staff", "unknown"):
-                        role2, reason = "family", f"{why}と同じ名字の別の方で、ご家族と思われる"
-                    out.append(PersonMention(s, e, doc.text[s:e], role2, f"{reason}"))
+                        role2, reason = "family", f"『{doc.text[ks:ke]}』と同じ名字の別の方で、ご家族と思われます"
+                    out.append(PersonMention(s, e, doc.text[s:e], role2, reason,
+                                             tuple(dict.fromkeys(g[2] for g in group))))
                     continue
-                out.append(PersonMention(ks, ke, doc.text[ks:ke], role, why))
+                full = re.search(r"「(.+)」", why)
+                plain = f"{_ROLE_JA.get(role, role)}として入力された『{full.group(1) if full else doc.text[ks:ke]}』様と同じお名前です"
+                out.append(PersonMention(ks, ke, doc.text[ks:ke], role, plain, (why,)))
                 continue
-            why = "、".join(dict.fromkeys(g[2] for g in group))
+            signals = tuple(dict.fromkeys(g[2] for g in group))
             role, reason = self._classify(doc, s, e, out)
-            out.append(PersonMention(s, e, doc.text[s:e], role, f"{why}。{reason}"))
+            if any(g[2] == TRUSTED_STAFF for g in group) and role not in ("family", "third_party"):
+                role = "staff"
+            out.append(PersonMention(s, e, doc.text[s:e], role, reason, signals))
         return out
 
     @staticmethod
@@ -466,11 +672,33 @@ class PersonRule(Rule):
         for m in mentions:
             f = flat(m)
             if m.role in ("staff", "professional") and f in third_prefixes:
-                m.role, m.reason = "third_party", m.reason + "、同じ手紙で他の方と判断されたお名前の一部"
+                m.role, m.reason = "third_party", "同じ手紙で他の方として書かれたお名前の一部です"
+                m.signals += ("同じ手紙で他の方と判断されたお名前の一部",)
             if m.role == "third_party" and f in known_parts:
-                m.role, m.reason = "unknown", m.reason + "、宛先・ご本人のお名前の一部と一致"
+                m.role, m.reason = "unknown", "宛先・ご本人のお名前の一部と同じです"
+                m.signals += ("宛先・ご本人のお名前の一部と一致",)
             elif m.role == "third_party" and f in staff_parts and "・" in "".join(staff_parts):
-                m.role, m.reason = "staff", m.reason + "、同じ手紙に職員として書かれたお名前の一部"
+                m.role, m.reason = "staff", "同じ手紙に職員として書かれたお名前の一部です"
+                m.signals += ("同じ手紙に職員として書かれたお名前の一部",)
+
+
+def _foreign_full_name(doc: CheckDoc, s: int, e: int) -> bool:
+    """ポール・ロブスン, ブラッド・ピット: katakana words joined by ・ (or ＝), at least one of them a name in the
+    dictionary: one foreign person's full name, whatever entity type GiNZA gives it."""
+    toks = doc.analysis.tokens_in(s, e)
+    seps = [t for t in toks if t.text in "・＝="]
+    return bool(seps) and any(t.is_person_name for t in toks) and all(
+        t.text in "・＝=" or re.fullmatch(f"[{KATAKANA}]+", t.text) for t in toks)
+
+
+def _quote_before(words: str) -> str:
+    """The words right before a name, as staff would read them in the letter (同室の, 介護職員の)."""
+    return words.strip(" \u3000")[-14:]
+
+
+def _quote_after(after: str, pattern: re.Pattern) -> str:
+    m = pattern.match(after)
+    return (m.group() if m else after).strip(" \u3000")
 
 
 _PERSON_RULE: PersonRule | None = None
