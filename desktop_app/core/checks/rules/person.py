@@ -537,6 +537,7 @@ class PersonRule(Rule):
         text = doc.text
         context_parts = {p for _, full in doc.context.people() for p in re.split(r"[ \u3000]+", full.strip()) if p}
         out = sorted(mentions, key=lambda m: m.start)
+        claimed: set[str] = set()  # a name part is followed from its first mention only: linear, not cubic
         for anchor in list(out):
             if any(sig.startswith("入力欄の") for sig in anchor.signals) or anchor.role == "unknown":
                 continue  # the form's names already match every spelling (name_variants)
@@ -546,8 +547,9 @@ class PersonRule(Rule):
                 (honor.group(1) if honor else "")
             plain = f"手紙の前のほうで『{quoted}』と書かれた方です"
             for part in self._name_parts(doc, anchor):
-                if part in context_parts:
+                if part in context_parts or part in claimed:
                     continue  # 岡田 of 岡田 由美 (a daughter) is also 岡田 of the resident: not one person
+                claimed.add(part)
                 for hit in re.finditer(re.escape(part), text[anchor.end:]):
                     s, e = anchor.end + hit.start(), anchor.end + hit.end()
                     if not self._coref_ok(doc, s, e, part):
@@ -560,8 +562,7 @@ class PersonRule(Rule):
                     for m in same:
                         out.remove(m)
                     out.append(PersonMention(s, e, part, anchor.role, plain, (COREF_SIGNAL,)))
-                    out.sort(key=lambda m: m.start)
-        return out
+        return sorted(out, key=lambda m: m.start)
 
     def _coref_ok(self, doc: CheckDoc, s: int, e: int, part: str) -> bool:
         """Whether this occurrence of a name part is the name (マイさん, 川端が) and not a piece of a word
