@@ -105,6 +105,16 @@ def letter_session(svc, actor):
     return LetterSession(svc, actor, _library(), svc.admin.facility(), font=config.Settings.load().docx_font)
 
 
+def stored_letter(args, light: bool = False):
+    """(session, actor): the person logged in with --as and the letter `args.id` opened in their session;
+    `light` when the act needs no check (return, withdraw, derive: no model to load)."""
+    db = open_db(args)
+    actor = login(db, args.as_user)
+    session = letter_session(service_light(db) if light else service(db), actor)
+    session.open(args.id)
+    return session, actor
+
+
 # ---- users -----------------------------------------------------------------------------------
 def cmd_users_add(args) -> int:
     """The first account needs no login; later ones are added by an administrator (--as), whose password is
@@ -297,30 +307,21 @@ def cmd_letters_edit(args) -> int:
 
 
 def cmd_letters_submit(args) -> int:
-    db = open_db(args)
-    actor = login(db, args.as_user)
-    session = letter_session(service(db), actor)
-    session.open(args.id)
+    session, actor = stored_letter(args)
     view = session.submit()
     print(f"letter {view.id}: {view.status.value} ({view.status.label_ja}); high {view.high_count}, medium {view.medium_count}")
     return EXIT_OK
 
 
 def cmd_letters_approve(args) -> int:
-    db = open_db(args)
-    actor = login(db, args.as_user)
-    session = letter_session(service(db), actor)
-    session.open(args.id)
+    session, actor = stored_letter(args)
     view = session.approve(accept_reason=args.accept)
     print(f"letter {view.id}: {view.status.value} ({view.status.label_ja}) by {actor.name}")
     return EXIT_OK
 
 
 def cmd_letters_return(args) -> int:
-    db = open_db(args)
-    actor = login(db, args.as_user)
-    session = letter_session(service_light(db), actor)
-    session.open(args.id)
+    session, actor = stored_letter(args, light=True)
     view = session.return_letter(args.comment)
     print(f"letter {view.id}: {view.status.value} ({view.status.label_ja})")
     return EXIT_OK
@@ -328,10 +329,7 @@ def cmd_letters_return(args) -> int:
 
 def cmd_letters_withdraw(args) -> int:
     """依頼を取り下げる: 確認待ち → 下書き, so the writer can change the letter again."""
-    db = open_db(args)
-    actor = login(db, args.as_user)
-    session = letter_session(service_light(db), actor)
-    session.open(args.id)
+    session, actor = stored_letter(args, light=True)
     view = session.withdraw_request()
     print(f"letter {view.id}: {view.status.value} ({view.status.label_ja})")
     return EXIT_OK
@@ -339,10 +337,7 @@ def cmd_letters_withdraw(args) -> int:
 
 def cmd_letters_derive(args) -> int:
     """この手紙をもとに新しく作成: a new draft from a sent letter; prints the new letter's id."""
-    db = open_db(args)
-    actor = login(db, args.as_user)
-    session = letter_session(service_light(db), actor)
-    session.open(args.id)
+    session, actor = stored_letter(args, light=True)
     print(session.derive_new().id)
     return EXIT_OK
 
@@ -386,10 +381,7 @@ def cmd_letters_export(args) -> int:
     from desktop_app.core.fileio import WriteError
     from desktop_app.core.word.letter import WordExportRefused
 
-    db = open_db(args)
-    actor = login(db, args.as_user)
-    session = letter_session(service(db), actor)
-    session.open(args.id)
+    session, actor = stored_letter(args)
     out = Path(args.out)
     try:
         plan = session.prepare_export()  # the gate's check and the writer's preparation: nothing written yet
