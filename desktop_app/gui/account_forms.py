@@ -42,7 +42,30 @@ def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
     return buttons
 
 
-class SetupDialog(QDialog):
+def _password_problem(new: str, again: str) -> str:
+    if new != again:
+        return "2回入力したパスワードが一致しません。"
+    if len(new) < MIN_PASSWORD:
+        return f"パスワードは{MIN_PASSWORD}文字以上にしてください。"
+    return ""
+
+
+class _CheckedDialog(QDialog):
+    """A form that says what is wrong in red instead of closing while problem() has something to say."""
+
+    def problem(self) -> str:
+        return ""
+
+    def accept(self) -> None:
+        problem = self.problem()
+        if problem:
+            self.message.setText(problem)
+            self.message.setVisible(True)
+            return
+        super().accept()
+
+
+class SetupDialog(_CheckedDialog):
     """施設情報 and the first 管理者. Until both exist no letter can be written."""
 
     def __init__(self, defaults: dict, need_admin: bool = True, message: str = "", parent: QWidget | None = None):
@@ -102,19 +125,8 @@ class SetupDialog(QDialog):
         if self.need_admin:
             if not self.name.text().strip():
                 return "管理者のお名前を入力してください。"
-            if self.password.text() != self.password2.text():
-                return "2回入力したパスワードが一致しません。"
-            if len(self.password.text()) < MIN_PASSWORD:
-                return f"パスワードは{MIN_PASSWORD}文字以上にしてください。"
+            return _password_problem(self.password.text(), self.password2.text())
         return ""
-
-    def accept(self) -> None:
-        problem = self.problem()
-        if problem:
-            self.message.setText(problem)
-            self.message.setVisible(True)
-            return
-        super().accept()
 
     def values(self) -> dict:
         return {"facility": {k: e.text().strip() for k, e in self.facility.items()},
@@ -161,29 +173,6 @@ def _password_edit(name: str) -> QLineEdit:
     edit.setObjectName(name)
     edit.setEchoMode(QLineEdit.Password)
     return edit
-
-
-def _password_problem(new: str, again: str) -> str:
-    if new != again:
-        return "2回入力したパスワードが一致しません。"
-    if len(new) < MIN_PASSWORD:
-        return f"パスワードは{MIN_PASSWORD}文字以上にしてください。"
-    return ""
-
-
-class _CheckedDialog(QDialog):
-    """A form that says what is wrong in red instead of closing while problem() has something to say."""
-
-    def problem(self) -> str:
-        return ""
-
-    def accept(self) -> None:
-        problem = self.problem()
-        if problem:
-            self.message.setText(problem)
-            self.message.setVisible(True)
-            return
-        super().accept()
 
 
 class ChangePasswordDialog(_CheckedDialog):
