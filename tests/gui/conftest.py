@@ -87,3 +87,27 @@ def pick_in_queue(view, letter_id: int) -> bool:
         return False
     view.table.selectRow(ids.index(letter_id))
     return True
+
+
+@pytest.fixture
+def said(monkeypatch):
+    """Messages shown by info/error, and yes to every confirm (a test file may define its own that records
+    the confirms too)."""
+    out: list[tuple[str, str, str]] = []
+    monkeypatch.setattr(prompts, "info", lambda parent, title, text: out.append(("info", title, text)))
+    monkeypatch.setattr(prompts, "error", lambda parent, title, text: out.append(("error", title, text)))
+    monkeypatch.setattr(prompts, "confirm", lambda *a, **k: True)
+    return out
+
+
+def answers(monkeypatch, name: str, values: list) -> list:
+    """Replace prompts.<name> with one that gives `values` in turn (None when they run out) and records what it
+    was asked."""
+    asked = []
+
+    def give(*args, **kwargs):
+        asked.append(args[1:])
+        return values.pop(0) if values else None
+
+    monkeypatch.setattr(prompts, name, give)
+    return asked

@@ -45,15 +45,6 @@ def fixed_checker(text: str, context) -> list[Finding]:
 
 
 @pytest.fixture
-def said(monkeypatch):
-    out: list[tuple[str, str, str]] = []
-    monkeypatch.setattr(prompts, "info", lambda parent, title, text: out.append(("info", title, text)))
-    monkeypatch.setattr(prompts, "error", lambda parent, title, text: out.append(("error", title, text)))
-    monkeypatch.setattr(prompts, "confirm", lambda *a, **k: True)
-    return out
-
-
-@pytest.fixture
 def services(gui_db, people):
     return Services.open(gui_db, fixed_checker)
 

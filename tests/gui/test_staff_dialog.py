@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QToolButton
 
 from desktop_app.core import accounts, audit
 from desktop_app.gui import prompts
-from tests.gui.conftest import PASSWORD
+from tests.gui.conftest import PASSWORD, answers
 
 
 @pytest.fixture
@@ -19,18 +19,6 @@ def said(monkeypatch):
     monkeypatch.setattr(prompts, "error", lambda parent, title, text: out.append(("error", title, text)))
     monkeypatch.setattr(prompts, "confirm", lambda parent, title, text, **verbs: out.append(("confirm", title, text)) or True)
     return out
-
-
-def answers(monkeypatch, name: str, values: list):
-    """prompts.<name> gives `values` in turn (None when they run out) and records what it was asked."""
-    asked = []
-
-    def give(*args, **kwargs):
-        asked.append(args[1:])
-        return values.pop(0) if values else None
-
-    monkeypatch.setattr(prompts, name, give)
-    return asked
 
 
 @pytest.fixture

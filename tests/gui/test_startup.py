@@ -12,6 +12,7 @@ from pathlib import Path
 
 from desktop_app.gui.app import STARTUP_PROBE_ENV, STARTUP_PROBE_LOGIN_ENV
 from tests.gui.conftest import PASSWORD as STAFF_PASSWORD
+from tests.gui.conftest import answers
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "hidamari-pass-9"
@@ -72,19 +73,6 @@ def test_without_a_login_the_probe_closes_the_login_and_the_app_ends(tmp_path):
 
 
 # ---- the same start in this process, the prompts answered by the test --------------------------------
-def _answers(monkeypatch, name: str, values: list) -> list:
-    from desktop_app.gui import prompts
-
-    asked = []
-
-    def give(*args, **kwargs):
-        asked.append(args[1:])
-        return values.pop(0) if values else None
-
-    monkeypatch.setattr(prompts, name, give)
-    return asked
-
-
 def _close(window) -> None:
     window._closing_ok = True
     window.close()
@@ -93,7 +81,7 @@ def _close(window) -> None:
 def test_login_typed_before_the_database_was_open_is_checked_then(qtbot, gui_db, people, monkeypatch):
     from desktop_app.gui.app import create_window
 
-    asked = _answers(monkeypatch, "ask_login", [("佐藤 作成", STAFF_PASSWORD)])
+    asked = answers(monkeypatch, "ask_login", [("佐藤 作成", STAFF_PASSWORD)])
     w = create_window(login_first=True)
     try:
         assert w is not None and w.controller.actor.name == "佐藤 作成"
@@ -107,12 +95,12 @@ def test_a_first_password_typed_early_must_still_be_changed_before_the_window(qt
     from desktop_app.gui.app import create_window
 
     accounts.add_user(gui_db, "新井 新人", ["writer"], STAFF_PASSWORD, people["admin"])  # given by the admin
-    _answers(monkeypatch, "ask_login", [("新井 新人", STAFF_PASSWORD)])
-    changes = _answers(monkeypatch, "ask_change_password", [None])  # she closes the change: not logged in
+    answers(monkeypatch, "ask_login", [("新井 新人", STAFF_PASSWORD)])
+    changes = answers(monkeypatch, "ask_change_password", [None])  # she closes the change: not logged in
     assert create_window(login_first=True) is None and len(changes) == 1
 
-    _answers(monkeypatch, "ask_login", [("新井 新人", STAFF_PASSWORD)])
-    _answers(monkeypatch, "ask_change_password", [("", "arai-own-pass-2", "arai-own-pass-2")])
+    answers(monkeypatch, "ask_login", [("新井 新人", STAFF_PASSWORD)])
+    answers(monkeypatch, "ask_change_password", [("", "arai-own-pass-2", "arai-own-pass-2")])
     w = create_window(login_first=True)
     try:
         assert w is not None and w.controller.actor.name == "新井 新人"
@@ -124,7 +112,7 @@ def test_a_first_password_typed_early_must_still_be_changed_before_the_window(qt
 def test_a_wrong_password_typed_early_is_explained_in_the_next_login(qtbot, gui_db, people, monkeypatch):
     from desktop_app.gui.app import create_window
 
-    asked = _answers(monkeypatch, "ask_login", [("佐藤 作成", "wrong-guess-1"), ("佐藤 作成", STAFF_PASSWORD)])
+    asked = answers(monkeypatch, "ask_login", [("佐藤 作成", "wrong-guess-1"), ("佐藤 作成", STAFF_PASSWORD)])
     w = create_window(login_first=True)
     try:
         assert w is not None and w.controller.actor.name == "佐藤 作成"
@@ -137,7 +125,7 @@ def test_a_wrong_password_typed_early_is_explained_in_the_next_login(qtbot, gui_
 def test_closing_the_early_login_ends_the_start(qtbot, gui_db, people, monkeypatch):
     from desktop_app.gui.app import create_window
 
-    asked = _answers(monkeypatch, "ask_login", [])
+    asked = answers(monkeypatch, "ask_login", [])
     assert create_window(login_first=True) is None
     assert len(asked) == 1
 
@@ -145,7 +133,7 @@ def test_closing_the_early_login_ends_the_start(qtbot, gui_db, people, monkeypat
 def test_a_new_installation_gets_the_set_up_not_a_login(qtbot, monkeypatch):
     from desktop_app.gui.app import create_window
 
-    setups = _answers(monkeypatch, "ask_setup", [])  # closed
+    setups = answers(monkeypatch, "ask_setup", [])  # closed
     assert create_window(login_first=True) is None
     assert len(setups) == 1 and setups[0][1] is True  # the administrator part is asked for
 
@@ -162,10 +150,10 @@ def test_accounts_without_a_profile_close_the_early_login_for_the_set_up(qtbot, 
     opener.wait()
     assert opener.db is not None and not opener.ready_for_login  # the profile is still missing
     opener.close()
-    logins = _answers(monkeypatch, "ask_login", [("木村 施設長", STAFF_PASSWORD), ("木村 施設長", STAFF_PASSWORD)])
+    logins = answers(monkeypatch, "ask_login", [("木村 施設長", STAFF_PASSWORD), ("木村 施設長", STAFF_PASSWORD)])
     infos = []
     monkeypatch.setattr("desktop_app.gui.prompts.info", lambda *a: infos.append(a[1]))
-    setups = _answers(monkeypatch, "ask_setup", [{"facility": {"name": "ひだまり苑"}}])
+    setups = answers(monkeypatch, "ask_setup", [{"facility": {"name": "ひだまり苑"}}])
     w = create_window(login_first=True)
     try:
         assert w is not None and w.controller.session.facility.name == "ひだまり苑"
@@ -186,7 +174,7 @@ def test_a_database_that_cannot_be_opened_is_explained_after_the_early_login(qtb
     from desktop_app.gui.app import create_window
 
     monkeypatch.setenv("CARELETTER_DB", "sqlite:////proc/no-such/dir/x.sqlite3")
-    logins = _answers(monkeypatch, "ask_login", [("佐藤 作成", STAFF_PASSWORD)])
+    logins = answers(monkeypatch, "ask_login", [("佐藤 作成", STAFF_PASSWORD)])
     errors = []
     monkeypatch.setattr("desktop_app.gui.prompts.error", lambda parent, title, text: errors.append((title, text)))
     assert create_window(login_first=True) is None

@@ -7,33 +7,11 @@ import pytest
 
 from desktop_app.core.workflow.state import CHANGED_ANCHOR, Status
 from desktop_app.gui import prompts
-from tests.gui.conftest import FACILITY, PASSWORD, pick_in_queue, wait_check
+from tests.gui.conftest import FACILITY, PASSWORD, answers, pick_in_queue, wait_check
 
 pytestmark = [pytest.mark.gui, pytest.mark.nlp]
 
 LETTER = "山田 太郎 様\n\n先日は同室の小野寺様とご一緒に、中庭で花を眺めて過ごされました。\n"
-
-
-@pytest.fixture
-def said(monkeypatch):
-    """Messages shown by info/error, and yes to every confirm."""
-    out: list[tuple[str, str, str]] = []
-    monkeypatch.setattr(prompts, "info", lambda parent, title, text: out.append(("info", title, text)))
-    monkeypatch.setattr(prompts, "error", lambda parent, title, text: out.append(("error", title, text)))
-    monkeypatch.setattr(prompts, "confirm", lambda *a, **k: True)
-    return out
-
-
-def answers(monkeypatch, name: str, values: list):
-    """Replace prompts.<name> with one that gives `values` in turn and records what it was asked."""
-    asked = []
-
-    def give(*args, **kwargs):
-        asked.append(args[1:])
-        return values.pop(0) if values else None
-
-    monkeypatch.setattr(prompts, name, give)
-    return asked
 
 
 def write_and_submit(qtbot, window, monkeypatch, body=LETTER, reason="ご本人のご希望で名前を出しています"):

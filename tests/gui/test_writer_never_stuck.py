@@ -18,15 +18,6 @@ CALM = "ご家族の皆様\n\n朝夕はずいぶん涼しくなりました。�
 PHONE = "ご家族の皆様\n\n面会のご予約は090-3141-5926までお電話ください。\n"
 
 
-@pytest.fixture
-def said(monkeypatch):
-    out: list[tuple[str, str, str]] = []
-    monkeypatch.setattr(prompts, "info", lambda parent, title, text: out.append(("info", title, text)))
-    monkeypatch.setattr(prompts, "error", lambda parent, title, text: out.append(("error", title, text)))
-    monkeypatch.setattr(prompts, "confirm", lambda *a, **k: True)
-    return out
-
-
 def write(qtbot, w, body: str) -> None:
     w.editor.setPlainText(body)
     wait_check(qtbot, w)
