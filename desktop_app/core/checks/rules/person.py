@@ -165,17 +165,42 @@ class PersonRule(Rule):
         out: list[tuple[int, int, str, str]] = []
         people = doc.context.people() + self._inferred_people(doc)
         for role, full in people:
+            parts = [p for p in re.split(r"[ \u3000]+", full.strip()) if p]
             variants = name_variants(full)
             for reading in doc.readings.get(full, []):
                 variants.append(reading)
+            if role == "staff" and len(parts) >= 2:
+                # a colleague is named by the full name, or by the surname as staff are written (介護職員の
+                # 佐藤, 佐藤が伺いました); a given name alone is never enough: 田中 一郎 is not 佐藤 一郎
+                variants = [v for v in variants if v not in parts[1:]]
             for v in sorted(set(variants), key=len, reverse=True):
                 pattern = re.escape(v).replace(r"\ ", "[ \u3000]?").replace("\u3000", "[ \u3000]?")
                 for m in re.finditer(pattern, text):
                     s, e = m.start(), m.end()
                     if not self._context_boundary_ok(doc, s, e, v):
                         continue
+                    if len(parts) >= 2 and v in parts[1:] and self._after_other_surname(doc, s, parts[0]):
+                        continue
+                    if role == "staff" and len(parts) >= 2 and v == parts[0] and HONORIFIC_RE.match(text[e:e + 3]) \
+                            and not STAFF_BEFORE.search(text[max(0, s - 12):s]):
+                        # 佐藤様 is someone the facility honours, not its own 佐藤 (staff go without 様)
+                        continue
                     out.append((s, e, role, f"入力欄の{_ROLE_JA.get(role, role)}「{full}」と同じお名前"))
         return out
+
+    @staticmethod
+    def _after_other_surname(doc: CheckDoc, s: int, surname: str) -> bool:
+        """A given name written right after someone else's surname (田中 一郎 when the known person is
+        佐藤 一郎): a different person who shares the given name."""
+        j = s - 1 if s > 0 and doc.text[s - 1] in " \u3000" else s
+        prev = [t for t in doc.analysis.tokens if t.end == j] if doc.analysis.tokens else []
+        if prev:
+            t = prev[0]
+            return t.text != surname and not doc.text[max(0, t.start - len(surname)):t.end].endswith(surname) and (
+                t.is_person_name or t.pos == "PROPN")
+        # without the model: a kanji run of 1-4 characters right before, that is not the surname
+        m = re.search(f"([{KANJI}]{{1,4}})$", doc.text[max(0, j - 4):j])
+        return bool(m) and not m.group(1).endswith(surname) and j != s
 
     def _context_boundary_ok(self, doc: CheckDoc, s: int, e: int, variant: str) -> bool:
         """Whether this occurrence of a known person's spelling is that person (not 中西部, 豊か)."""
