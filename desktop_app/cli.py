@@ -309,6 +309,14 @@ def cmd_self_check(args) -> int:
         engine.load()
         return f"model {engine.model_name} (GiNZA load {engine.load_seconds:.2f} s)"
 
+    def blas():
+        from desktop_app.core.checks.nlp import blas_threads_while_pinned
+
+        pools = blas_threads_while_pinned()
+        if not pools or any(n != 1 for _, n in pools):
+            raise RuntimeError(f"the model's BLAS is not held to one thread: {pools or 'no BLAS library found'}")
+        return ", ".join(f"{name}: 1 thread" for name, _ in pools)
+
     def render():
         lib = _library()
         sample = json.loads((config.resources_dir() / "samples" / "incident_report.json").read_text(encoding="utf-8"))
@@ -330,6 +338,7 @@ def cmd_self_check(args) -> int:
             return f"{out.stat().st_size} bytes"
 
     step("load GiNZA", load)
+    step("BLAS one thread", blas)
     step("render template", render)
     step("check letter", check)
     step("export Word", export)

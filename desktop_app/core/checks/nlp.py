@@ -8,6 +8,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from pathlib import Path
 
 from desktop_app.core.checks.analysis import Analysis, Entity, Token
 from desktop_app.core.textutil import sanitize_for_nlp
@@ -95,6 +96,15 @@ def _one_blas_thread():
 
         _blas_controller = ThreadpoolController()
     return _blas_controller.limit(limits=1, user_api="blas")
+
+
+def blas_threads_while_pinned() -> list[tuple[str, int]]:
+    """(library, threads) of every BLAS pool as the model's calls see it. The self-check runs it in the
+    frozen app: were the bundled OpenBLAS not found (a renamed library on one platform), the pin would
+    silently do nothing and the check would be slow again on a busy PC."""
+    with _one_blas_thread():
+        return [(Path(i["filepath"]).name, int(i["num_threads"]))
+                for i in _blas_controller.select(user_api="blas").info()]
 
 
 class NlpEngine:
