@@ -149,6 +149,25 @@ class Database:
             self._feed = ChangeFeed(self.engine)
         return ChangeWatcher(self._feed)
 
+    def purge_note(self) -> str:
+        """What a retention purge does beyond the deletion, for its audit entry's detail."""
+        if self.backend == "sqlite":
+            return "backups: purged letters removed from every backup (each rebuilt and vacuumed); file vacuumed"
+        return "backups: not kept by the app on PostgreSQL (the server's own backups are the facility's)"
+
+    def scrub_after_purge(self, letter_ids: list[int]) -> None:
+        """After a purge has committed: VACUUM the SQLite file (outside any transaction) and remove the
+        letters from every backup. secure_delete already overwrote their pages; VACUUM also drops the free
+        pages and the write-ahead log's old copies. A busy file is left to secure_delete alone."""
+        path = _sqlite_path(self.url)
+        if path is None:
+            return
+        from desktop_app.core.db.backup import scrub_backups, vacuum
+
+        scrub_backups(path, letter_ids)
+        with contextlib.suppress(sqlite3.OperationalError):
+            vacuum(path)
+
     def dispose(self) -> None:
         if self._feed is not None:
             self._feed.close()
