@@ -27,7 +27,7 @@ LEGACY_FILE = "drafts.sqlite3"  # the drafts database before the review workflow
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CONNECT_TIMEOUT_S = 5  # a server that accepts the connection and never answers is reported, not waited on
 KEYCHAIN_SERVICE = "careletter-db"  # the OS keychain entry: service, and the account from keychain_account()
-_OUR_REVISION = re.compile(r"^\d{4}$")  # this app's Alembic revisions are numbered 0001, 0002, …
+_OUR_REVISION = re.compile(r"^\d{4}")  # this app's Alembic revisions are numbered 0001, 0002, …
 
 
 class DatabaseUnavailable(Exception):
