@@ -17,8 +17,8 @@ import types
 import pytest
 
 from desktop_app import cli, config
-from desktop_app.core.db import DatabaseUnavailable, list_backups, open_database
 from desktop_app.core.db import backup as backup_mod
+from desktop_app.core.db import list_backups, open_database
 
 PASSWORD = "sakura-kiku-7391-umi"
 
@@ -340,10 +340,9 @@ def test_pruning_uses_the_rule_on_files(tmp_path):
 # ---- purge -------------------------------------------------------------------------------------------
 def test_purged_letter_text_is_in_no_file(tmp_path, monkeypatch):
     from desktop_app.core import accounts
+    from desktop_app.core.context import CheckContext, Facility
     from desktop_app.core.db.models import AuditEntry
     from desktop_app.core.workflow import Services
-
-    from desktop_app.core.context import CheckContext, Facility
 
     path = tmp_path / "careletter.sqlite3"
     db = open_database(f"sqlite:///{path}")
