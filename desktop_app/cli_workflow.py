@@ -438,6 +438,10 @@ def cmd_audit_verify(args) -> int:
     from desktop_app.core import audit
 
     result = audit.verify(open_db(args))
+    if result.ok and result.checked == 0:  # a wrong database, or a log emptied: nothing was verified
+        print("audit log EMPTY: 0 entries, nothing to verify - is this the facility's database? "
+              "/ 監査ログが空です（データベースの指定を確認してください）")
+        return EXIT_FINDINGS
     if result.ok:
         print(f"audit log intact: {result.checked} entries / 監査ログは改ざんされていません")
         return EXIT_OK

@@ -113,6 +113,14 @@ def test_another_programs_sqlite_file_gets_no_tables(tmp_path, capsys):
     assert not (tmp_path / "backups").exists()
 
 
+def test_audit_verify_on_an_empty_database_says_so(tmp_path, capsys):
+    path = tmp_path / "careletter.sqlite3"
+    open_database(f"sqlite:///{path}", backup=False).dispose()
+    assert cli.main(["--db", f"sqlite:///{path}", "audit", "verify"]) == 1
+    out = capsys.readouterr().out
+    assert "EMPTY" in out and "intact" not in out
+
+
 def test_new_file_in_existing_folder_is_created_for_a_write(tmp_path):
     target = tmp_path / "facility.sqlite3"
     open_database(f"sqlite:///{target}").dispose()
