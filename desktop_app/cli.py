@@ -349,6 +349,12 @@ def cmd_self_check(args) -> int:
 def cmd_gui(args) -> int:
     from desktop_app.gui.app import run_gui
 
+    if args.db:
+        # the window resolves its database the way the CLI does (core.db.resolve_url): --db is handed on as
+        # CARELETTER_DB, which also keeps the window from offering to "correct" the URL in 設定 instead
+        from desktop_app.core.db import DB_ENV
+
+        os.environ[DB_ENV] = args.db
     return run_gui()
 
 
@@ -357,7 +363,11 @@ def build_parser() -> argparse.ArgumentParser:
                                 epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"desktop-app {__version__}")
     p.add_argument("--db", metavar="URL", help="workflow database: sqlite:///PATH or postgresql+psycopg://… "
-                   "(default: CARELETTER_DB, then 設定, then the SQLite file in the user data folder)")
+                   "(default: CARELETTER_DB, then 設定, then the SQLite file in the user data folder). "
+                   "Never put a password in it: use the OS keychain, PGPASSFILE or --db-password-stdin")
+    p.add_argument("--db-password-stdin", action="store_true",
+                   help="read the PostgreSQL password from the first line of standard input "
+                   "(before any --password-stdin lines)")
     p.add_argument("--debug", action="store_true",
                    help=f"show the full traceback of an internal error (or set {DEBUG_ENV}=1)")
     sub = p.add_subparsers(dest="command")
@@ -416,6 +426,14 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help/--version
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     debug = args.debug or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+    if args.db:
+        from desktop_app.core.db import password_in_url
+
+        if password_in_url(args.db):
+            print("error: --db must not contain a password: every user of this PC can read the command line. "
+                  "Use the OS keychain, PGPASSFILE or --db-password-stdin / パスワードはURLに書かず、"
+                  "キーチェーン・PGPASSFILE・--db-password-stdin のいずれかで渡してください", file=sys.stderr)
+            return EXIT_USAGE
     try:
         if not getattr(args, "func", None):
             return cmd_gui(args)

@@ -30,12 +30,39 @@ class CliExit(Exception):
         self.code = code
 
 
-def open_db(args):
-    from desktop_app.core.db import DatabaseUnavailable, open_database, resolve_url
+# commands that only read: they never take a backup, and never create a database at a path given to them
+_READ_COMMANDS = {"cmd_users_list", "cmd_letters_mine", "cmd_letters_list", "cmd_letters_show",
+                  "cmd_audit_verify", "cmd_audit_show"}
 
+
+def _db_password(args) -> str | None:
+    """--db-password-stdin: the first line of standard input, read as bytes before any --password-stdin
+    line, decoded strictly; only the final newline is stripped."""
+    if not getattr(args, "db_password_stdin", False):
+        return None
+    stream = getattr(sys.stdin, "buffer", None)
+    raw = stream.readline() if stream is not None else sys.stdin.readline().encode("utf-8")
+    if not raw:
+        raise CliExit(EXIT_USAGE, "--db-password-stdin: no password on standard input / パスワードがありません")
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CliExit(EXIT_USAGE, "--db-password-stdin: the password is not UTF-8 / 文字コードが正しくありません") from exc
+    return line[:-2] if line.endswith("\r\n") else line[:-1] if line.endswith("\n") else line
+
+
+def open_db(args, write: bool | None = None):
+    """The workflow database for this command. write (default: every command but the reads above): the
+    database is opened for writing, so a daily backup may be taken; a read refuses a path with no database."""
+    from desktop_app.core.db import DatabaseUnavailable, default_url, open_database, resolve_url
+
+    func = getattr(args, "func", None)
+    if write is None:
+        write = getattr(func, "__name__", "") not in _READ_COMMANDS
     url = resolve_url(getattr(args, "db", None), config.data_dir(), config.Settings.load().database_url)
     try:
-        return open_database(url)
+        return open_database(url, backup=write, must_exist=not write and url != default_url(config.data_dir()),
+                             password=_db_password(args))
     except DatabaseUnavailable as exc:
         hint = ""
         if exc.reason == "corrupt":
@@ -411,6 +438,10 @@ def cmd_audit_verify(args) -> int:
     from desktop_app.core import audit
 
     result = audit.verify(open_db(args))
+    if result.ok and result.checked == 0:  # a wrong database, or a log emptied: nothing was verified
+        print("audit log EMPTY: 0 entries, nothing to verify - is this the facility's database? "
+              "/ 監査ログが空です（データベースの指定を確認してください）")
+        return EXIT_FINDINGS
     if result.ok:
         print(f"audit log intact: {result.checked} entries / 監査ログは改ざんされていません")
         return EXIT_OK

@@ -7,9 +7,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import shutil
 import sqlite3
-import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,11 +18,16 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
+from desktop_app.core.db.backup import backup_if_due, backup_sqlite, backups_dir, list_backups  # noqa: F401
+from desktop_app.core.db.backup import private as _private
+
 DB_ENV = "CARELETTER_DB"
 DB_FILE = "careletter.sqlite3"
 LEGACY_FILE = "drafts.sqlite3"  # the drafts database before the review workflow
-BACKUPS_KEPT = 3
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+CONNECT_TIMEOUT_S = 5  # a server that accepts the connection and never answers is reported, not waited on
+KEYCHAIN_SERVICE = "careletter-db"  # the OS keychain entry: service, and the account from keychain_account()
+_OUR_REVISION = re.compile(r"^\d{4}")  # this app's Alembic revisions are numbered 0001, 0002, …
 
 
 class DatabaseUnavailable(Exception):
@@ -65,66 +70,32 @@ def _explain(exc: BaseException, url: str) -> DatabaseUnavailable:
                                "設定のデータベースURLとネットワークを確認してください。", path)
 
 
-def _private(path: Path, mode: int) -> None:
-    """Letters hold names and diagnoses: on macOS and Linux only the user may read them."""
-    if os.name == "nt":
-        return  # the data folder is under the user's own profile
-    with contextlib.suppress(OSError):
-        if path.exists() and stat.S_IMODE(path.stat().st_mode) != mode:
-            os.chmod(path, mode)
-
-
 def _sqlite_check(path: Path) -> None:
-    """Open with the plain driver first: a corrupt file is told apart from a locked one before any migration."""
+    """Open with the plain driver first: a corrupt file is told apart from a locked one before any migration,
+    and another program's SQLite file is refused before anything (a table, the WAL mode) is written to it."""
     if not path.exists():
         return
     try:
         con = sqlite3.connect(str(path), timeout=5)
         try:
             row = con.execute("PRAGMA quick_check").fetchone()
+            tables = {r[0] for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")}
+            versions = (con.execute("SELECT version_num FROM alembic_version").fetchall()
+                        if "alembic_version" in tables else [])
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
         raise _explain(exc, f"sqlite:///{path}") from exc
     if not row or row[0] != "ok":
         raise DatabaseUnavailable("corrupt", f"「{path}」が壊れているため開けません。", path)
-
-
-def backups_dir(path: Path) -> Path:
-    return path.parent / "backups"
-
-
-def list_backups(path: Path) -> list[Path]:
-    """Newest first."""
-    folder = backups_dir(path)
-    if not folder.is_dir():
-        return []
-    return sorted(folder.glob(f"{path.stem}-*.sqlite3"), reverse=True)
-
-
-def backup_sqlite(path: Path, keep: int = BACKUPS_KEPT) -> Path | None:
-    """SQLite's online backup into backups/, keeping the newest `keep` generations."""
-    if not path.exists() or path.stat().st_size == 0:
-        return None
-    folder = backups_dir(path)
-    folder.mkdir(mode=0o700, exist_ok=True)
-    _private(folder, 0o700)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    target = folder / f"{path.stem}-{stamp}.sqlite3"
-    src = sqlite3.connect(str(path), timeout=5)
-    try:
-        dst = sqlite3.connect(str(target))
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-    finally:
-        src.close()
-    _private(target, 0o600)
-    for old in list_backups(path)[keep:]:
-        with contextlib.suppress(OSError):
-            old.unlink()
-    return target
+    ours = (not tables  # an empty file: nothing to lose
+            or "drafts" in tables and "alembic_version" not in tables  # the drafts database of earlier versions
+            or bool(versions) and all(_OUR_REVISION.match(str(v[0])) for v in versions))
+    if not ours:
+        raise DatabaseUnavailable(
+            "not_ours", f"「{path}」はこのアプリのデータベースではありません（別のプログラムのファイルのようです）。"
+            "ファイルには何も書き込んでいません。--db のパスを確認してください。", path)
 
 
 def move_aside(path: Path) -> Path:
@@ -178,6 +149,25 @@ class Database:
             self._feed = ChangeFeed(self.engine)
         return ChangeWatcher(self._feed)
 
+    def purge_note(self) -> str:
+        """What a retention purge does beyond the deletion, for its audit entry's detail."""
+        if self.backend == "sqlite":
+            return "backups: purged letters removed from every backup (each rebuilt and vacuumed); file vacuumed"
+        return "backups: not kept by the app on PostgreSQL (the server's own backups are the facility's)"
+
+    def scrub_after_purge(self, letter_ids: list[int]) -> None:
+        """After a purge has committed: VACUUM the SQLite file (outside any transaction) and remove the
+        letters from every backup. secure_delete already overwrote their pages; VACUUM also drops the free
+        pages and the write-ahead log's old copies. A busy file is left to secure_delete alone."""
+        path = _sqlite_path(self.url)
+        if path is None:
+            return
+        from desktop_app.core.db.backup import scrub_backups, vacuum
+
+        scrub_backups(path, letter_ids)
+        with contextlib.suppress(sqlite3.OperationalError):
+            vacuum(path)
+
     def dispose(self) -> None:
         if self._feed is not None:
             self._feed.close()
@@ -190,6 +180,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA secure_delete=ON")  # a purged letter's text is overwritten, not only unlinked
     cur.close()
 
 
@@ -239,26 +230,70 @@ def _migrate(engine: Engine, url: str) -> None:
         command.upgrade(cfg, "head")
 
 
-def open_database(url: str, *, backup: bool = True) -> Database:
-    """Open (and create or migrate) the database at url. Raises DatabaseUnavailable."""
+def password_in_url(url: str) -> bool:
+    """True when a database URL carries a password (refused on the command line: `ps` shows it to everyone)."""
+    try:
+        return bool(make_url(url).password)
+    except (ArgumentError, ValueError):  # malformed otherwise too: still say the password is the problem
+        return re.search(r"://[^/?#@]*:[^/?#@]*@", url) is not None
+
+
+def keychain_account(url) -> str:
+    """The keychain account name a facility stores the database password under: user@host:port/database."""
+    u = make_url(url) if isinstance(url, str) else url
+    return f"{u.username or ''}@{u.host or 'localhost'}:{u.port or 5432}/{u.database or ''}"
+
+
+def keychain_password(url) -> str | None:
+    """The database password from the OS keychain (the optional `keyring` package: macOS Keychain, Windows
+    Credential Manager, Secret Service), or None when it is not installed or holds none."""
+    try:
+        import keyring  # optional: without it, PGPASSFILE or --db-password-stdin
+    except ImportError:
+        return None
+    try:
+        return keyring.get_password(KEYCHAIN_SERVICE, keychain_account(url)) or None
+    except Exception:  # noqa: BLE001 - a locked or absent keychain backend is the same as no entry
+        return None
+
+
+def _parse(url: str):
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise DatabaseUnavailable("bad_url", f"データベースのURLが正しくありません：{url}") from exc
+        port = parsed.port
+    except (ArgumentError, ValueError, TypeError) as exc:
+        raise DatabaseUnavailable("bad_url", f"データベースのURLが正しくありません（{exc}）：{url}") from exc
+    if port is not None and not 0 < port < 65536:
+        raise DatabaseUnavailable("bad_url", f"データベースのURLのポート番号が正しくありません：{port}")
+    return parsed
+
+
+def open_database(url: str, *, backup: bool = True, must_exist: bool = False, password: str | None = None) -> Database:
+    """Open (and create or migrate) the database at url. Raises DatabaseUnavailable.
+
+    backup: the database is opened for writing (a write command, the window's login); an SQLite backup is
+    then taken when the newest one is more than a day old (core.db.backup). Reads pass False.
+    must_exist: refuse an SQLite file that is not there yet instead of creating it (a read command given a
+    path: a mistyped path must not become a new, empty database that "verifies").
+    A new SQLite file is created only in a folder that exists (the app's data folder always does).
+    password: for PostgreSQL (from --db-password-stdin); without it, the OS keychain, then libpq's own
+    PGPASSFILE / ~/.pgpass."""
+    parsed = _parse(url)
     path = _sqlite_path(url)
     if path is not None:
-        folder_existed = path.parent.exists()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not folder_existed:
-            _private(path.parent, 0o700)
+        if not path.parent.is_dir():
+            raise DatabaseUnavailable("bad_url", f"フォルダー「{path.parent}」がありません。データベースの場所を確認してください"
+                                      "（新しいデータベースは、すでにあるフォルダーにだけ作ります）。", path)
         legacy = path.parent / LEGACY_FILE
         if not path.exists() and legacy.exists() and path.name != LEGACY_FILE:
             _sqlite_check(legacy)
             shutil.copy2(legacy, path)  # the old file stays as it was, as a backup
+        if must_exist and not path.exists():
+            raise DatabaseUnavailable("missing", f"「{path}」にデータベースがありません。パスを確認してください。", path)
         _sqlite_check(path)
         if backup:
             try:
-                backup_sqlite(path)
+                backup_if_due(path)
             except sqlite3.DatabaseError as exc:
                 raise _explain(exc, url) from exc
     try:
@@ -266,8 +301,15 @@ def open_database(url: str, *, backup: bool = True) -> Database:
             engine = create_engine(url, connect_args={"timeout": 10})
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
-            engine = create_engine(url, pool_pre_ping=True)
-    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+            connect_args: dict = {}
+            if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("psycopg", "psycopg2") \
+                    and "connect_timeout" not in parsed.query:
+                connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+            secret = password or (None if parsed.password else
+                                  keychain_password(parsed) if parsed.get_backend_name() == "postgresql" else None)
+            target = parsed.set(password=secret) if secret else parsed
+            engine = create_engine(target, pool_pre_ping=True, connect_args=connect_args)
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError, TypeError) as exc:
         raise DatabaseUnavailable("bad_url", f"このデータベースURLは使えません：{parsed.drivername}") from exc
     try:
         _migrate(engine, url)

@@ -99,7 +99,8 @@ class Administration:
     def purge_expired(self, now=None) -> int:
         """Delete letters sent (送付済み) or left untouched (abandoned drafts) for longer than the
         retention period, with their versions, marks, comments and approvals. The audit log keeps only
-        their hashes. Returns how many letters were deleted."""
+        their hashes. On SQLite the file is then vacuumed and the letters are removed from every backup
+        too (Database.scrub_after_purge; the audit entry says so). Returns how many letters were deleted."""
         cutoff = (now or utcnow()) - dt.timedelta(days=self.retention_days())
         with unit_of_work(self.db) as u:
             rows = u.s.execute(select(Letter.id, Letter.body).where(
@@ -111,5 +112,7 @@ class Administration:
                     u.s.execute(delete(table).where(table.letter_id.in_(ids)))
                 u.s.execute(delete(Letter).where(Letter.id.in_(ids)))
             for r in rows:
-                u.record("system", "retention_purge", r.id, r.body)
+                u.record("system", "retention_purge", r.id, r.body, detail=self.db.purge_note())
+        if ids:
+            self.db.scrub_after_purge(ids)
         return len(ids)
