@@ -32,9 +32,9 @@ def test_first_start_asks_for_facility_and_administrator_then_login(qtbot, engin
     from desktop_app.gui.check_dispatcher import CheckDispatcher
 
     setup_asked = answers(monkeypatch, "ask_setup", [
-        {"facility": dict(FACILITY), "name": "山本 施設長", "password": PASSWORD, "password2": "typo-123",
+        {"facility": dict(FACILITY), "name": "山本 施設長", "password": PASSWORD, "password2-kiku-4827": "typo-123",
          "roles": {"writer", "reviewer"}},
-        {"facility": dict(FACILITY), "name": "山本 施設長", "password": PASSWORD, "password2": PASSWORD,
+        {"facility": dict(FACILITY), "name": "山本 施設長", "password": PASSWORD, "password2-kiku-4827": PASSWORD,
          "roles": {"writer", "reviewer"}},
     ])
     login_asked = answers(monkeypatch, "ask_login", [("山本 施設長", "wrong-password"), ("山本 施設長", PASSWORD)])
