@@ -37,7 +37,7 @@ def staffed(cli):
 
 
 def listed(cli) -> dict[str, list[str]]:
-    code, out, _ = cli("users", "list")
+    code, out, _ = cli("users", "list", "--as", "oyama", "--password-stdin", stdin="oyama-pass1\n")
     assert code == 0
     return {line.split("\t")[0]: line.split("\t")[1:] for line in out.splitlines()}
 

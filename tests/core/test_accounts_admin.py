@@ -55,7 +55,7 @@ def test_change_password_clears_the_flag_and_the_old_one_stops_working(db, staff
 @pytest.mark.parametrize(("old", "new", "reason", "says"), [
     ("machigai-pass-kiku-4827", "atarashii-1-kiku-4827", Refusal.WRONG_PASSWORD, "今のパスワードが違います"),
     (STAFF_PW, STAFF_PW, Refusal.BAD_INPUT, "違うもの"),
-    (STAFF_PW, "mijikai", Refusal.BAD_INPUT, "8文字以上"),
+    (STAFF_PW, "mijikai", Refusal.BAD_INPUT, "10文字以上"),
 ])
 def test_change_password_refusals(db, staff, old, new, reason, says):
     e = refused(reason, accounts.change_password, db, staff, old, new)

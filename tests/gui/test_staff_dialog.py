@@ -100,7 +100,7 @@ def test_admin_adds_a_person_who_must_change_the_password_at_first_login(staff_d
     actor = run_login(None, gui_db)
     assert actor is not None and actor.name == "鈴木 新人" and not actor.must_change_password
     assert changes[0] == ("鈴木 新人", True, "")  # forced: the current password is not asked again
-    assert "8文字以上" in changes[1][2] and "違うもの" in changes[2][2]
+    assert "10文字以上" in changes[1][2] and "違うもの" in changes[2][2]
     assert accounts.authenticate(gui_db, "鈴木 新人", "jibun-no-pw").must_change_password is False
 
 
@@ -148,7 +148,7 @@ def test_reset_password_then_the_person_must_change_it(staff_dialog, gui_db, mon
     staff_dialog.select("田中 確認")
     asked = answers(monkeypatch, "ask_new_password", [("karini", "karini"), ("karini-pass-kiku-4827", "karini-pass-kiku-4827")])
     staff_dialog.reset_button.click()
-    assert "8文字以上" in asked[1][1]  # too short: asked again in the form
+    assert "10文字以上" in asked[1][1]  # too short: asked again in the form
     assert accounts.authenticate(gui_db, "田中 確認", "karini-pass-kiku-4827").must_change_password
     assert "再設定しました" in staff_dialog.status.text()
 
