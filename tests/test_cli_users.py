@@ -31,7 +31,7 @@ def cli(db_url, monkeypatch, capsys):
 def staffed(cli):
     assert cli("users", "add", "oyama", "--role", "admin", "--password-stdin", stdin="oyama-pass1\n")[0] == 0
     code, out, _ = cli("users", "add", "kobayashi", "--role", "writer", "--as", "oyama", "--password-stdin",
-                       stdin="oyama-pass1\nkobayashi-1\n")
+                       stdin="oyama-pass1\nkobayashi-1-kiku-4827\n")
     assert code == 0 and "must change" in out
     return cli
 
@@ -87,14 +87,14 @@ def test_deactivate_and_its_old_name_stop_logins_but_keep_the_person(staffed, co
 def test_reset_password_then_the_person_changes_it(staffed, db_url):
     cli = staffed
     code, _, err = cli("users", "reset-password", "kobayashi", "--as", "kobayashi", "--password-stdin",
-                       stdin="kobayashi-1-kiku-4827\nhijacked-1\n")
+                       stdin="kobayashi-1-kiku-4827\nhijacked-1-kiku-4827\n")
     assert code == 3 and "管理者だけ" in err  # a writer cannot reset anyone's password
     code, _, _ = cli("users", "reset-password", "kobayashi", "--as", "oyama", "--password-stdin",
-                     stdin="oyama-pass1\nkarini-pass\n")
+                     stdin="oyama-pass1\nkarini-pass-kiku-4827\n")
     assert code == 0 and listed(cli)["kobayashi"][-1] == "要パスワード変更"
-    code, _, err = cli("users", "passwd", "--as", "kobayashi", "--password-stdin", stdin="karini-pass-kiku-4827\nkarini-pass\n")
+    code, _, err = cli("users", "passwd", "--as", "kobayashi", "--password-stdin", stdin="karini-pass-kiku-4827\nkarini-pass-kiku-4827\n")
     assert code == 2 and "違うもの" in err  # the same password again is bad input
-    code, out, _ = cli("users", "passwd", "--as", "kobayashi", "--password-stdin", stdin="karini-pass-kiku-4827\njibun-pass\n")
+    code, out, _ = cli("users", "passwd", "--as", "kobayashi", "--password-stdin", stdin="karini-pass-kiku-4827\njibun-pass-kiku-4827\n")
     assert code == 0 and "password changed" in out
     assert len(listed(cli)["kobayashi"]) == 4  # no longer has to change it
     db = open_database(db_url)
