@@ -32,9 +32,9 @@ def test_first_start_asks_for_facility_and_administrator_then_login(qtbot, engin
     from desktop_app.gui.check_dispatcher import CheckDispatcher
 
     setup_asked = answers(monkeypatch, "ask_setup", [
-        {"facility": dict(FACILITY), "name": "山本 施設長", "password": PASSWORD, "password2-kiku-4827": "typo-123",
+        {"facility": dict(FACILITY), "name": "山本 施設長", "password": PASSWORD, "password2": "typo-123",
          "roles": {"writer", "reviewer"}},
-        {"facility": dict(FACILITY), "name": "山本 施設長", "password": PASSWORD, "password2-kiku-4827": PASSWORD,
+        {"facility": dict(FACILITY), "name": "山本 施設長", "password": PASSWORD, "password2": PASSWORD,
          "roles": {"writer", "reviewer"}},
     ])
     login_asked = answers(monkeypatch, "ask_login", [("山本 施設長", "wrong-password"), ("山本 施設長", PASSWORD)])
@@ -98,11 +98,11 @@ def test_login_dialog_and_setup_dialog_check_their_entries(qtbot):
     dlg = SetupDialog({"name": "さくらの里"}, need_admin=True)
     qtbot.addWidget(dlg)
     dlg.name.setText("山本")
-    dlg.password.setText("abcdefgh")
-    dlg.password2.setText("abcdefgX")
+    dlg.password.setText("yama-kawa-umi-4419")
+    dlg.password2.setText("yama-kawa-umi-441X")
     dlg.accept()
     assert dlg.result() == 0 and "一致しません" in dlg.message.text()
-    dlg.password2.setText("abcdefgh")
+    dlg.password2.setText("yama-kawa-umi-4419")
     assert dlg.problem() == ""
     assert dlg.values()["roles"] == {"admin", "writer", "reviewer"}
     login = LoginDialog(["佐藤 作成"], message="利用者名またはパスワードが違います。")
