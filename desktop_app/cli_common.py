@@ -151,3 +151,52 @@ def _runner(load_model: bool = True):
                   "警告: 日本語解析モデルを読み込めませんでした。パターンによる確認のみで、お名前などの見落としが増えます。"
                   "重大な指摘がある手紙は引き続き書き出せません。", file=sys.stderr)
     return CheckRunner(engine)
+
+
+# ---- what reaches the terminal ---------------------------------------------------------------------------
+# Names, comments and letter text come from other people (and from the database, which another program can
+# write): an ESC sequence in them could rewrite the reader's terminal, and a newline in a name could forge a
+# line of `audit show`. Every printing path of the workflow commands goes through visible().
+_ALWAYS_ESCAPED = frozenset("\u061c\u200e\u200f\u2028\u2029") | frozenset(map(chr, range(0x202A, 0x202F))) \
+    | frozenset(map(chr, range(0x2066, 0x206A)))
+
+
+def _escape(c: str) -> str:
+    n = ord(c)
+    if c in "\n\t\r":
+        return {"\n": "\\n", "\t": "\\t", "\r": "\\r"}[c]
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}"
+
+
+def visible(text: str, *, lines: bool = False) -> str:
+    """`text` with every control character shown as an escape (ESC as \\x1b, DEL as \\x7f, C1 controls,
+    line separators and bidi overrides as \\u….), Japanese left as it is. A single-line field (`lines`
+    False: a name, a comment, a detail) also escapes tabs, newlines and invisible format characters such as
+    the zero-width space; a letter body (`lines` True) keeps its newlines, tabs and a CR before LF."""
+    import unicodedata
+
+    out = []
+    for i, c in enumerate(text):
+        category = unicodedata.category(c)
+        if c in _ALWAYS_ESCAPED:
+            out.append(_escape(c))
+        elif category == "Cc":
+            keep = lines and (c in "\n\t" or (c == "\r" and text[i + 1:i + 2] == "\n"))
+            out.append(c if keep else _escape(c))
+        elif category == "Cf" and not lines:
+            out.append(_escape(c))
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def echo(*columns, file=None) -> None:
+    """One output line: each column made visible() on its own, joined by tabs (a tab or newline inside a
+    column is escaped, so it can neither shift the columns nor start a line of its own)."""
+    print("\t".join(visible(str(c)) for c in columns), file=file or sys.stdout)
+
+
+def echo_text(text: str) -> None:
+    """A letter's text: several lines, kept as written, control characters escaped; ends with a newline."""
+    shown = visible(text, lines=True)
+    sys.stdout.write(shown if shown.endswith("\n") else shown + "\n")

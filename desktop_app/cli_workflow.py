@@ -19,6 +19,8 @@ from desktop_app.cli_common import (
     _read_letter,
     _read_word,
     _runner,
+    echo,
+    echo_text,
 )
 
 
@@ -82,11 +84,44 @@ def service(db):
 _stdin_lines: list[str] | None = None
 
 
+def _stdin_bytes() -> bytes:
+    """Standard input as bytes: the terminal is never read (a password is not echoed there)."""
+    if sys.stdin is None or sys.stdin.isatty():
+        return b""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is not None:
+        return buffer.read()
+    return sys.stdin.read().encode("utf-8", "surrogateescape")  # a text stream without bytes (tests)
+
+
+def password_lines(data: bytes) -> list[str]:
+    """The passwords in `data`, one per line. Lines end at b"\n" only: str.splitlines would also end them at
+    a form feed, U+2028 and others, so 「abcdefgh\fxyz…」 would log in as 「abcdefgh」. Only each line's own
+    "\n" or "\r\n" is removed; every other character is part of the password. Bytes that are not UTF-8 are
+    bad input (exit 2), never guessed at."""
+    if data.startswith(b"\xef\xbb\xbf"):  # a BOM that Windows tools put before piped text
+        data = data[3:]
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()  # the newline that ends the last line
+    out = []
+    for number, raw in enumerate(lines, 1):
+        if raw.endswith(b"\r"):
+            raw = raw[:-1]
+        try:
+            out.append(raw.decode("utf-8", errors="strict"))
+        except UnicodeDecodeError as exc:
+            raise CliExit(EXIT_USAGE, f"--password-stdin: line {number} of standard input is not UTF-8 text "
+                                      f"(byte {exc.start + 1}) / パスワードの文字コードが正しくありません"
+                                      "（UTF-8で入力してください）") from None
+    return out
+
+
 def read_password(n: int = 0) -> str:
     """Line n (0-based) of standard input: --password-stdin takes passwords one per line."""
     global _stdin_lines
     if _stdin_lines is None:
-        _stdin_lines = sys.stdin.read().splitlines() if not sys.stdin.isatty() else []
+        _stdin_lines = password_lines(_stdin_bytes())
     if n >= len(_stdin_lines):
         raise CliExit(EXIT_USAGE, "--password-stdin: missing password line on standard input / パスワードがありません")
     return _stdin_lines[n]
@@ -98,6 +133,20 @@ def login(db, name: str | None, line: int = 0):
     if not name:
         raise CliExit(EXIT_USAGE, "--as USER is required / --as で職員名を指定してください")
     return authenticate(db, name, read_password(line))
+
+
+def reader_login(db, args, admin: bool = False):
+    """The login every command that shows letters, accounts or the log asks for (`--as NAME
+    --password-stdin`); `admin` when only an administrator may see it (the accounts, the whole log)."""
+    from desktop_app.core.errors import Refusal, WorkflowRefused
+
+    if not getattr(args, "as_user", None) or not getattr(args, "password_stdin", False):
+        raise CliExit(EXIT_USAGE, "this command shows letters or accounts: log in with --as USER --password-stdin / "
+                                  "表示するには --as 職員名 --password-stdin でログインしてください")
+    actor = login(db, args.as_user)
+    if admin and not actor.has("admin"):
+        raise WorkflowRefused(Refusal.MISSING_ROLE, "これを表示できるのは管理者だけです。")
+    return actor
 
 
 def _read_body(path: str) -> str:
@@ -158,7 +207,7 @@ def cmd_users_add(args) -> int:
         line = 1
     actor = accounts.add_user(db, args.name, args.role, read_password(line), by)
     note = " - must change the password at first login / 最初のログインでパスワードを変更します" if by else ""
-    print(f"added {actor.name} ({' '.join(sorted(actor.roles))}){note}")
+    echo(f"added {actor.name} ({' '.join(sorted(actor.roles))}){note}")
     return EXIT_OK
 
 
@@ -172,7 +221,7 @@ def cmd_users_deactivate(args) -> int:
 
     db = open_db(args)
     accounts.deactivate(db, args.name, login(db, args.as_user))
-    print(f"deactivated {args.name} (letters and the audit log keep the name / 手紙と記録は残ります)")
+    echo(f"deactivated {args.name} (letters and the audit log keep the name / 手紙と記録は残ります)")
     return EXIT_OK
 
 
@@ -181,7 +230,7 @@ def cmd_users_reactivate(args) -> int:
 
     db = open_db(args)
     accounts.reactivate(db, args.name, login(db, args.as_user))
-    print(f"reactivated {args.name}")
+    echo(f"reactivated {args.name}")
     return EXIT_OK
 
 
@@ -190,7 +239,7 @@ def cmd_users_roles(args) -> int:
 
     db = open_db(args)
     member = accounts.set_roles(db, args.name, args.role, login(db, args.as_user))
-    print(f"{member.name}: {' '.join(r for r in accounts.ROLES if r in member.roles)} ({member.roles_ja})")
+    echo(f"{member.name}: {' '.join(r for r in accounts.ROLES if r in member.roles)} ({member.roles_ja})")
     return EXIT_OK
 
 
@@ -202,7 +251,7 @@ def cmd_users_reset_password(args) -> int:
     _need_password_stdin(args)
     by = login(db, args.as_user)
     accounts.reset_password(db, args.name, read_password(1), by)
-    print(f"password reset for {args.name} - must change it at the next login / 次のログインで変更します")
+    echo(f"password reset for {args.name} - must change it at the next login / 次のログインで変更します")
     return EXIT_OK
 
 
@@ -214,7 +263,7 @@ def cmd_users_passwd(args) -> int:
     _need_password_stdin(args)
     me = login(db, args.as_user)
     accounts.change_password(db, me, read_password(0), read_password(1))
-    print(f"password changed for {me.name}")
+    echo(f"password changed for {me.name}")
     return EXIT_OK
 
 
@@ -223,13 +272,15 @@ def cmd_users_list(args) -> int:
     the password must be changed."""
     from desktop_app.core import accounts
 
-    for m in accounts.list_staff(open_db(args)):
+    db = open_db(args)
+    reader_login(db, args, admin=True)
+    for m in accounts.list_staff(db):
         last = m.last_login_local()
         cols = [m.name, " ".join(r for r in accounts.ROLES if r in m.roles), m.roles_ja, m.state_ja,
                 last.strftime("%Y-%m-%d %H:%M") if last else "-"]
         if m.must_change_password:
             cols.append("要パスワード変更")
-        print("\t".join(cols))
+        echo(*cols)
     return EXIT_OK
 
 
@@ -246,7 +297,7 @@ def cmd_facility_set(args) -> int:
         raise CliExit(EXIT_USAGE, str(exc)) from exc
     by = login(db, args.as_user) if accounts.user_count(db) > 0 else None
     svc.admin.set_facility(profile, by)
-    print("facility profile saved / 施設情報を保存しました")
+    echo("facility profile saved / 施設情報を保存しました")
     return EXIT_OK
 
 
@@ -255,7 +306,7 @@ def cmd_policy(args) -> int:
     svc = service_light(db)
     if args.value:
         svc.admin.set_policy(args.value, login(db, args.as_user))
-    print(svc.admin.policy())
+    echo(svc.admin.policy())
     return EXIT_OK
 
 
@@ -288,7 +339,7 @@ def cmd_letters_new(args) -> int:
                                       "Wordの手紙はその書式のまま扱うため、--template は指定できません")
         doc = _read_word_letter(args.file)
         for warning in doc.warnings:
-            print(f"warning / 注意: {warning}", file=sys.stderr)
+            echo(f"warning / 注意: {warning}", file=sys.stderr)
     else:
         if not args.template:
             raise CliExit(EXIT_USAGE, "--template is required for a text letter / テンプレートを --template で指定してください")
@@ -303,7 +354,7 @@ def cmd_letters_new(args) -> int:
             session.context = _context(args, svc)
     else:
         session.start(args.template, body, _context(args, svc))
-    print(session.save().id)
+    echo(session.save().id)
     return EXIT_OK
 
 
@@ -329,28 +380,28 @@ def cmd_letters_edit(args) -> int:
     if args.context:
         session.context = _context(args, svc)
     view = session.save()
-    print(f"letter {view.id}: version saved, status {view.status.value} ({view.status.label_ja})")
+    echo(f"letter {view.id}: version saved, status {view.status.value} ({view.status.label_ja})")
     return EXIT_OK
 
 
 def cmd_letters_submit(args) -> int:
     session, actor = stored_letter(args)
     view = session.submit()
-    print(f"letter {view.id}: {view.status.value} ({view.status.label_ja}); high {view.high_count}, medium {view.medium_count}")
+    echo(f"letter {view.id}: {view.status.value} ({view.status.label_ja}); high {view.high_count}, medium {view.medium_count}")
     return EXIT_OK
 
 
 def cmd_letters_approve(args) -> int:
     session, actor = stored_letter(args)
     view = session.approve(accept_reason=args.accept)
-    print(f"letter {view.id}: {view.status.value} ({view.status.label_ja}) by {actor.name}")
+    echo(f"letter {view.id}: {view.status.value} ({view.status.label_ja}) by {actor.name}")
     return EXIT_OK
 
 
 def cmd_letters_return(args) -> int:
     session, actor = stored_letter(args, light=True)
     view = session.return_letter(args.comment)
-    print(f"letter {view.id}: {view.status.value} ({view.status.label_ja})")
+    echo(f"letter {view.id}: {view.status.value} ({view.status.label_ja})")
     return EXIT_OK
 
 
@@ -358,14 +409,14 @@ def cmd_letters_withdraw(args) -> int:
     """依頼を取り下げる: 確認待ち → 下書き, so the writer can change the letter again."""
     session, actor = stored_letter(args, light=True)
     view = session.withdraw_request()
-    print(f"letter {view.id}: {view.status.value} ({view.status.label_ja})")
+    echo(f"letter {view.id}: {view.status.value} ({view.status.label_ja})")
     return EXIT_OK
 
 
 def cmd_letters_derive(args) -> int:
     """この手紙をもとに新しく作成: a new draft from a sent letter; prints the new letter's id."""
     session, actor = stored_letter(args, light=True)
-    print(session.derive_new().id)
+    echo(session.derive_new().id)
     return EXIT_OK
 
 
@@ -374,11 +425,11 @@ def cmd_letters_mine(args) -> int:
     from desktop_app.core.letter_session import LetterSession
 
     db = open_db(args)
-    actor = login(db, args.as_user)
+    actor = reader_login(db, args)
     lib = _library()
     for s in service_light(db).letters.mine(actor):
-        print(f"{s.id}\t{s.status.value}\t{s.status.label_ja}\t{s.resident}\t"
-              f"{LetterSession.title_of(lib, s.template_id)}\t{s.updated_at}")
+        echo(s.id, s.status.value, s.status.label_ja, s.resident, LetterSession.title_of(lib, s.template_id),
+             s.updated_at)
     return EXIT_OK
 
 
@@ -386,20 +437,22 @@ def cmd_letters_list(args) -> int:
     from desktop_app.core.workflow.state import Status
 
     db = open_db(args)
+    reader_login(db, args)
     for s in service_light(db).letters.list(Status(args.status) if args.status else None):
-        print(f"{s.id}\t{s.status.value}\t{s.status.label_ja}\t{s.template_id}\t{s.writer}\t{s.updated_at}\t"
-              f"high={s.high_count} medium={s.medium_count}")
+        echo(s.id, s.status.value, s.status.label_ja, s.template_id, s.writer, s.updated_at,
+             f"high={s.high_count} medium={s.medium_count}")
     return EXIT_OK
 
 
 def cmd_letters_show(args) -> int:
     db = open_db(args)
+    reader_login(db, args)
     v = service_light(db).letters.get(args.id)
-    print(f"letter {v.id}\t{v.status.value}\t{v.status.label_ja}\t{v.template_id}\twriter {v.writer}\tversion {v.version}")
+    echo(f"letter {v.id}", v.status.value, v.status.label_ja, v.template_id, f"writer {v.writer}", f"version {v.version}")
     for c in v.comments:
         where = "（全体）" if not c.quote else (f"「{c.quote}」" if not c.anchor_lost else f"「{c.quote}」 該当箇所が変更されました")
-        print(f"comment by {c.author}: {where} {c.text}")
-    sys.stdout.write(v.body if v.body.endswith("\n") else v.body + "\n")
+        echo(f"comment by {c.author}: {where} {c.text}")
+    echo_text(v.body)
     return EXIT_OK
 
 
@@ -416,18 +469,18 @@ def cmd_letters_export(args) -> int:
             raise WriteError("bad_extension", out, f"{out}: a Word letter is written as .docx / "
                              "Wordの手紙は .docx で書き出してください")
         for warning in plan.warnings:
-            print(f"warning / 注意（元のまま残ります）: {warning}", file=sys.stderr)
+            echo(f"warning / 注意（元のまま残ります）: {warning}", file=sys.stderr)
         result = session.commit_export(plan, out)
     except WriteError as exc:
         raise CliExit(EXIT_USAGE, str(exc)) from exc
     except WordExportRefused as exc:
         raise CliExit(EXIT_USAGE, "\n".join([exc.title, *(f"- {p}" for p in exc.problems)])) from exc
-    print(f"wrote {result.path} (sha256 {result.digest})")
+    echo(f"wrote {result.path} (sha256 {result.digest})")
     for line in result.summary:
-        print(line)
+        echo(line)
     if args.pdf:
         try:
-            print(f"wrote {convert_to_pdf(result.path)}")
+            echo(f"wrote {convert_to_pdf(result.path)}")
         except PdfUnavailable as exc:
             raise CliExit(EXIT_USAGE, str(exc)) from exc
     return EXIT_OK
@@ -437,25 +490,29 @@ def cmd_letters_export(args) -> int:
 def cmd_audit_verify(args) -> int:
     from desktop_app.core import audit
 
-    result = audit.verify(open_db(args))
+    db = open_db(args)
+    reader_login(db, args, admin=True)
+    result = audit.verify(db)
     if result.ok and result.checked == 0:  # a wrong database, or a log emptied: nothing was verified
-        print("audit log EMPTY: 0 entries, nothing to verify - is this the facility's database? "
-              "/ 監査ログが空です（データベースの指定を確認してください）")
+        echo("audit log EMPTY: 0 entries, nothing to verify - is this the facility's database? "
+             "/ 監査ログが空です（データベースの指定を確認してください）")
         return EXIT_FINDINGS
     if result.ok:
-        print(f"audit log intact: {result.checked} entries / 監査ログは改ざんされていません")
+        echo(f"audit log intact: {result.checked} entries / 監査ログは改ざんされていません")
         return EXIT_OK
-    print(f"audit log BROKEN at entry {result.broken_id}: {result.problem} (checked {result.checked} before it)")
+    echo(f"audit log BROKEN at entry {result.broken_id}: {result.problem} (checked {result.checked} before it)")
     return EXIT_FINDINGS
 
 
 def cmd_audit_show(args) -> int:
     from desktop_app.core import audit
 
-    for e in audit.entries(open_db(args), args.letter):
+    db = open_db(args)
+    reader_login(db, args, admin=True)
+    for e in audit.entries(db, args.letter):
         letter = "" if e.letter_id is None else f"letter {e.letter_id}"
-        print(f"{e.id}\t{e.at[:19].replace('T', ' ')}Z\t{e.actor}\t{e.action}\t"
-              f"{audit.ACTIONS_JA.get(e.action, e.action)}\t{letter}\t{e.text_hash[:16]}\t{e.detail}")
+        echo(e.id, f"{e.at[:19].replace('T', ' ')}Z", e.actor, e.action, audit.ACTIONS_JA.get(e.action, e.action),
+             letter, e.text_hash[:16], e.detail)
     return EXIT_OK
 
 
@@ -509,7 +566,9 @@ def add_parsers(sub) -> None:
     p = users.add_parser("passwd", help="change your own password; stdin: the current one, then the new one")
     user_opts(p)
     p.set_defaults(func=cmd_users_passwd)
-    users.add_parser("list", help="list staff: roles, 有効/無効, last login").set_defaults(func=cmd_users_list)
+    p = users.add_parser("list", help="list staff: roles, 有効/無効, last login (admin)")
+    user_opts(p)
+    p.set_defaults(func=cmd_users_list)
 
     fac = sub.add_parser("facility", help="facility profile / 施設情報").add_subparsers(dest="fac_cmd", required=True)
     p = fac.add_parser("set", help="set the facility profile from FACILITY.json (admin, or before the first user)")
@@ -564,9 +623,11 @@ def add_parsers(sub) -> None:
     p.set_defaults(func=cmd_letters_mine)
     p = letters.add_parser("list", help="list letters")
     p.add_argument("--status", choices=("draft", "submitted", "approved", "returned", "exported"))
+    user_opts(p)
     p.set_defaults(func=cmd_letters_list)
     p = letters.add_parser("show", help="print a letter, its state and comments")
     p.add_argument("id", type=letter_id)
+    user_opts(p)
     p.set_defaults(func=cmd_letters_show)
     p = letters.add_parser("export", help="export an approved letter to Word (the file that can be sent)")
     p.add_argument("id", type=letter_id)
@@ -576,9 +637,12 @@ def add_parsers(sub) -> None:
     p.set_defaults(func=cmd_letters_export)
 
     aud = sub.add_parser("audit", help="audit log / 監査ログ").add_subparsers(dest="audit_cmd", required=True)
-    aud.add_parser("verify", help="check the hash chain: exit 0 intact, 1 broken").set_defaults(func=cmd_audit_verify)
-    p = aud.add_parser("show", help="print the log")
+    p = aud.add_parser("verify", help="check the hash chain (admin): exit 0 intact, 1 broken")
+    user_opts(p)
+    p.set_defaults(func=cmd_audit_verify)
+    p = aud.add_parser("show", help="print the log (admin)")
     p.add_argument("--letter", type=letter_id)
+    user_opts(p)
     p.set_defaults(func=cmd_audit_show)
 
 
@@ -589,12 +653,13 @@ def run(func, args) -> int:
     try:
         return func(args)
     except CliExit as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        for i, line in enumerate(str(exc).split("\n")):  # a message of several lines (WordExportRefused)
+            echo(f"error: {line}" if i == 0 else line, file=sys.stderr)
         return exc.code
     except WorkflowRefused as exc:
-        print(f"refused ({exc.reason.value}): {exc.message}", file=sys.stderr)
+        echo(f"refused ({exc.reason.value}): {exc.message}", file=sys.stderr)  # the message may hold a typed name
         for f in exc.details.get("findings", [])[:20]:
-            print(f"  [{f.severity.value}] {f.category} 「{f.text}」 {f.message}", file=sys.stderr)
+            echo(f"  [{f.severity.value}] {f.category} 「{f.text}」 {f.message}", file=sys.stderr)
         if exc.reason == Refusal.BAD_INPUT:
             return EXIT_USAGE
         return EXIT_FINDINGS if exc.reason == Refusal.HIGH_NOT_ACCEPTED else EXIT_REFUSED

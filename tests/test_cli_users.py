@@ -31,13 +31,13 @@ def cli(db_url, monkeypatch, capsys):
 def staffed(cli):
     assert cli("users", "add", "oyama", "--role", "admin", "--password-stdin", stdin="oyama-pass1\n")[0] == 0
     code, out, _ = cli("users", "add", "kobayashi", "--role", "writer", "--as", "oyama", "--password-stdin",
-                       stdin="oyama-pass1\nkobayashi-1\n")
+                       stdin="oyama-pass1\nkobayashi-1-kiku-4827\n")
     assert code == 0 and "must change" in out
     return cli
 
 
 def listed(cli) -> dict[str, list[str]]:
-    code, out, _ = cli("users", "list")
+    code, out, _ = cli("users", "list", "--as", "oyama", "--password-stdin", stdin="oyama-pass1\n")
     assert code == 0
     return {line.split("\t")[0]: line.split("\t")[1:] for line in out.splitlines()}
 
@@ -77,7 +77,7 @@ def test_deactivate_and_its_old_name_stop_logins_but_keep_the_person(staffed, co
     code, out, _ = cli("users", command, "kobayashi", "--as", "oyama", "--password-stdin", stdin="oyama-pass1\n")
     assert code == 0 and "deactivated kobayashi" in out
     assert listed(cli)["kobayashi"][2] == "無効"
-    code, _, err = cli("users", "passwd", "--as", "kobayashi", "--password-stdin", stdin="kobayashi-1\nnew-pass-1\n")
+    code, _, err = cli("users", "passwd", "--as", "kobayashi", "--password-stdin", stdin="kobayashi-1-kiku-4827\nnew-pass-1\n")
     assert code == 3 and "職員名またはパスワードが違います" in err
     assert ("oyama", "user_deactivated", "kobayashi") in audited(db_url)
     assert cli("users", "reactivate", "kobayashi", "--as", "oyama", "--password-stdin", stdin="oyama-pass1\n")[0] == 0
@@ -87,24 +87,24 @@ def test_deactivate_and_its_old_name_stop_logins_but_keep_the_person(staffed, co
 def test_reset_password_then_the_person_changes_it(staffed, db_url):
     cli = staffed
     code, _, err = cli("users", "reset-password", "kobayashi", "--as", "kobayashi", "--password-stdin",
-                       stdin="kobayashi-1\nhijacked-1\n")
+                       stdin="kobayashi-1-kiku-4827\nhijacked-1-kiku-4827\n")
     assert code == 3 and "管理者だけ" in err  # a writer cannot reset anyone's password
     code, _, _ = cli("users", "reset-password", "kobayashi", "--as", "oyama", "--password-stdin",
-                     stdin="oyama-pass1\nkarini-pass\n")
+                     stdin="oyama-pass1\nkarini-pass-kiku-4827\n")
     assert code == 0 and listed(cli)["kobayashi"][-1] == "要パスワード変更"
-    code, _, err = cli("users", "passwd", "--as", "kobayashi", "--password-stdin", stdin="karini-pass\nkarini-pass\n")
+    code, _, err = cli("users", "passwd", "--as", "kobayashi", "--password-stdin", stdin="karini-pass-kiku-4827\nkarini-pass-kiku-4827\n")
     assert code == 2 and "違うもの" in err  # the same password again is bad input
-    code, out, _ = cli("users", "passwd", "--as", "kobayashi", "--password-stdin", stdin="karini-pass\njibun-pass\n")
+    code, out, _ = cli("users", "passwd", "--as", "kobayashi", "--password-stdin", stdin="karini-pass-kiku-4827\njibun-pass-kiku-4827\n")
     assert code == 0 and "password changed" in out
     assert len(listed(cli)["kobayashi"]) == 4  # no longer has to change it
     db = open_database(db_url)
     try:
-        assert accounts.authenticate(db, "kobayashi", "jibun-pass").must_change_password is False
+        assert accounts.authenticate(db, "kobayashi", "jibun-pass-kiku-4827").must_change_password is False
     finally:
         db.dispose()
     entries = audited(db_url)
     assert ("oyama", "password_reset", "kobayashi") in entries and ("kobayashi", "password_changed", "") in entries
-    assert not any(pw in detail for *_, detail in entries for pw in ("karini-pass", "jibun-pass", "oyama-pass1"))
+    assert not any(pw in detail for *_, detail in entries for pw in ("karini-pass-kiku-4827", "jibun-pass-kiku-4827", "oyama-pass1"))
 
 
 def test_passwords_only_from_standard_input(staffed):

@@ -48,7 +48,7 @@ def staffed(cli, tmp_path):
 
 
 def test_users_list_shows_roles(cli, staffed):
-    code, out, _ = cli("users", "list")
+    code, out, _ = _as(cli, "boss", "users", "list")
     assert code == 0 and "kaori\twriter\t作成者" in out and "chief\treviewer\t確認者" in out
 
 
@@ -70,14 +70,14 @@ def test_a_letter_from_draft_to_export_and_every_refusal(cli, staffed, tmp_path)
     code, _, err = cli("letters", "approve", lid, "--as", "kaori", "--password-stdin", stdin="kaori-pass1\n")
     assert code == 3 and "確認者" in err
     assert cli("letters", "approve", lid, "--as", "chief", "--password-stdin", stdin="chief-pass1\n")[0] == 0
-    code, out, _ = cli("letters", "list", "--status", "approved")
+    code, out, _ = _as(cli, "chief", "letters", "list", "--status", "approved")
     assert code == 0 and out.startswith(f"{lid}\tapproved\t承認済み")
     code, out, _ = cli("letters", "export", lid, "--out", str(out_docx), "--as", "kaori", "--password-stdin",
                        stdin="kaori-pass1\n")
     assert code == 0 and out_docx.exists() and "sha256" in out
-    code, out, _ = cli("audit", "verify")
+    code, out, _ = _as(cli, "boss", "audit", "verify")
     assert code == 0 and "intact" in out
-    code, out, _ = cli("audit", "show", "--letter", lid)
+    code, out, _ = _as(cli, "boss", "audit", "show", "--letter", lid)
     assert [ln.split("\t")[3] for ln in out.splitlines()] == ["create", "submit", "approve", "export"]
 
 
@@ -119,7 +119,7 @@ def test_return_with_a_comment_is_shown_to_the_writer(cli, staffed):
     code, _, _ = cli("letters", "return", lid, "--comment", "時候の挨拶を入れてください", "--as", "chief",
                      "--password-stdin", stdin="chief-pass1\n")
     assert code == 0
-    code, out, _ = cli("letters", "show", lid)
+    code, out, _ = _as(cli, "chief", "letters", "show", lid)
     assert "returned" in out and "時候の挨拶を入れてください" in out
 
 
@@ -155,10 +155,10 @@ def test_a_word_letter_goes_through_review_and_is_exported_into_a_copy_of_the_or
     code, out, _ = _as(cli, "kaori", "letters", "new", str(src))
     assert code == 0
     lid = out.strip()
-    code, out, _ = cli("letters", "list")
+    code, out, _ = _as(cli, "chief", "letters", "list")
     assert code == 0 and f"{lid}\tdraft" in out
     # the writer masks the other resident's name in the table cell (the text, not the layout, is edited)
-    code, body, _ = cli("letters", "show", lid)
+    code, body, _ = _as(cli, "chief", "letters", "show", lid)
     body = body.split("\n", 1)[1]
     assert THIRD_PARTY in body
     edited = tmp_path / "edited.txt"
@@ -184,7 +184,7 @@ def test_a_word_letter_goes_through_review_and_is_exported_into_a_copy_of_the_or
             assert all(needle.encode() not in z.read(n) for n in z.namelist()), needle
         assert "word/comments.xml" not in z.namelist()
     assert src.read_bytes() == before  # the original is never touched
-    code, out, _ = cli("letters", "list", "--status", "exported")
+    code, out, _ = _as(cli, "chief", "letters", "list", "--status", "exported")
     assert code == 0 and out.startswith(f"{lid}\t")
 
 
@@ -203,7 +203,7 @@ def test_a_word_letter_whose_original_changed_is_not_exported(cli, staffed, tmp_
     target = tmp_path / "送付用.docx"
     code, _, err = _as(cli, "kaori", "letters", "export", lid, "--out", str(target))
     assert code == 2 and "取り込んだ後に変更されています" in err and not target.exists()
-    code, out, _ = cli("letters", "list", "--status", "approved")
+    code, out, _ = _as(cli, "chief", "letters", "list", "--status", "approved")
     assert out.startswith(f"{lid}\t")  # nothing recorded as sent
     src.unlink()
     code, _, err = _as(cli, "kaori", "letters", "export", lid, "--out", str(target))

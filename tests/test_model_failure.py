@@ -50,7 +50,7 @@ def test_window_shows_a_banner_and_export_still_refuses(qtbot, tmp_path, monkeyp
     from desktop_app.core.workflow import Services
 
     db = open_database(resolve_url(None, config.data_dir(), ""))  # a facility past its first start
-    admin = accounts.add_user(db, "管理者", ["admin", "writer"], "password-123", None)
+    admin = accounts.add_user(db, "管理者", ["admin", "writer"], "password-123-kiku-4827", None)
     Services.open(db, lambda text, ctx: []).admin.set_facility(Facility(name="テスト苑"), admin)
     w = create_window(CheckDispatcher(engine=NlpEngine(), delay_ms=20), db=db, actor=admin)
     w.show()

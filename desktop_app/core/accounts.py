@@ -17,15 +17,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from desktop_app.core import audit
-from desktop_app.core.account_rules import MIN_PASSWORD, ROLE_LABELS, ROLES
+from desktop_app.core.account_rules import (
+    ROLE_LABELS,
+    ROLES,
+    name_look,
+    name_problem,
+    normalize_name,
+    password_problem,
+)
 from desktop_app.core.db import Database
-from desktop_app.core.db.models import User, utcnow
+from desktop_app.core.db.models import FacilitySetting, User, utcnow
 from desktop_app.core.errors import Refusal, WorkflowRefused
 
 STATE_LABELS = {True: "有効", False: "無効"}
 MAX_FAILURES = 5
 LOCK_SECONDS = 30
 WRONG_LOGIN = "職員名またはパスワードが違います。"
+UNKNOWN_NAME = "（不明な職員名）"  # what the log keeps for a failed login whose name is no account: it may be a password
+LOOKS_TAKEN = "同じように見える名前の職員がすでにいます。区別できる名前にしてください。"
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
@@ -110,8 +119,19 @@ def list_staff(db: Database) -> list[StaffMember]:
 
 
 def _check_name(name: str) -> None:
-    if not name.strip() or len(name) > 100 or any(ord(c) < 32 for c in name):
-        raise WorkflowRefused(Refusal.BAD_INPUT, "職員名を正しく入力してください（100文字まで）。")
+    """`name` already normalised (normalize_name): no controls, no invisible or direction-changing characters."""
+    problem = name_problem(name)
+    if problem:
+        raise WorkflowRefused(Refusal.BAD_INPUT, problem)
+
+
+def _check_lookalike(s: Session, name: str) -> None:
+    """A second 「施設長」 that differs only by a zero-width space or spacing would pass for the first on
+    every screen and in the audit log."""
+    look = name_look(name)
+    for other in s.execute(select(User.name)).scalars():
+        if other != name and name_look(other) == look:
+            raise WorkflowRefused(Refusal.BAD_INPUT, f"{LOOKS_TAKEN}（「{other}」）")
 
 
 def _check_roles(roles: set[str]) -> None:
@@ -120,9 +140,19 @@ def _check_roles(roles: set[str]) -> None:
         raise WorkflowRefused(Refusal.BAD_INPUT, "役割は writer（作成者）・reviewer（確認者）・admin（管理者）から選んでください。")
 
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise WorkflowRefused(Refusal.BAD_INPUT, f"パスワードは{MIN_PASSWORD}文字以上にしてください。")
+def _facility_name(db: Database) -> str:
+    with db.session() as s:
+        row = s.get(FacilitySetting, "facility")
+    value = row.value.get("v") if row is not None and isinstance(row.value, dict) else None
+    return str(value.get("name") or "") if isinstance(value, dict) else ""
+
+
+def _check_password(password: str, db: Database, name: str) -> None:
+    """At least MIN_PASSWORD characters and hard to guess (account_rules.password_problem: zxcvbn, with the
+    facility's and the person's names as the words an attacker tries first)."""
+    problem = password_problem(password, (_facility_name(db), name))
+    if problem:
+        raise WorkflowRefused(Refusal.BAD_INPUT, problem)
 
 
 def _require_admin(s: Session, by: Actor | None, what: str) -> User:
@@ -147,7 +177,7 @@ def _lock_admins(s: Session) -> list[User]:
 
 
 def _staff(s: Session, name: str, lock: bool = True) -> User:
-    q = select(User).where(User.name == name.strip())
+    q = select(User).where(User.name == normalize_name(name))
     if lock:
         q = q.with_for_update()
     user = s.execute(q).scalar_one_or_none()
@@ -164,10 +194,10 @@ def add_user(db: Database, name: str, roles: set[str] | list[str], password: str
     """The first account needs no login and must include 管理者; later ones are added by an administrator,
     and by default must change the password the administrator gave them at their first login."""
     roles = set(roles)
-    name = name.strip()
+    name = normalize_name(name)
     _check_name(name)
     _check_roles(roles)
-    _check_password(password)
+    _check_password(password, db, name)
     with db.session() as s:
         count = s.scalar(select(func.count()).select_from(User)) or 0
         if count == 0:
@@ -179,6 +209,7 @@ def add_user(db: Database, name: str, roles: set[str] | list[str], password: str
         if existing is not None:
             hint = "（利用停止中です。利用を再開できます）" if not existing.active else ""
             raise WorkflowRefused(Refusal.BAD_INPUT, f"職員「{name}」はすでに登録されています。{hint}")
+        _check_lookalike(s, name)
         if must_change is None:
             must_change = count > 0
         user = User(name=name, password_hash=_hasher.hash(password), roles=_roles_text(roles),
@@ -247,7 +278,7 @@ def reactivate(db: Database, name: str, by: Actor) -> StaffMember:
 def reset_password(db: Database, name: str, new_password: str, by: Actor) -> StaffMember:
     """For a forgotten password: the administrator gives a new one, which its owner must change at the next
     login. A login locked by failures is unlocked."""
-    _check_password(new_password)
+    _check_password(new_password, db, normalize_name(name))
     with db.session() as s:
         _require_admin(s, by, "パスワードを再設定できる")
         user = _staff(s, name)
@@ -270,7 +301,7 @@ def change_password(db: Database, actor: Actor, old: str, new: str) -> Actor:
             _hasher.verify(user.password_hash, old)
         except (VerificationError, InvalidHashError):
             raise WorkflowRefused(Refusal.WRONG_PASSWORD, "今のパスワードが違います。") from None
-        _check_password(new)
+        _check_password(new, db, user.name)
         if new == old:
             raise WorkflowRefused(Refusal.BAD_INPUT, "新しいパスワードは今のパスワードと違うものにしてください。")
         user.password_hash = _hasher.hash(new)
@@ -279,34 +310,92 @@ def change_password(db: Database, actor: Actor, old: str, new: str) -> Actor:
         return replace(_actor(user), must_change_password=False)
 
 
+_dummy: tuple[PasswordHasher, str] | None = None
+
+
+def _dummy_hash() -> str:
+    """A hash of nothing anyone knows, made with the hasher in use (so the same cost as a real account's)."""
+    global _dummy
+    if _dummy is None or _dummy[0] is not _hasher:
+        _dummy = (_hasher, _hasher.hash("no account has this password: " + str(id(_hasher))))
+    return _dummy[1]
+
+
+def _password_matches(stored_hash: str | None, password: str) -> bool:
+    """argon2id verify; an unknown or deactivated person is verified against the dummy hash, so that both
+    take the same time and a wrong password does not tell whether the name is a real account."""
+    try:
+        return _hasher.verify(stored_hash if stored_hash is not None else _dummy_hash(), password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _lock_cutoff(now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(seconds=LOCK_SECONDS)
+
+
+def _refuse_if_locked(failed: int, last_failed_at: dt.datetime | None, now: dt.datetime) -> None:
+    if failed >= MAX_FAILURES and last_failed_at is not None:
+        wait = LOCK_SECONDS - (now - last_failed_at).total_seconds()
+        if wait > 0:
+            raise WorkflowRefused(Refusal.LOCKED, f"ログインの失敗が続いたため、あと{int(wait) + 1}秒待ってからお試しください。",
+                                  wait_seconds=wait)
+
+
+def _count_failure(db: Database, user_id: int, name: str, now: dt.datetime) -> int:
+    """One failed login, counted by the database in its own transaction (failed_logins + 1, never a value
+    read earlier): 20 guesses at once count as 20. The UPDATE comes first, so on SQLite the write lock is
+    taken before anything is read, and on PostgreSQL the row lock orders the guesses."""
+    with db.session() as s:
+        s.execute(update(User).where(User.id == user_id)
+                  .values(failed_logins=User.failed_logins + 1, last_failed_at=now))
+        count = s.scalar(select(User.failed_logins).where(User.id == user_id)) or 0
+        audit.append(s, name, "login_failed", detail=f"failure {count}")
+        return count
+
+
+def _record_unknown(db: Database, user: User | None) -> None:
+    """A failed login for no active account. The typed name is not kept: it may be a password typed into
+    the name field, or a name meant to forge a line in the log. A deactivated account keeps its real name."""
+    with db.session() as s:
+        if user is None:
+            audit.append(s, UNKNOWN_NAME, "login_failed", detail="unknown user")
+        else:
+            audit.append(s, user.name, "login_failed", detail="deactivated user")
+
+
 def authenticate(db: Database, name: str, password: str, now: dt.datetime | None = None) -> Actor:
     """Check a password. Refusals: UNKNOWN_USER / WRONG_PASSWORD (both recorded) and LOCKED. A deactivated
-    person is refused like an unknown one. The Actor says whether the password must be changed now."""
+    person is refused like an unknown one, after the same work. The name is normalised as add_user stores
+    it. The Actor says whether the password must be changed now."""
     now = now or utcnow()
     with db.session() as s:
-        user = s.execute(select(User).where(User.name == name.strip(), User.active.is_(True))).scalar_one_or_none()
-        if user is None:
-            audit.append(s, name.strip()[:100] or "?", "login_failed", detail="unknown user")
-            refusal = WorkflowRefused(Refusal.WRONG_PASSWORD, WRONG_LOGIN)
+        user = s.execute(select(User).where(User.name == normalize_name(name))).scalar_one_or_none()
+        if user is not None:
+            s.expunge(user)
+    known = user is not None and user.active
+    if known:
+        _refuse_if_locked(user.failed_logins, user.last_failed_at, now)
+    if not _password_matches(user.password_hash if known else None, password):
+        if known:
+            _count_failure(db, user.id, user.name, now)
         else:
-            if user.failed_logins >= MAX_FAILURES and user.last_failed_at is not None:
-                wait = LOCK_SECONDS - (now - user.last_failed_at).total_seconds()
-                if wait > 0:
-                    raise WorkflowRefused(Refusal.LOCKED, f"ログインの失敗が続いたため、あと{int(wait) + 1}秒待ってからお試しください。",
-                                          wait_seconds=wait)
-            try:
-                _hasher.verify(user.password_hash, password)
-            except (VerificationError, InvalidHashError):
-                user.failed_logins += 1
-                user.last_failed_at = now
-                audit.append(s, user.name, "login_failed", detail=f"failure {user.failed_logins}")
-                refusal = WorkflowRefused(Refusal.WRONG_PASSWORD, WRONG_LOGIN)
-            else:
-                if _hasher.check_needs_rehash(user.password_hash):
-                    user.password_hash = _hasher.hash(password)
-                user.failed_logins = 0
-                user.last_failed_at = None
-                user.last_login_at = now
-                audit.append(s, user.name, "login")
-                return _actor(user)
-    raise refusal  # after the session committed the failure to the log
+            _record_unknown(db, user)
+        raise WorkflowRefused(Refusal.WRONG_PASSWORD, WRONG_LOGIN)
+    with db.session() as s:
+        # the reset is conditional: guesses counted since the read above (on another PC, at the same
+        # moment) lock this login too, and a deactivation in between refuses it
+        done = s.execute(update(User).where(
+            User.id == user.id, User.active.is_(True),
+            (User.failed_logins < MAX_FAILURES) | User.last_failed_at.is_(None)
+            | (User.last_failed_at <= _lock_cutoff(now)),
+        ).values(failed_logins=0, last_failed_at=None, last_login_at=now)).rowcount
+        row = s.get(User, user.id)
+        if not done:
+            if row is not None and row.active:
+                _refuse_if_locked(row.failed_logins, row.last_failed_at, now)
+            raise WorkflowRefused(Refusal.WRONG_PASSWORD, WRONG_LOGIN)
+        if _hasher.check_needs_rehash(row.password_hash):
+            row.password_hash = _hasher.hash(password)
+        audit.append(s, row.name, "login")
+        return _actor(row)

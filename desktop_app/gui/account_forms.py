@@ -18,7 +18,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.account_rules import MIN_PASSWORD, ROLE_LABELS, ROLES
+from desktop_app.core.account_rules import (
+    MIN_PASSWORD,
+    ROLE_LABELS,
+    ROLES,
+    name_problem,
+    normalize_name,
+    password_problem,
+)
 
 FACILITY_FIELDS = (("name", "施設名 *"), ("address", "所在地"), ("phone", "電話番号"), ("fax", "FAX"),
                    ("email", "メールアドレス"))
@@ -42,12 +49,12 @@ def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
     return buttons
 
 
-def _password_problem(new: str, again: str) -> str:
+def _password_problem(new: str, again: str, names: tuple[str, ...] = ()) -> str:
+    """The core's rule (account_rules.password_problem), said in the form before the database refuses it;
+    `names` are the facility's and the person's names when the form knows them."""
     if new != again:
         return "2回入力したパスワードが一致しません。"
-    if len(new) < MIN_PASSWORD:
-        return f"パスワードは{MIN_PASSWORD}文字以上にしてください。"
-    return ""
+    return password_problem(new, names)
 
 
 class _CheckedDialog(QDialog):
@@ -125,7 +132,9 @@ class SetupDialog(_CheckedDialog):
         if self.need_admin:
             if not self.name.text().strip():
                 return "管理者のお名前を入力してください。"
-            return _password_problem(self.password.text(), self.password2.text())
+            name = normalize_name(self.name.text())
+            return name_problem(name) or _password_problem(
+                self.password.text(), self.password2.text(), (self.facility["name"].text(), name))
         return ""
 
     def values(self) -> dict:
@@ -263,7 +272,8 @@ class StaffForm(_CheckedDialog):
             return "職員名を入力してください。"
         if not any(b.isChecked() for b in self.role_boxes.values()):
             return "役割を1つ以上選んでください。"
-        return _password_problem(self.password.text(), self.password2.text())
+        name = normalize_name(self.name.text())
+        return name_problem(name) or _password_problem(self.password.text(), self.password2.text(), (name,))
 
     def values(self) -> dict:
         return {"name": self.name.text().strip(), "password": self.password.text(),

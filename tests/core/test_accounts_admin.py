@@ -53,9 +53,9 @@ def test_change_password_clears_the_flag_and_the_old_one_stops_working(db, staff
 
 
 @pytest.mark.parametrize(("old", "new", "reason", "says"), [
-    ("machigai-pass", "atarashii-1", Refusal.WRONG_PASSWORD, "今のパスワードが違います"),
+    ("machigai-pass-kiku-4827", "atarashii-1-kiku-4827", Refusal.WRONG_PASSWORD, "今のパスワードが違います"),
     (STAFF_PW, STAFF_PW, Refusal.BAD_INPUT, "違うもの"),
-    (STAFF_PW, "mijikai", Refusal.BAD_INPUT, "8文字以上"),
+    (STAFF_PW, "mijikai", Refusal.BAD_INPUT, "10文字以上"),
 ])
 def test_change_password_refusals(db, staff, old, new, reason, says):
     e = refused(reason, accounts.change_password, db, staff, old, new)
@@ -90,7 +90,7 @@ def test_only_an_administrator_manages_staff(db, admin, staff):
     for fn, args in ((accounts.add_user, ("新人 森", ["writer"], STAFF_PW, staff)),
                      (accounts.set_roles, ("介護 小林", ["admin"], staff)),
                      (accounts.deactivate, ("施設長 大川", staff)),
-                     (accounts.reset_password, ("施設長 大川", "nottaken-1", staff))):
+                     (accounts.reset_password, ("施設長 大川", "nottaken-1-kiku-4827", staff))):
         refused(Refusal.MISSING_ROLE, fn, db, *args)
     # an administrator whose role was taken on another PC is refused too, whatever the login remembered
     accounts.add_user(db, "副施設長 林", ["admin"], ADMIN_PW, admin)
@@ -124,8 +124,8 @@ def test_reset_password_forces_a_change_and_unlocks(db, admin, staff):
         refused(Refusal.WRONG_PASSWORD, accounts.authenticate, db, "介護 小林", "wasureta")
     refused(Refusal.LOCKED, accounts.authenticate, db, "介護 小林", "jibun-no-pass")
     refused(Refusal.BAD_INPUT, accounts.reset_password, db, "介護 小林", "short", admin)
-    accounts.reset_password(db, "介護 小林", "karini-pass", admin)
-    again = accounts.authenticate(db, "介護 小林", "karini-pass")  # no longer locked
+    accounts.reset_password(db, "介護 小林", "karini-pass-kiku-4827", admin)
+    again = accounts.authenticate(db, "介護 小林", "karini-pass-kiku-4827")  # no longer locked
     assert again.must_change_password
     refused(Refusal.WRONG_PASSWORD, accounts.authenticate, db, "介護 小林", "jibun-no-pass")
 
@@ -191,9 +191,9 @@ def test_two_pcs_cannot_each_remove_one_of_the_last_two_administrators(db, admin
 # ---- the audit log ------------------------------------------------------------------------------
 def test_every_act_is_audited_once_without_secrets(db, admin, staff):
     accounts.set_roles(db, "介護 小林", ["writer", "reviewer"], admin)
-    accounts.reset_password(db, "介護 小林", "karini-pass", admin)
-    me = accounts.authenticate(db, "介護 小林", "karini-pass")
-    accounts.change_password(db, me, "karini-pass", "jibun-no-pass")
+    accounts.reset_password(db, "介護 小林", "karini-pass-kiku-4827", admin)
+    me = accounts.authenticate(db, "介護 小林", "karini-pass-kiku-4827")
+    accounts.change_password(db, me, "karini-pass-kiku-4827", "jibun-no-pass")
     accounts.deactivate(db, "介護 小林", admin)
     accounts.reactivate(db, "介護 小林", admin)
     entries = [e for e in audit.entries(db) if e.action not in ("login", "login_failed")]
@@ -207,7 +207,7 @@ def test_every_act_is_audited_once_without_secrets(db, admin, staff):
 
         hashes = [u.password_hash for u in s.query(User)]
     for e in audit.entries(db):
-        for secret in (ADMIN_PW, STAFF_PW, "karini-pass", "jibun-no-pass", "$argon2", *hashes):
+        for secret in (ADMIN_PW, STAFF_PW, "karini-pass-kiku-4827", "jibun-no-pass", "$argon2", *hashes):
             assert secret not in e.detail and secret not in e.actor
     for action in ("user_roles_changed", "user_deactivated", "user_reactivated", "password_reset", "password_changed"):
         assert action in audit.ACTIONS_JA

@@ -43,10 +43,10 @@ def svc(db):
 
 @pytest.fixture
 def people(db, svc):
-    admin = accounts.add_user(db, "施設長", ["admin", "reviewer"], "admin-pass", None)
+    admin = accounts.add_user(db, "施設長", ["admin", "reviewer"], "admin-pass-kiku-4827", None)
     svc.admin.set_facility(Facility(name="特別養護老人ホーム テスト苑"), admin)
-    writer = accounts.add_user(db, "作成 太郎", ["writer"], "writer-pass", admin)
-    reviewer = accounts.add_user(db, "確認 花子", ["reviewer"], "review-pass", admin)
+    writer = accounts.add_user(db, "作成 太郎", ["writer"], "writer-pass-kiku-4827", admin)
+    reviewer = accounts.add_user(db, "確認 花子", ["reviewer"], "review-pass-kiku-4827", admin)
     return {"admin": admin, "writer": writer, "reviewer": reviewer}
 
 
@@ -194,7 +194,7 @@ def test_sqlite_counts_any_commit_as_a_change(sqlite_db):
     A write that is not about letters costs one re-read, never a missed change."""
     watcher = sqlite_db.watcher()
     watcher.changed()
-    accounts.add_user(sqlite_db, "施設長", ["admin"], "admin-pass", None)
+    accounts.add_user(sqlite_db, "施設長", ["admin"], "admin-pass-kiku-4827", None)
     assert watcher.changed() is True
 
 
@@ -232,7 +232,7 @@ def test_postgresql_every_workflow_table_notifies(pg_db, table):
 def test_postgresql_writes_outside_the_workflow_tables_do_not_notify(pg_db):
     watcher = pg_db.watcher()
     watcher.changed()
-    accounts.add_user(pg_db, "施設長", ["admin"], "admin-pass", None)  # users and the audit log
+    accounts.add_user(pg_db, "施設長", ["admin"], "admin-pass-kiku-4827", None)  # users and the audit log
     with pg_db.engine.begin() as conn:
         conn.execute(text("SELECT pg_notify('some_other_channel', 'x')"))
     assert seen(watcher, timeout=0.3) is False
@@ -240,7 +240,7 @@ def test_postgresql_writes_outside_the_workflow_tables_do_not_notify(pg_db):
 
 def test_postgresql_lost_connection_says_changed_then_listens_again(pg_db, postgres_server):
     svc = Services.open(pg_db, no_findings)
-    admin = accounts.add_user(pg_db, "施設長", ["admin", "writer"], "admin-pass", None)
+    admin = accounts.add_user(pg_db, "施設長", ["admin", "writer"], "admin-pass-kiku-4827", None)
     svc.admin.set_facility(Facility(name="テスト苑"), admin)
     watcher = pg_db.watcher()
     assert watcher.changed() and not watcher.changed()

@@ -112,8 +112,8 @@ def test_administrator_sets_the_export_folder_and_it_is_audited(db):
     from desktop_app.core.errors import WorkflowRefused
     from desktop_app.core.workflow import Services
 
-    admin = accounts.add_user(db, "管理 花子", ["admin", "writer"], "password-123", None)
-    writer = accounts.add_user(db, "作成 太郎", ["writer"], "password-123", admin)
+    admin = accounts.add_user(db, "管理 花子", ["admin", "writer"], "password-123-kiku-4827", None)
+    writer = accounts.add_user(db, "作成 太郎", ["writer"], "password-123-kiku-4827", admin)
     services = Services.open(db, lambda t, c: [])
     assert services.admin.export_folder() == ""
     services.admin.set_export_folder(r"\\server\共有\手紙 ", admin)

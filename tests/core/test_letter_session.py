@@ -31,10 +31,10 @@ def finds_name(body, _ctx):
 
 @pytest.fixture
 def facility(db):
-    admin = accounts.add_user(db, "施設長", ["admin", "reviewer"], "password1", None)
+    admin = accounts.add_user(db, "施設長", ["admin", "reviewer"], "password1-kiku-4827", None)
     svc = Services.open(db, finds_name)
     svc.admin.set_facility(Facility(name="テスト苑", staff=["佐藤 恵"]), admin)
-    writer = accounts.add_user(db, "作成者", ["writer"], "password2", admin)
+    writer = accounts.add_user(db, "作成者", ["writer"], "password2-kiku-4827", admin)
     return svc, admin, writer
 
 
@@ -86,7 +86,7 @@ def test_allowed_acts_follow_the_state_and_the_role(facility):
     r = session(svc, admin)
     r.open(s.letter_id)
     assert r.allowed().review and not r.allowed().edit  # a reviewer only: no writer role
-    own = session(svc, accounts.add_user(svc.db, "兼務", ["writer", "reviewer"], "password3", admin))
+    own = session(svc, accounts.add_user(svc.db, "兼務", ["writer", "reviewer"], "password3-kiku-4827", admin))
     own.set_body("佐藤様\n")
     own.submit()
     assert not own.allowed().review  # nobody reviews their own letter

@@ -54,9 +54,9 @@ def test_names_come_from_the_letters_form(fields, names):
 
 def test_queue_lists_resident_family_and_waiting_time(db):
     svc = Services.open(db, lambda body, context: [])
-    admin = accounts.add_user(db, "施設長", ["admin", "reviewer"], "admin-pass", None)
+    admin = accounts.add_user(db, "施設長", ["admin", "reviewer"], "admin-pass-kiku-4827", None)
     svc.admin.set_facility(Facility(name="特別養護老人ホーム 見本の郷"), admin)
-    writer = accounts.add_user(db, "作成 三郎", ["writer"], "writer-pass", admin)
+    writer = accounts.add_user(db, "作成 三郎", ["writer"], "writer-pass-kiku-4827", admin)
     about = svc.workflow.create(writer, "hospital_notice", "野口様\n入院のご連絡です。\n",
                                 {"recipient_name": "野口 恵美", "resident_name": "野口 トメ"})
     notice = svc.workflow.create(writer, "event_notice", "ご家族の皆様\n餅つき会のご案内です。\n",

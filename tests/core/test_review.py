@@ -38,10 +38,10 @@ def svc(db):
 
 @pytest.fixture
 def people(db, svc):
-    admin = accounts.add_user(db, "施設長", ["admin", "reviewer"], "admin-pass", None)
+    admin = accounts.add_user(db, "施設長", ["admin", "reviewer"], "admin-pass-kiku-4827", None)
     svc.admin.set_facility(Facility(name="特別養護老人ホーム テスト苑"), admin)
-    writer = accounts.add_user(db, "作成 太郎", ["writer"], "writer-pass", admin)
-    reviewer = accounts.add_user(db, "確認 花子", ["reviewer"], "review-pass", admin)
+    writer = accounts.add_user(db, "作成 太郎", ["writer"], "writer-pass-kiku-4827", admin)
+    reviewer = accounts.add_user(db, "確認 花子", ["reviewer"], "review-pass-kiku-4827", admin)
     both = accounts.add_user(db, "兼務 次郎", ["writer", "reviewer"], "both-pass1", admin)
     return {"admin": admin, "writer": writer, "reviewer": reviewer, "both": both}
 
@@ -211,10 +211,10 @@ def test_wrong_password_is_refused_recorded_and_locks_after_five(db, people):
     refused(Refusal.WRONG_PASSWORD, accounts.authenticate, db, "作成 太郎", "nope")
     for _ in range(4):
         refused(Refusal.WRONG_PASSWORD, accounts.authenticate, db, "作成 太郎", "nope")
-    e = refused(Refusal.LOCKED, accounts.authenticate, db, "作成 太郎", "writer-pass")
+    e = refused(Refusal.LOCKED, accounts.authenticate, db, "作成 太郎", "writer-pass-kiku-4827")
     assert e.details["wait_seconds"] > 25
     later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(seconds=31)
-    assert accounts.authenticate(db, "作成 太郎", "writer-pass", now=later).name == "作成 太郎"
+    assert accounts.authenticate(db, "作成 太郎", "writer-pass-kiku-4827", now=later).name == "作成 太郎"
     failures = [e for e in audit.entries(db) if e.action == "login_failed"]
     assert len(failures) == 5
     refused(Refusal.WRONG_PASSWORD, accounts.authenticate, db, "いない人", "x")
@@ -224,23 +224,23 @@ def test_passwords_are_stored_only_as_argon2id(db, people):
     with db.session() as s:
         hashes = [h for (h,) in s.execute(text("SELECT password_hash FROM users"))]
     assert hashes and all(h.startswith("$argon2id$") for h in hashes)
-    assert not any("writer-pass" in h for h in hashes)
+    assert not any("writer-pass-kiku-4827" in h for h in hashes)
 
 
 def test_first_user_must_be_admin_and_later_ones_need_an_admin(db):
-    refused(Refusal.SETUP_REQUIRED, accounts.add_user, db, "a", ["writer"], "password1", None)
-    admin = accounts.add_user(db, "a", ["admin"], "password1", None)
-    refused(Refusal.MISSING_ROLE, accounts.add_user, db, "b", ["writer"], "password1", None)
-    w = accounts.add_user(db, "b", ["writer"], "password1", admin)
-    refused(Refusal.MISSING_ROLE, accounts.add_user, db, "c", ["writer"], "password1", w)
-    refused(Refusal.BAD_INPUT, accounts.add_user, db, "b", ["writer"], "password1", admin)
+    refused(Refusal.SETUP_REQUIRED, accounts.add_user, db, "a", ["writer"], "password1-kiku-4827", None)
+    admin = accounts.add_user(db, "a", ["admin"], "password1-kiku-4827", None)
+    refused(Refusal.MISSING_ROLE, accounts.add_user, db, "b", ["writer"], "password1-kiku-4827", None)
+    w = accounts.add_user(db, "b", ["writer"], "password1-kiku-4827", admin)
+    refused(Refusal.MISSING_ROLE, accounts.add_user, db, "c", ["writer"], "password1-kiku-4827", w)
+    refused(Refusal.BAD_INPUT, accounts.add_user, db, "b", ["writer"], "password1-kiku-4827", admin)
     refused(Refusal.BAD_INPUT, accounts.add_user, db, "d", ["writer"], "short", admin)
 
 
 def test_no_letter_before_facility_and_administrator_exist(db):
     svc = Services.open(db, fake_checker)
     assert svc.admin.setup_needed()
-    admin = accounts.add_user(db, "a", ["admin", "writer"], "password1", None)
+    admin = accounts.add_user(db, "a", ["admin", "writer"], "password1-kiku-4827", None)
     refused(Refusal.SETUP_REQUIRED, svc.workflow.create, admin, "monthly_report", "x")
     svc.admin.set_facility(Facility(name="テスト苑"), admin)
     assert not svc.admin.setup_needed()

@@ -25,10 +25,10 @@ def svc(db):
 
 @pytest.fixture
 def people(db, svc):
-    admin = accounts.add_user(db, "施設長 一郎", ["admin", "reviewer"], "admin-pass", None)
+    admin = accounts.add_user(db, "施設長 一郎", ["admin", "reviewer"], "admin-pass-kiku-4827", None)
     svc.admin.set_facility(Facility(name="老人保健施設 しらかば"), admin)
-    writer = accounts.add_user(db, "記録 由美", ["writer"], "writer-pass", admin)
-    reviewer = accounts.add_user(db, "点検 健二", ["reviewer"], "review-pass", admin)
+    writer = accounts.add_user(db, "記録 由美", ["writer"], "writer-pass-kiku-4827", admin)
+    reviewer = accounts.add_user(db, "点検 健二", ["reviewer"], "review-pass-kiku-4827", admin)
     return {"writer": writer, "reviewer": reviewer}
 
 

@@ -22,11 +22,11 @@ def two_high_findings(body, _ctx):
 
 @pytest.fixture
 def people(db):
-    admin = accounts.add_user(db, "施設長", ["admin"], "password1", None)
+    admin = accounts.add_user(db, "施設長", ["admin"], "password1-kiku-4827", None)
     svc = Services.open(db, two_high_findings)
     svc.admin.set_facility(Facility(name="テスト苑"), admin)
-    return (svc, accounts.add_user(db, "作成者", ["writer"], "password2", admin),
-            accounts.add_user(db, "確認者", ["reviewer"], "password3", admin))
+    return (svc, accounts.add_user(db, "作成者", ["writer"], "password2-kiku-4827", admin),
+            accounts.add_user(db, "確認者", ["reviewer"], "password3-kiku-4827", admin))
 
 
 def approve_and_log(svc, writer, reviewer, how: str) -> list[tuple[str, str, str]]:

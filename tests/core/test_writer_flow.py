@@ -20,12 +20,12 @@ FIELDS = {"recipient_name": "小川 節子", "resident_name": "小川 ハル", "
 
 @pytest.fixture
 def staff(db):
-    admin = accounts.add_user(db, "施設長", ["admin"], "password1", None)
+    admin = accounts.add_user(db, "施設長", ["admin"], "password1-kiku-4827", None)
     svc = Services.open(db, lambda text, ctx: [])
     svc.admin.set_facility(Facility(name="みどり園"), admin)
-    writer = accounts.add_user(db, "大野 作成", ["writer"], "password2", admin)
-    other = accounts.add_user(db, "川口 作成", ["writer"], "password3", admin)
-    reviewer = accounts.add_user(db, "森 確認", ["reviewer"], "password4", admin)
+    writer = accounts.add_user(db, "大野 作成", ["writer"], "password2-kiku-4827", admin)
+    other = accounts.add_user(db, "川口 作成", ["writer"], "password3-kiku-4827", admin)
+    reviewer = accounts.add_user(db, "森 確認", ["reviewer"], "password4-kiku-4827", admin)
     return svc, writer, other, reviewer
 
 

@@ -8,7 +8,7 @@ import pytest
 from desktop_app.gui import prompts
 
 FACILITY = {"name": "特別養護老人ホーム さくらの里", "address": "埼玉県川越市新宿町1-2-3", "phone": "049-200-3000"}
-PASSWORD = "password-123"
+PASSWORD = "password-123-kiku-4827"
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -61,8 +61,8 @@ def test_admin_adds_a_person_who_must_change_the_password_at_first_login(staff_d
     from desktop_app.gui.account_dialogs import run_login
     from desktop_app.gui.account_forms import StaffForm
 
-    typed = [("佐藤 作成", {"writer"}, "hajime-123", "hajime-123"),  # a name already taken: core refuses
-             ("鈴木 新人", {"writer", "reviewer"}, "hajime-123", "hajime-999")]  # a typo, fixed in the form
+    typed = [("佐藤 作成", {"writer"}, "hajime-123-kiku-4827", "hajime-123-kiku-4827"),  # a name already taken: core refuses
+             ("鈴木 新人", {"writer", "reviewer"}, "hajime-123-kiku-4827", "hajime-999-kiku-4827")]  # a typo, fixed in the form
     asked = []
 
     def fill_the_form(parent, values=None, message=""):
@@ -93,25 +93,25 @@ def test_admin_adds_a_person_who_must_change_the_password_at_first_login(staff_d
     assert [(e.actor, e.action) for e in audit.entries(gui_db)][-1] == ("山本 施設長", "user_added")
 
     # the first login: the password must be changed before the window opens
-    answers(monkeypatch, "ask_login", [("鈴木 新人", "hajime-123")])
+    answers(monkeypatch, "ask_login", [("鈴木 新人", "hajime-123-kiku-4827")])
     changes = answers(monkeypatch, "ask_change_password", [("", "mijikai", "mijikai"),
-                                                           ("", "hajime-123", "hajime-123"),
+                                                           ("", "hajime-123-kiku-4827", "hajime-123-kiku-4827"),
                                                            ("", "jibun-no-pw", "jibun-no-pw")])
     actor = run_login(None, gui_db)
     assert actor is not None and actor.name == "鈴木 新人" and not actor.must_change_password
     assert changes[0] == ("鈴木 新人", True, "")  # forced: the current password is not asked again
-    assert "8文字以上" in changes[1][2] and "違うもの" in changes[2][2]
+    assert "10文字以上" in changes[1][2] and "違うもの" in changes[2][2]
     assert accounts.authenticate(gui_db, "鈴木 新人", "jibun-no-pw").must_change_password is False
 
 
 def test_cancelling_the_forced_change_is_not_logging_in(gui_db, people, monkeypatch, qtbot):
     from desktop_app.gui.account_dialogs import run_login
 
-    accounts.add_user(gui_db, "鈴木 新人", ["writer"], "hajime-123", people["admin"])
-    answers(monkeypatch, "ask_login", [("鈴木 新人", "hajime-123")])
+    accounts.add_user(gui_db, "鈴木 新人", ["writer"], "hajime-123-kiku-4827", people["admin"])
+    answers(monkeypatch, "ask_login", [("鈴木 新人", "hajime-123-kiku-4827")])
     answers(monkeypatch, "ask_change_password", [None])
     assert run_login(None, gui_db) is None
-    assert accounts.authenticate(gui_db, "鈴木 新人", "hajime-123").must_change_password  # still to be changed
+    assert accounts.authenticate(gui_db, "鈴木 新人", "hajime-123-kiku-4827").must_change_password  # still to be changed
 
 
 def test_deactivated_person_cannot_log_in_and_is_not_offered(staff_dialog, gui_db, said, monkeypatch, qtbot):
@@ -146,10 +146,10 @@ def test_roles_change_and_the_last_administrator_is_kept(staff_dialog, gui_db, s
 
 def test_reset_password_then_the_person_must_change_it(staff_dialog, gui_db, monkeypatch):
     staff_dialog.select("田中 確認")
-    asked = answers(monkeypatch, "ask_new_password", [("karini", "karini"), ("karini-pass", "karini-pass")])
+    asked = answers(monkeypatch, "ask_new_password", [("karini", "karini"), ("karini-pass-kiku-4827", "karini-pass-kiku-4827")])
     staff_dialog.reset_button.click()
-    assert "8文字以上" in asked[1][1]  # too short: asked again in the form
-    assert accounts.authenticate(gui_db, "田中 確認", "karini-pass").must_change_password
+    assert "10文字以上" in asked[1][1]  # too short: asked again in the form
+    assert accounts.authenticate(gui_db, "田中 確認", "karini-pass-kiku-4827").must_change_password
     assert "再設定しました" in staff_dialog.status.text()
 
 
@@ -176,11 +176,11 @@ def test_only_administrators_see_staff_management(make_window, monkeypatch):
 
 def test_everyone_changes_their_own_password_from_the_window(make_window, gui_db, monkeypatch):
     w = make_window("writer")
-    asked = answers(monkeypatch, "ask_change_password", [("machigai", "atarashii-1", "atarashii-1"),
-                                                        (PASSWORD, "atarashii-1", "atarashii-1")])
+    asked = answers(monkeypatch, "ask_change_password", [("machigai", "atarashii-1-kiku-4827", "atarashii-1-kiku-4827"),
+                                                        (PASSWORD, "atarashii-1-kiku-4827", "atarashii-1-kiku-4827")])
     w.actions.password_action.trigger()
     assert asked[0] == ("佐藤 作成", False, "") and "今のパスワードが違います" in asked[1][2]
-    assert accounts.authenticate(gui_db, "佐藤 作成", "atarashii-1").name == "佐藤 作成"
+    assert accounts.authenticate(gui_db, "佐藤 作成", "atarashii-1-kiku-4827").name == "佐藤 作成"
     assert [e.action for e in audit.entries(gui_db)].count("password_changed") == 1
 
 
@@ -202,8 +202,8 @@ def test_login_asks_for_the_staff_name_and_completes_active_names(qtbot, gui_db,
     forced = ChangePasswordDialog("佐藤 作成", forced=True)
     qtbot.addWidget(forced)
     assert forced.windowTitle() == "パスワードの変更" and forced.findChild(QFormLayout).labelForField(forced.old) is None
-    forced.new.setText("atarashii-1")
-    forced.new2.setText("atarashii-2")
+    forced.new.setText("atarashii-1-kiku-4827")
+    forced.new2.setText("atarashii-2-kiku-4827")
     forced.accept()
     assert not accepted(forced) and "一致しません" in forced.message.text()
 
@@ -212,12 +212,12 @@ def test_the_window_opens_only_after_the_forced_change(qtbot, engine, gui_db, pe
     from desktop_app.gui.app import create_window
     from desktop_app.gui.check_dispatcher import CheckDispatcher
 
-    accounts.add_user(gui_db, "鈴木 新人", ["writer"], "hajime-123", people["admin"])
-    answers(monkeypatch, "ask_login", [("鈴木 新人", "hajime-123")])
+    accounts.add_user(gui_db, "鈴木 新人", ["writer"], "hajime-123-kiku-4827", people["admin"])
+    answers(monkeypatch, "ask_login", [("鈴木 新人", "hajime-123-kiku-4827")])
     answers(monkeypatch, "ask_change_password", [None])  # closed: not logged in, no window
     assert create_window(CheckDispatcher(engine=engine, delay_ms=50), db=gui_db) is None
 
-    answers(monkeypatch, "ask_login", [("鈴木 新人", "hajime-123")])
+    answers(monkeypatch, "ask_login", [("鈴木 新人", "hajime-123-kiku-4827")])
     changed = answers(monkeypatch, "ask_change_password", [("", "jibun-no-pw", "jibun-no-pw")])
     w = create_window(CheckDispatcher(engine=engine, delay_ms=50), db=gui_db)
     try:

@@ -98,11 +98,11 @@ def test_login_dialog_and_setup_dialog_check_their_entries(qtbot):
     dlg = SetupDialog({"name": "さくらの里"}, need_admin=True)
     qtbot.addWidget(dlg)
     dlg.name.setText("山本")
-    dlg.password.setText("abcdefgh")
-    dlg.password2.setText("abcdefgX")
+    dlg.password.setText("yama-kawa-umi-4419")
+    dlg.password2.setText("yama-kawa-umi-441X")
     dlg.accept()
     assert dlg.result() == 0 and "一致しません" in dlg.message.text()
-    dlg.password2.setText("abcdefgh")
+    dlg.password2.setText("yama-kawa-umi-4419")
     assert dlg.problem() == ""
     assert dlg.values()["roles"] == {"admin", "writer", "reviewer"}
     login = LoginDialog(["佐藤 作成"], message="利用者名またはパスワードが違います。")

@@ -14,7 +14,7 @@ from desktop_app.core import accounts
 from desktop_app.core.db import open_database, resolve_url
 from desktop_app.core.workflow import Services
 db = open_database(resolve_url(None, config.data_dir(), ""))
-admin = accounts.add_user(db, "管理者", ["admin", "writer"], "password-123", None)
+admin = accounts.add_user(db, "管理者", ["admin", "writer"], "password-123-kiku-4827", None)
 svc = Services.open(db, lambda text, ctx: [])
 svc.admin.set_facility(Facility(name="テスト苑"), admin)
 svc.workflow.create(admin, "monthly_report", "残しておきたい下書きの本文です。" * 200)

@@ -75,7 +75,7 @@ from desktop_app.core.db import open_database, resolve_url
 from desktop_app.core.workflow import Services
 from desktop_app.gui.app import create_window
 db = open_database(resolve_url(None, config.data_dir(), ""))  # a facility past its first start
-admin = accounts.add_user(db, "管理者", ["admin", "writer"], "password-123", None)
+admin = accounts.add_user(db, "管理者", ["admin", "writer"], "password-123-kiku-4827", None)
 Services.open(db, lambda text, ctx: []).admin.set_facility(Facility(name="テスト苑"), admin)
 w = create_window(db=db, actor=admin)
 ids = [w.template_combo.itemData(i) for i in range(w.template_combo.count())]

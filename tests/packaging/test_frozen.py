@@ -102,7 +102,9 @@ def test_accounts_database_and_migrations_work_frozen(tmp_path):
                          input="boss-pass-1234\n", capture_output=True, text=True, encoding="utf-8", timeout=120,
                          cwd=tmp_path, env=env)
     assert add.returncode == 0, add.stdout + add.stderr
-    listed = _run("users", "list", data=data)
+    listed = subprocess.run([str(CLI), "users", "list", "--as", "boss", "--password-stdin"],
+                            input="boss-pass-1234\n", capture_output=True, text=True, encoding="utf-8", timeout=120,
+                            cwd=tmp_path, env=env)
     assert listed.returncode == 0 and "boss\tadmin" in listed.stdout, listed.stdout + listed.stderr
     assert list(data.glob("*.sqlite3"))
 
