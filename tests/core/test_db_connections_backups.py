@@ -268,11 +268,22 @@ def make_db(tmp_path):
     return path
 
 
-def test_reads_take_no_backup(tmp_path, capsys):
+def test_reads_take_no_backup(tmp_path, capsys, monkeypatch):
+    import io
+
+    from desktop_app import cli_workflow as wf
+    from desktop_app.core.accounts import add_user
+
     path = make_db(tmp_path)
+    db = open_database(f"sqlite:///{path}", backup=False)
+    add_user(db, "施設長", ["admin"], "kaede-suzume-5581-mori", None)
+    db.dispose()
     for _ in range(3):
-        assert cli.main(["--db", f"sqlite:///{path}", "audit", "show"]) == 0
-        assert cli.main(["--db", f"sqlite:///{path}", "users", "list"]) == 0
+        for argv in (["audit", "verify"], ["audit", "show"], ["users", "list"]):
+            monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"kaede-suzume-5581-mori\n"), encoding="utf-8"))
+            monkeypatch.setattr(wf, "_stdin_lines", None)
+            login = [] if argv[1] == "verify" else ["--as", "施設長", "--password-stdin"]
+            assert cli.main(["--db", f"sqlite:///{path}", *argv, *login]) == 0
     assert list_backups(path) == []
 
 
