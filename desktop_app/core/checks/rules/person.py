@@ -539,6 +539,8 @@ class PersonRule(Rule):
         for s, e, why in cands:
             s, e = self._trim(doc, s, e)
             if doc.analysis.tokens:
+                if thing_named_entity(doc, s, e):
+                    continue
                 span = katakana_name_span(doc, s, e)
                 if span is None:
                     continue
@@ -765,7 +767,7 @@ def katakana_name_span(doc: CheckDoc, s: int, e: int) -> tuple[int, int] | None:
         parts = [(p.start(), p.end()) for p in re.finditer(rf"[{_KANA_PART}]+|[A-ZＡ-Ｚ]", m.group())]
         parts = [(m.start() + a, m.start() + b) for a, b in parts]
         kinds = [_part_kind(doc, a, b) for a, b in parts]
-        if kinds[0] == "place" and "name" in kinds and not any(
+        if kinds[0] == "place" and not any(
                 t.is_person_name for a, b in parts for t in doc.analysis.tokens_in(a, b)):
             return None
         inside = [k for k, (a, b) in enumerate(parts) if a < e and s < b]
@@ -787,6 +789,25 @@ def katakana_name_span(doc: CheckDoc, s: int, e: int) -> tuple[int, int] | None:
     return s, e
 
 
+def thing_named_entity(doc: CheckDoc, s: int, e: int) -> bool:
+    """A GiNZA entity over the candidate that ends in an ordinary noun is a thing named after a person or a place,
+    not a person: 〇〇ゴルフクラブ, 〇〇鉄鋼, 〇〇歌劇団, 〇〇球団 (GiNZA often types these Person). The last token must be
+    a word Sudachi's dictionary knows only as an ordinary noun, and not a title (〇〇首相 is a person)."""
+    text = doc.text
+    for ent in doc.analysis.entities:
+        if not (ent.start <= s < ent.end and ent.end >= e) or ent.label not in ("Person", *NON_PERSON_ENTITIES):
+            continue
+        toks = doc.analysis.tokens_in(ent.start, ent.end)
+        if len(toks) < 2 or toks[-1].end != ent.end or toks[-1].start < e:
+            continue
+        last = toks[-1]
+        if "普通名詞" in last.tag and word_senses(last.text) == {"common"} and \
+                not TITLE_AFTER_RE.fullmatch(last.text) and not TITLE_ENDING_RE.fullmatch(last.text) and \
+                not HONORIFIC_RE.match(text[ent.end:ent.end + 3]):
+            return True
+    return False
+
+
 def title_after(doc: CheckDoc, s: int, e: int, toks: list[Token]) -> bool:
     """A person's name followed straight by a title or an occupation (〇〇大統領, 〇〇財務長官, 〇〇牧師, 〇〇監督):
     the name does not run into another word, the title says it is a person. It counts for a name the tagger
@@ -801,8 +822,7 @@ def title_after(doc: CheckDoc, s: int, e: int, toks: list[Token]) -> bool:
         return False
     if TITLE_AFTER_RE.match(after) or TITLE_ENDING_RE.match(after):
         return True
-    return any(ent.label == "Position_Vocation" and ent.start <= e < ent.end and ent.end > e
-               for ent in doc.analysis.entities)
+    return any(ent.label == "Position_Vocation" and ent.start == e for ent in doc.analysis.entities)
 
 
 def _quote_before(words: str) -> str:
