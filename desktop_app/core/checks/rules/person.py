@@ -541,7 +541,7 @@ class PersonRule(Rule):
             if doc.analysis.tokens:
                 if thing_named_entity(doc, s, e):
                     continue
-                span = katakana_name_span(doc, s, e)
+                span = (s, e) if why in (TRUSTED_STAFF, TRUSTED_ROLE, TRUSTED_HOLDER) else katakana_name_span(doc, s, e)
                 if span is None:
                     continue
                 s, e = span
@@ -756,8 +756,9 @@ def _part_kind(doc: CheckDoc, s: int, e: int) -> str:
 
 def katakana_name_span(doc: CheckDoc, s: int, e: int) -> tuple[int, int] | None:
     """Span completion for foreign names written as katakana parts joined by ・ or ＝ (ヴァルター・ドルンベルガー
-    tagged as ヴァルター alone): the candidate grows over the neighbouring parts that can be a name and is cut
-    back at a part that is a role, a thing or a place (シンガーソングライター・〇〇 → 〇〇). A chain that starts
+    tagged as ヴァルター alone): the candidate grows over the neighbouring parts that can be a name, and a role, a
+    thing or a place written in front is cut off (シンガーソングライター・〇〇 → 〇〇); its own last part stays
+    (ファム・ヴァン・ナム: a given name may also be an ordinary word). A chain that starts
     with a place and has no part the dictionary calls a person (ロサンゼルス・〇〇ズ) is a team or a company:
     None. Candidates outside such a chain come back unchanged."""
     text = doc.text
@@ -781,7 +782,7 @@ def katakana_name_span(doc: CheckDoc, s: int, e: int) -> tuple[int, int] | None:
             hi += 1
         while lo < hi and kinds[lo] != "name":
             lo += 1
-        while hi > lo and kinds[hi] not in ("name",):
+        while hi > inside[-1] and kinds[hi] != "name":
             hi -= 1
         if kinds[lo] != "name":
             return s, e
