@@ -799,7 +799,7 @@ def thing_named_entity(doc: CheckDoc, s: int, e: int) -> bool:
         if not (ent.start <= s < ent.end and ent.end >= e) or ent.label not in ("Person", *NON_PERSON_ENTITIES):
             continue
         toks = doc.analysis.tokens_in(ent.start, ent.end)
-        if len(toks) < 2 or toks[-1].end != ent.end or toks[-1].start < e:
+        if len(toks) < 2 or toks[-1].end != ent.end or toks[-1].start < s:
             continue
         last = toks[-1]
         if "普通名詞" in last.tag and word_senses(last.text) == {"common"} and \
