@@ -420,7 +420,8 @@ class PersonRule(Rule):
             if not any(t.is_proper for t in toks):
                 return False
             # 城長 in 城長支第1284号: a bare name runs straight into another kanji word
-            if re.match(f"[{KANJI}]", after[:1]) and not ROLE_AFTER_RE.match(after):
+            if re.match(f"[{KANJI}]", after[:1]) and not ROLE_AFTER_RE.match(after) and \
+                    not title_after(doc, s, e, toks):
                 return False
             # 熊谷は暑い, 横山の紅葉: one word that is a surname and also a place or an ordinary word, with no
             # honorific, no title and no role word before it, is the place or the word (an earlier full
@@ -537,6 +538,13 @@ class PersonRule(Rule):
         cands = self._nlp_candidates(doc) if doc.analysis.tokens else self._fallback_candidates(doc)
         for s, e, why in cands:
             s, e = self._trim(doc, s, e)
+            if doc.analysis.tokens:
+                if thing_named_entity(doc, s, e):
+                    continue
+                span = (s, e) if why in (TRUSTED_STAFF, TRUSTED_ROLE, TRUSTED_HOLDER) else katakana_name_span(doc, s, e)
+                if span is None:
+                    continue
+                s, e = span
             if s < e and self._acceptable(doc, s, e, why):
                 raw.append((s, e, why, None))
         mentions = self._merge(doc, raw)
@@ -715,6 +723,107 @@ def _foreign_full_name(doc: CheckDoc, s: int, e: int) -> bool:
     seps = [t for t in toks if t.text in "・＝="]
     return bool(seps) and any(t.is_person_name for t in toks) and all(
         t.text in "・＝=" or re.fullmatch(f"[{KATAKANA}]+", t.text) for t in toks)
+
+
+_KANA_PART = "\u30a1-\u30fa\u30fc"
+# Katakana words (or a Latin initial: ジョン・F・ケネディ) joined by ・ or ＝: one foreign full name, or a list
+NAME_CHAIN = re.compile(rf"(?:[{_KANA_PART}]+|[A-ZＡ-Ｚ])(?:[・＝=](?:[{_KANA_PART}]+|[A-ZＡ-Ｚ]))+")
+PERSON_TITLES = tuple(_D["person_titles"])
+TITLE_AFTER_RE = re.compile(rf"^(?:{_alt(PERSON_TITLES)})")
+TITLE_ENDING_RE = re.compile(rf"^[{KANJI}]{{0,4}}(?:{_alt(_D['person_title_endings'])})(?![{KANJI}])")
+
+
+def _part_kind(doc: CheckDoc, s: int, e: int) -> str:
+    """name | initial | common | place: what one ・-separated part of a katakana chain is. Sudachi's 人名 tag
+    here, or a person sense anywhere in its dictionary, makes a name; a word the dictionary does not know at all
+    (most foreign surnames: ドルンベルガー) can be one too; a word it knows only as an ordinary noun is a role
+    or a thing (シンガーソングライター, パフォーマンス), and one it knows only as a place is a place."""
+    part = doc.text[s:e]
+    if re.fullmatch("[A-ZＡ-Ｚ]", part):
+        return "initial"
+    toks = doc.analysis.tokens_in(s, e)
+    if any(t.is_person_name for t in toks):
+        return "name"
+    senses = word_senses(part)
+    if "person" in senses or not senses:
+        if not senses and toks and all(word_senses(t.text) == {"common"} for t in toks):
+            return "common"  # ゴルフ+クラブ: unknown as a whole, but made of ordinary words
+        return "name"
+    if senses == {"place"} or senses == {"place", "common"} and any("地名" in t.tag for t in toks):
+        return "place"
+    return "common" if "common" in senses or "org" in senses else "name"
+
+
+def katakana_name_span(doc: CheckDoc, s: int, e: int) -> tuple[int, int] | None:
+    """Span completion for foreign names written as katakana parts joined by ・ or ＝ (ヴァルター・ドルンベルガー
+    tagged as ヴァルター alone): the candidate grows over the neighbouring parts that can be a name, and a role, a
+    thing or a place written in front is cut off (シンガーソングライター・〇〇 → 〇〇); its own last part stays
+    (ファム・ヴァン・ナム: a given name may also be an ordinary word). A chain that starts
+    with a place and has no part the dictionary calls a person (ロサンゼルス・〇〇ズ) is a team or a company:
+    None. Candidates outside such a chain come back unchanged."""
+    text = doc.text
+    for m in NAME_CHAIN.finditer(text, max(0, s - 60), min(len(text), e + 60)):
+        if not (m.start() <= s and e <= m.end()):
+            continue
+        parts = [(p.start(), p.end()) for p in re.finditer(rf"[{_KANA_PART}]+|[A-ZＡ-Ｚ]", m.group())]
+        parts = [(m.start() + a, m.start() + b) for a, b in parts]
+        kinds = [_part_kind(doc, a, b) for a, b in parts]
+        if kinds[0] == "place" and not any(
+                t.is_person_name for a, b in parts for t in doc.analysis.tokens_in(a, b)):
+            return None
+        inside = [k for k, (a, b) in enumerate(parts) if a < e and s < b]
+        if not inside:
+            return s, e
+        lo, hi = inside[0], inside[-1]
+        while lo > 0 and kinds[lo - 1] in ("name", "initial"):
+            lo -= 1
+        while hi + 1 < len(parts) and kinds[hi + 1] in ("name", "initial") and not (
+                kinds[hi + 1] == "initial" and hi + 2 >= len(parts)):
+            hi += 1
+        while lo < hi and kinds[lo] != "name":
+            lo += 1
+        while hi > inside[-1] and kinds[hi] != "name":
+            hi -= 1
+        if kinds[lo] != "name":
+            return s, e
+        return parts[lo][0], parts[hi][1]
+    return s, e
+
+
+def thing_named_entity(doc: CheckDoc, s: int, e: int) -> bool:
+    """A GiNZA entity over the candidate that ends in an ordinary noun is a thing named after a person or a place,
+    not a person: 〇〇ゴルフクラブ, 〇〇鉄鋼, 〇〇歌劇団, 〇〇球団 (GiNZA often types these Person). The last token must be
+    a word Sudachi's dictionary knows only as an ordinary noun, and not a title (〇〇首相 is a person)."""
+    text = doc.text
+    for ent in doc.analysis.entities:
+        if not (ent.start <= s < ent.end and ent.end >= e) or ent.label not in ("Person", *NON_PERSON_ENTITIES):
+            continue
+        toks = doc.analysis.tokens_in(ent.start, ent.end)
+        if len(toks) < 2 or toks[-1].end != ent.end or toks[-1].start < s:
+            continue
+        last = toks[-1]
+        if "普通名詞" in last.tag and word_senses(last.text) == {"common"} and \
+                not TITLE_AFTER_RE.fullmatch(last.text) and not TITLE_ENDING_RE.fullmatch(last.text) and \
+                not HONORIFIC_RE.match(text[ent.end:ent.end + 3]):
+            return True
+    return False
+
+
+def title_after(doc: CheckDoc, s: int, e: int, toks: list[Token]) -> bool:
+    """A person's name followed straight by a title or an occupation (〇〇大統領, 〇〇財務長官, 〇〇牧師, 〇〇監督):
+    the name does not run into another word, the title says it is a person. It counts for a name the tagger
+    reads as one (every token Sudachi 人名, or a GiNZA Person entity over it) and not as a place or an
+    organisation; the title is a general word (person.toml person_titles), a kanji compound ending in a title
+    morpheme (…長官, …書記), or a span GiNZA labels Position_Vocation."""
+    text = doc.text
+    after = text[e:e + 8]
+    person = all(t.is_person_name for t in toks) or any(
+        ent.label == "Person" and ent.start <= s and e <= ent.end for ent in doc.analysis.entities)
+    if not person or all("地名" in t.tag or "組織" in t.tag for t in toks):
+        return False
+    if TITLE_AFTER_RE.match(after) or TITLE_ENDING_RE.match(after):
+        return True
+    return any(ent.label == "Position_Vocation" and ent.start == e for ent in doc.analysis.entities)
 
 
 def _quote_before(words: str) -> str:
