@@ -116,6 +116,8 @@ def approval_problem(s: Session, ap: Approval, letter: Letter) -> str:
     approver = s.get(User, ap.approver_id)
     if key is None or approver is None or key.user_id != approver.id:
         return "承認の署名が、承認した職員に登録された鍵のものではありません。確認者にもう一度承認してもらってください。"
+    if "reviewer" not in approver.role_set or approver.id in (letter.writer_id, letter.last_editor_id):
+        return "この承認は確認者本人以外（作成者など）のものです。別の確認者に承認してもらってください。"
     data = signing.approval_bytes(letter.id, ap.version_number or 0, ap.body_sha, ap.template_id, ap.context_sha,
                                   approver.id, approver.name, ap.signed_at or "")
     if not signing.verify(key.public_key, data, ap.signature):
