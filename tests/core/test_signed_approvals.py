@@ -13,6 +13,7 @@ from desktop_app.core.errors import Refusal
 from desktop_app.core.workflow import Services
 from desktop_app.core.workflow.state import Status, context_sha, sha256
 from tests.core.test_review import fake_checker, refused
+from tests.test_cli_workflow import cli, staffed  # noqa: F401 (fixtures)
 
 ADMIN_PW, WRITER_PW, REVIEWER_PW = "sakura-kiku-7391-umi", "kaede-momiji-2846-yama", "tsubaki-ume-5102-kawa"
 BODY = "佐々木様\n秋の遠足で紅葉狩りに出かけ、笑顔で写真に納まっていらっしゃいました。\n"
@@ -232,3 +233,24 @@ def test_an_account_from_before_the_upgrade_gets_its_key_at_its_next_login(db, t
     svc.workflow.export(writer, lid, out_file(tmp_path))
     result = audit.verify(db)
     assert result.ok, result.problem
+
+
+def test_cli_export_with_a_forged_approval_exits_3(cli, staffed, tmp_path, db_url):  # noqa: F811
+    """The probe of issue 21 through the command line: a hand-written approval row, the writer as approver."""
+    from desktop_app.core.db import open_database
+
+    letter, ctx = staffed
+    lid = cli("letters", "new", str(letter), "--template", "monthly_report", "--context", str(ctx), "--as", "kaori",
+              "--password-stdin", stdin="kaori-pass1\n")[1].strip()
+    assert cli("letters", "submit", lid, "--as", "kaori", "--password-stdin", stdin="kaori-pass1\n")[0] == 0
+    database = open_database(db_url, backup=False)
+    try:
+        with database.session() as s:
+            writer_id = s.scalar(select(User.id).where(User.name == "kaori"))
+        forge(database, int(lid), approver_id=writer_id)
+    finally:
+        database.dispose()
+    out_docx = tmp_path / "forged.docx"
+    code, _, err = cli("letters", "export", lid, "--out", str(out_docx), "--as", "kaori", "--password-stdin",
+                       stdin="kaori-pass1\n")
+    assert code == 3 and "署名" in err and not out_docx.exists()
