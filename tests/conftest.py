@@ -119,3 +119,7 @@ def fast_password_hashing(monkeypatch):
     from desktop_app.core import accounts
 
     monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    # the same for the key that seals each account's signing key (core/signing.py; stored with each blob)
+    from desktop_app.core import signing
+
+    monkeypatch.setattr(signing, "KDF", signing.KdfParams(time_cost=1, memory_cost=1024, parallelism=1))

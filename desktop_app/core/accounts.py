@@ -3,7 +3,20 @@ five failed logins the next try must wait 30 seconds, and every failure is in th
 
 Staff are managed by administrators (add, roles, 利用停止, password reset); nobody is ever deleted, so letters
 and the audit log keep naming who wrote them. A password an administrator gave must be changed by its owner
-at the next login. The facility can never lose its last active administrator."""
+at the next login. The facility can never lose its last active administrator.
+
+Every account has a personal signing key (core/signing.py, rules in core/signatures.py), its private half
+sealed under the password; `authenticate` opens it, and the Actor signs that person's approvals and audit
+entries with it. Keys:
+- add_user makes the key, registered by the adding administrator's signed entry (the facility's first
+  administrator registers their own);
+- reset_password makes a NEW key sealed under the given password (the old public key stays registered, so
+  old signatures still verify; it is marked replaced and signs nothing after the reset);
+- change_password re-seals the same key under the new password, except when it replaces a password an
+  administrator gave (first password or reset): the administrator knew that password and so could open
+  that key, so a new key is made, registered by the person's own signed entry;
+- an account from before signing keys existed gets its key at its next successful login, registered by its
+  own signed 「署名の鍵の登録」 entry."""
 
 from __future__ import annotations
 
@@ -16,7 +29,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from desktop_app.core import audit
+from desktop_app.core import audit, signing
 from desktop_app.core.account_rules import (
     ROLE_LABELS,
     ROLES,
@@ -26,7 +39,7 @@ from desktop_app.core.account_rules import (
     password_problem,
 )
 from desktop_app.core.db import Database
-from desktop_app.core.db.models import FacilitySetting, User, utcnow
+from desktop_app.core.db.models import FacilitySetting, User, UserKey, utcnow
 from desktop_app.core.errors import Refusal, WorkflowRefused
 
 STATE_LABELS = {True: "有効", False: "無効"}
@@ -56,6 +69,9 @@ class Actor:
     name: str
     roles: frozenset[str]
     must_change_password: bool = field(default=False, compare=False)
+    # the opened signing key (only from a login or from making the account); never shown or logged
+    key_id: int | None = field(default=None, compare=False, repr=False)
+    signing_key: signing.Ed25519PrivateKey | None = field(default=None, compare=False, repr=False)
 
     def has(self, role: str) -> bool:
         return role in self.roles
@@ -93,6 +109,38 @@ class StaffMember:
 
 def _actor(u: User) -> Actor:
     return Actor(u.id, u.name, frozenset(u.role_set), bool(u.must_change_password))
+
+
+def _signer(actor: Actor | None):
+    """The audit signer for an actor holding an opened key (None for one without)."""
+    if actor is None or actor.signing_key is None or actor.key_id is None:
+        return None
+    key, key_id = actor.signing_key, actor.key_id
+    return lambda entry_hash: (key_id, signing.sign(key, signing.entry_bytes(entry_hash)))
+
+
+def _new_key(s: Session, user: User, password: str):
+    """A new key pair for `user`, sealed under `password` and made current. Returns (private key, key row,
+    fingerprint); the caller appends the entry that registers it (its text hash is the fingerprint) and
+    passes it to _registered."""
+    private, public, sealed = signing.new_sealed_key(password)
+    row = UserKey(user_id=user.id, public_key=public, created_at=utcnow())
+    s.add(row)
+    s.flush()
+    user.key_id, user.sealed_key = row.id, sealed
+    return private, row, signing.fingerprint(public)
+
+
+def _registered(row: UserKey, entry) -> None:
+    row.registered_entry_id = entry.id
+
+
+def _self_signer(private, row: UserKey):
+    return lambda entry_hash: (row.id, signing.sign(private, signing.entry_bytes(entry_hash)))
+
+
+def _with_key(actor: Actor, key_id: int, private) -> Actor:
+    return replace(actor, key_id=key_id, signing_key=private)
 
 
 def _member(u: User) -> StaffMember:
@@ -219,8 +267,11 @@ def add_user(db: Database, name: str, roles: set[str] | list[str], password: str
             s.flush()
         except IntegrityError:
             raise WorkflowRefused(Refusal.BAD_INPUT, f"職員「{name}」はすでに登録されています。") from None
-        audit.append(s, by.name if by else name, "user_added", detail=f"{name} ({user.roles})")
-        return _actor(user)
+        private, key, fp = _new_key(s, user, password)
+        signer = _signer(by) if by is not None else _self_signer(private, key)
+        _registered(key, audit.append(s, by.name if by else name, "user_added", text_sha=fp,
+                                      detail=f"{name} ({user.roles})", signer=signer))
+        return _with_key(_actor(user), key.id, private)
 
 
 def set_roles(db: Database, name: str, roles: set[str] | list[str], by: Actor) -> StaffMember:
@@ -237,7 +288,8 @@ def set_roles(db: Database, name: str, roles: set[str] | list[str], by: Actor) -
         if user.active and "admin" in old and "admin" not in roles and len(admins) <= 1:
             raise WorkflowRefused(Refusal.LAST_ADMIN, LAST_ADMIN)
         user.roles = _roles_text(roles)
-        audit.append(s, by.name, "user_roles_changed", detail=f"{user.name}: {_roles_text(old)} -> {user.roles}")
+        audit.append(s, by.name, "user_roles_changed", detail=f"{user.name}: {_roles_text(old)} -> {user.roles}",
+                     signer=_signer(by))
         return _member(user)
 
 
@@ -254,7 +306,7 @@ def deactivate(db: Database, name: str, by: Actor) -> StaffMember:
         if "admin" in user.role_set and len(admins) <= 1:
             raise WorkflowRefused(Refusal.LAST_ADMIN, LAST_ADMIN)
         user.active = False
-        audit.append(s, by.name, "user_deactivated", detail=user.name)
+        audit.append(s, by.name, "user_deactivated", detail=user.name, signer=_signer(by))
         return _member(user)
 
 
@@ -271,7 +323,7 @@ def reactivate(db: Database, name: str, by: Actor) -> StaffMember:
         user.active = True
         user.failed_logins = 0
         user.last_failed_at = None
-        audit.append(s, by.name, "user_reactivated", detail=user.name)
+        audit.append(s, by.name, "user_reactivated", detail=user.name, signer=_signer(by))
         return _member(user)
 
 
@@ -286,7 +338,12 @@ def reset_password(db: Database, name: str, new_password: str, by: Actor) -> Sta
         user.must_change_password = True
         user.failed_logins = 0
         user.last_failed_at = None
-        audit.append(s, by.name, "password_reset", detail=user.name)
+        old_key = s.get(UserKey, user.key_id) if user.key_id is not None else None
+        _private, key, fp = _new_key(s, user, new_password)
+        entry = audit.append(s, by.name, "password_reset", text_sha=fp, detail=user.name, signer=_signer(by))
+        _registered(key, entry)
+        if old_key is not None:  # stays registered for the signatures made with it, signs nothing more
+            old_key.replaced_at, old_key.replaced_entry_id = utcnow(), entry.id
         return _member(user)
 
 
@@ -304,10 +361,39 @@ def change_password(db: Database, actor: Actor, old: str, new: str) -> Actor:
         _check_password(new, db, user.name)
         if new == old:
             raise WorkflowRefused(Refusal.BAD_INPUT, "新しいパスワードは今のパスワードと違うものにしてください。")
+        given = user.must_change_password  # the old password came from an administrator
+        private = _open_key(user, old)
         user.password_hash = _hasher.hash(new)
         user.must_change_password = False
-        audit.append(s, user.name, "password_changed")
-        return replace(_actor(user), must_change_password=False)
+        if private is not None and not given:
+            user.sealed_key = signing.seal(private, new)
+            entry_key, fp, signer = user.key_id, "", _self_signer(private, s.get(UserKey, user.key_id))
+            audit.append(s, user.name, "password_changed", text_sha=fp, signer=signer)
+            return _with_key(replace(_actor(user), must_change_password=False), entry_key, private)
+        # a new key: the administrator who gave the old password could open the old one (and an account
+        # from before signing keys gets its first one here)
+        old_row = s.get(UserKey, user.key_id) if private is not None else None
+        new_private, key, fp = _new_key(s, user, new)
+        signer = _self_signer(private, old_row) if old_row is not None else _self_signer(new_private, key)
+        entry = audit.append(s, user.name, "password_changed", text_sha=fp, signer=signer)
+        _registered(key, entry)
+        if old_row is not None:
+            old_row.replaced_at, old_row.replaced_entry_id = utcnow(), entry.id
+        return _with_key(replace(_actor(user), must_change_password=False), key.id, new_private)
+
+
+KEY_BROKEN = "署名の鍵を開けませんでした。管理者にパスワードの再設定を依頼してください。"
+
+
+def _open_key(user: User, password: str):
+    """The person's private key, opened with the password that was just verified (None for an account
+    from before signing keys). A sealed key that does not open under the right password was changed."""
+    if not user.sealed_key:
+        return None
+    try:
+        return signing.unseal(user.sealed_key, password)
+    except signing.WrongPassword:
+        raise WorkflowRefused(Refusal.WRONG_PASSWORD, KEY_BROKEN) from None
 
 
 _dummy: tuple[PasswordHasher, str] | None = None
@@ -382,6 +468,9 @@ def authenticate(db: Database, name: str, password: str, now: dt.datetime | None
         else:
             _record_unknown(db, user)
         raise WorkflowRefused(Refusal.WRONG_PASSWORD, WRONG_LOGIN)
+    # the key is opened outside the transaction too (one more argon2 derivation): on SQLite a write
+    # transaction holds the whole database
+    private = _open_key(user, password)
     with db.session() as s:
         # the reset is conditional: guesses counted since the read above (on another PC, at the same
         # moment) lock this login too, and a deactivation in between refuses it
@@ -397,5 +486,12 @@ def authenticate(db: Database, name: str, password: str, now: dt.datetime | None
             raise WorkflowRefused(Refusal.WRONG_PASSWORD, WRONG_LOGIN)
         if _hasher.check_needs_rehash(row.password_hash):
             row.password_hash = _hasher.hash(password)
-        audit.append(s, row.name, "login")
-        return _actor(row)
+        if row.sealed_key != user.sealed_key:  # a reset on another PC between the two reads
+            raise WorkflowRefused(Refusal.WRONG_PASSWORD, WRONG_LOGIN)
+        if private is None:  # an account from before signing keys: its first key, self-registered
+            private, key, fp = _new_key(s, row, password)
+            _registered(key, audit.append(s, row.name, "key_registered", text_sha=fp,
+                                          signer=_self_signer(private, key)))
+        actor = _with_key(_actor(row), row.key_id, private)
+        audit.append(s, row.name, "login", signer=_signer(actor))
+        return actor

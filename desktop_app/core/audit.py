@@ -4,12 +4,13 @@ did what to which letter and the hash of the text, never the text itself (no per
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from desktop_app.core import signatures
 from desktop_app.core.db import Database
 from desktop_app.core.db.models import AuditEntry, AuditHead, utcnow
 
@@ -24,7 +25,7 @@ ACTIONS_JA = {
     "facility_set": "施設情報の設定", "comment": "コメント", "accept_finding": "指摘の了承", "propose": "確認済みの提案", "withdraw": "確認済みの取り消し",
     "request_withdrawn": "確認依頼の取り下げ", "derive": "送付済みの手紙から作成",
     "retention_purge": "保存期間切れの削除", "retention_change": "保存期間の変更",
-    "export_folder_change": "書き出し先フォルダーの変更",
+    "export_folder_change": "書き出し先フォルダーの変更", "key_registered": "署名の鍵の登録",
 }
 
 
@@ -44,9 +45,10 @@ def _entry_hash(prev_hash: str, at: str, actor: str, action: str, letter_id: int
 
 
 def append(s: Session, actor: str, action: str, letter_id: int | None = None, text_sha: str = "",
-           detail: str = "") -> AuditEntry:
+           detail: str = "", signer: Callable[[str], tuple[int, str]] | None = None) -> AuditEntry:
     """Add one entry inside the caller's transaction. The head row is locked (FOR UPDATE on PostgreSQL,
-    the write lock on SQLite), so entries from several PCs form one chain."""
+    the write lock on SQLite), so entries from several PCs form one chain. `signer(entry_hash)` gives the
+    actor's (key id, signature) over the entry (core/signatures.py says which entries must have one)."""
     head = s.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
     if head is None:
         head = AuditHead(id=1, last_id=0, last_hash=GENESIS)
@@ -57,6 +59,8 @@ def append(s: Session, actor: str, action: str, letter_id: int | None = None, te
     h = _entry_hash(head.last_hash, at, actor, action, letter_id, text_sha, detail)
     entry = AuditEntry(at=at, actor=actor, action=action, letter_id=letter_id, text_hash=text_sha, detail=detail,
                        prev_hash=head.last_hash, hash=h)
+    if signer is not None:
+        entry.key_id, entry.signature = signer(h)
     s.add(entry)
     s.flush()
     head.last_id, head.last_hash = entry.id, h
@@ -81,7 +85,9 @@ def verify(db: Database, batch: int = 5000) -> VerifyResult:
         head = s.get(AuditHead, 1)
         con = s.connection()  # plain rows: 100,000 ORM objects would cost more than the hashing
         cols = (AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.letter_id,
-                AuditEntry.text_hash, AuditEntry.detail, AuditEntry.prev_hash, AuditEntry.hash)
+                AuditEntry.text_hash, AuditEntry.detail, AuditEntry.prev_hash, AuditEntry.hash,
+                AuditEntry.key_id, AuditEntry.signature)
+        signed = signatures.EntrySignatures(con)
         after = 0
         while True:
             rows = con.execute(select(*cols).where(AuditEntry.id > after).order_by(AuditEntry.id).limit(batch)).all()
@@ -92,6 +98,8 @@ def verify(db: Database, batch: int = 5000) -> VerifyResult:
                     return VerifyResult(False, checked, r.id, "前の記録とのつながりが切れています（記録の削除または改ざん）")
                 if _entry_hash(r.prev_hash, r.at, r.actor, r.action, r.letter_id, r.text_hash, r.detail) != r.hash:
                     return VerifyResult(False, checked, r.id, "記録の内容が書き換えられています")
+                if problem := signed.problem(r):
+                    return VerifyResult(False, checked, r.id, problem)
                 prev = r.hash
                 last_id = r.id
                 checked += 1

@@ -24,6 +24,7 @@ class Refusal(StrEnum):
     BAD_INPUT = "bad_input"
     LAST_ADMIN = "last_admin"
     ACCOUNT_CHANGED = "account_changed"  # stopped, or a role taken away, since this person logged in
+    BAD_SIGNATURE = "bad_signature"  # an approval without its approver's valid signature (core/signatures.py)
 
 
 class WorkflowRefused(Exception):

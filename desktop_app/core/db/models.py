@@ -32,6 +32,9 @@ class User(Base):
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     # returned and approved letters after this moment are the person's new notices
     notices_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # the current signing key (user_keys.id) and its private half sealed under the password (core/signing.py)
+    key_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sealed_key: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     @property
     def role_set(self) -> set[str]:
@@ -118,6 +121,11 @@ class Approval(Base):
     approver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     voided_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # the approver's signature over signing.approval_bytes(...) with the key user_keys.id == key_id
+    key_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    signature: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    version_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    signed_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class Export(Base):
@@ -145,7 +153,24 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(String(500), default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # the actor's signature over signing.entry_bytes(hash); empty for failed logins and older entries
+    key_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    signature: Mapped[str | None] = mapped_column(String(128), nullable=True)
     __table_args__ = (Index("ix_audit_letter", "letter_id"),)
+
+
+class UserKey(Base):
+    """A person's public signing key. Never deleted: a password reset gives a new key and marks this one
+    replaced, and signatures made before stay verifiable."""
+
+    __tablename__ = "user_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    registered_entry_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    replaced_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    replaced_entry_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class AuditHead(Base):

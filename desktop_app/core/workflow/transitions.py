@@ -12,9 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from desktop_app.core import signatures, signing
 from desktop_app.core.accounts import Actor
 from desktop_app.core.context import CheckContext
 from desktop_app.core.db import Database
@@ -245,8 +246,7 @@ class Workflow:
             for key, reason in reasons.items():
                 u.upsert_mark(letter.id, key, "accepted", reason, actor)
                 u.record(actor, "accept_finding", letter, letter.body, detail=key.split("\t", 1)[0])
-            u.s.add(Approval(letter_id=letter.id, body_sha=sha256(letter.body), template_id=letter.template_id,
-                             context_sha=context_sha(letter.context), approver_id=actor.id))
+            u.s.add(_signed_approval(u, letter, actor))
             letter.status = Status.APPROVED.value
             _counts(letter, findings)
             u.record(actor, "approve", letter, letter.body)
@@ -348,6 +348,24 @@ class Workflow:
                 raise WorkflowRefused(Refusal.STALE_APPROVAL,
                                       "承認後に手紙が変更されたため、承認は無効です。もう一度確認を依頼してください。")
             raise WorkflowRefused(Refusal.NOT_APPROVED, "この手紙はまだ承認されていません。確認者の承認が必要です。")
+        if needs_approval(policy_in(u), ticket.findings):
+            if problem := signatures.approval_problem(u.s, u.valid_approval(letter), letter):
+                raise WorkflowRefused(Refusal.BAD_SIGNATURE, problem)
+
+
+def _signed_approval(u: UnitOfWork, letter: Letter, actor: Actor) -> Approval:
+    """The approval of the letter's newest version, signed with the approver's key over exactly what was
+    approved (signing.approval_bytes): a row written by hand cannot carry such a signature."""
+    if actor.signing_key is None or actor.key_id is None:
+        raise WorkflowRefused(Refusal.ACCOUNT_CHANGED, "署名の鍵が開かれていないため承認できません。"
+                              "ログアウトして、もう一度ログインしてください。")
+    version = u.s.scalar(select(func.max(LetterVersion.number)).where(LetterVersion.letter_id == letter.id)) or 0
+    ap = Approval(letter_id=letter.id, body_sha=sha256(letter.body), template_id=letter.template_id,
+                  context_sha=context_sha(letter.context), approver_id=actor.id, key_id=actor.key_id,
+                  version_number=version, signed_at=utcnow().isoformat(timespec="microseconds"))
+    ap.signature = signing.sign(actor.signing_key, signing.approval_bytes(
+        letter.id, version, ap.body_sha, ap.template_id, ap.context_sha, actor.id, actor.name, ap.signed_at))
+    return ap
 
 
 def _may_export(actor: Actor) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from desktop_app.core import audit
+from desktop_app.core import audit, signing
 from desktop_app.core.accounts import ROLE_LABELS, Actor
 from desktop_app.core.db import Database
 from desktop_app.core.db.models import Approval, FacilitySetting, Letter, LetterVersion, Mark, User
@@ -75,7 +75,22 @@ class UnitOfWork:
             self.still_allowed(actor)
         letter_id = letter.id if isinstance(letter, Letter) else letter
         name = actor.name if isinstance(actor, Actor) else actor
-        audit.append(self.s, name, action, letter_id, sha256(body) if body is not None else "", detail=detail)
+        signer = self._signer(actor) if isinstance(actor, Actor) else None
+        audit.append(self.s, name, action, letter_id, sha256(body) if body is not None else "", detail=detail,
+                     signer=signer)
+
+    def _signer(self, actor: Actor):
+        """Signs the entry with the actor's opened key, called under the audit head's lock. A key that is no
+        longer the person's current one (a password reset since this login) or none at all is refused:
+        every act of a person is signed with their current key."""
+        def sign(entry_hash: str) -> tuple[int, str]:
+            current = self.s.scalar(select(User.key_id).where(User.id == actor.id))
+            if actor.signing_key is None or actor.key_id is None or current != actor.key_id:
+                raise WorkflowRefused(Refusal.ACCOUNT_CHANGED,
+                                      f"{actor.name}さんのパスワードが再設定されたか、署名の鍵が開かれていません。"
+                                      "この操作は行われていません。ログアウトして、もう一度ログインしてください。")
+            return actor.key_id, signing.sign(actor.signing_key, signing.entry_bytes(entry_hash))
+        return sign
 
     def still_allowed(self, actor: Actor) -> None:
         user = self.s.get(User, actor.id)
