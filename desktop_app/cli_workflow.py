@@ -409,13 +409,43 @@ def cmd_letters_export(args) -> int:
 # ---- audit --------------------------------------------------------------------------------------
 def cmd_audit_verify(args) -> int:
     from desktop_app.core import audit
+    from desktop_app.core.audit_head import BadExpect, parse_expect
 
-    result = audit.verify(open_db(args))
+    try:
+        expect = parse_expect(args.expect) if args.expect else None
+    except BadExpect as exc:
+        raise CliExit(EXIT_USAGE, str(exc)) from exc
+    result = audit.verify(open_db(args), expect=expect)
     if result.ok:
-        print(f"audit log intact: {result.checked} entries / 監査ログは改ざんされていません")
+        against = f", head {expect} still in the log / 控えの先頭と一致" if expect else ""
+        print(f"audit log intact: {result.checked} entries{against} / 監査ログは改ざんされていません")
         return EXIT_OK
-    print(f"audit log BROKEN at entry {result.broken_id}: {result.problem} (checked {result.checked} before it)")
+    if result.checked == 0 and result.problem == audit.EMPTY_LOG:
+        print(f"audit log: {result.problem}")
+        return EXIT_FINDINGS
+    where = f"at entry {result.broken_id}" if result.broken_id is not None else "after the chain"
+    print(f"audit log BROKEN {where}: {result.problem} (checked {result.checked} before it)")
     return EXIT_FINDINGS
+
+
+def cmd_audit_head(args) -> int:
+    from desktop_app.core import audit
+
+    h = audit.head(open_db(args))
+    print(h)
+    return EXIT_OK
+
+
+def cmd_audit_anchor(args) -> int:
+    from desktop_app.core.audit_head import anchor
+    from desktop_app.core.fileio import WriteError
+
+    try:
+        h = anchor(open_db(args), Path(args.out))
+    except WriteError as exc:
+        raise CliExit(EXIT_USAGE, str(exc)) from exc
+    print(f"wrote {args.out}: {h} / 監査ログの先頭を書き出しました（データベースとは別の場所に保管してください）")
+    return EXIT_OK
 
 
 def cmd_audit_show(args) -> int:
@@ -545,7 +575,14 @@ def add_parsers(sub) -> None:
     p.set_defaults(func=cmd_letters_export)
 
     aud = sub.add_parser("audit", help="audit log / 監査ログ").add_subparsers(dest="audit_cmd", required=True)
-    aud.add_parser("verify", help="check the hash chain: exit 0 intact, 1 broken").set_defaults(func=cmd_audit_verify)
+    p = aud.add_parser("verify", help="check the hash chain and the stored texts: exit 0 intact, 1 broken or empty")
+    p.add_argument("--expect", metavar="COUNT:HASH", help="a head kept outside (audit head / an anchor file): "
+                   "the log must still hold it at that place")
+    p.set_defaults(func=cmd_audit_verify)
+    aud.add_parser("head", help="print the chain's head as COUNT:HASH").set_defaults(func=cmd_audit_head)
+    p = aud.add_parser("anchor", help="write today's head to a small file to keep outside the database")
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.set_defaults(func=cmd_audit_anchor)
     p = aud.add_parser("show", help="print the log")
     p.add_argument("--letter", type=letter_id)
     p.set_defaults(func=cmd_audit_show)
