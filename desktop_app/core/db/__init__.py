@@ -282,7 +282,7 @@ def open_database(url: str, *, backup: bool = True) -> Database:
                 raise _explain(exc, url) from exc
     try:
         if path is not None:
-            engine = create_engine(url, connect_args={"timeout": 10})
+            engine = create_engine(url, connect_args={"timeout": 30})  # writers queue for the write lock
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
         else:
