@@ -489,20 +489,45 @@ def cmd_letters_export(args) -> int:
 # ---- audit --------------------------------------------------------------------------------------
 def cmd_audit_verify(args) -> int:
     from desktop_app.core import audit
+    from desktop_app.core.audit_head import BadExpect, parse_expect
 
+    try:
+        expect = parse_expect(args.expect) if args.expect else None
+    except BadExpect as exc:
+        raise CliExit(EXIT_USAGE, str(exc)) from exc
     # no login: verify shows a count and where the chain breaks, never a letter or an account, and must work
-    # on a database whose accounts are gone (the "empty database says so")
-    db = open_db(args)
-    result = audit.verify(db)
-    if result.ok and result.checked == 0:  # a wrong database, or a log emptied: nothing was verified
-        echo("audit log EMPTY: 0 entries, nothing to verify - is this the facility's database? "
-             "/ 監査ログが空です（データベースの指定を確認してください）")
-        return EXIT_FINDINGS
+    # on a database whose accounts are gone (an empty database says so)
+    result = audit.verify(open_db(args), expect=expect)
     if result.ok:
-        echo(f"audit log intact: {result.checked} entries / 監査ログは改ざんされていません")
+        against = f", head {expect} still in the log / 控えの先頭と一致" if expect else ""
+        echo(f"audit log intact: {result.checked} entries{against} / 監査ログは改ざんされていません")
         return EXIT_OK
-    echo(f"audit log BROKEN at entry {result.broken_id}: {result.problem} (checked {result.checked} before it)")
+    if result.checked == 0 and result.problem == audit.EMPTY_LOG:
+        echo(f"audit log: {result.problem}")
+        return EXIT_FINDINGS
+    where = f"at entry {result.broken_id}" if result.broken_id is not None else "after the chain"
+    echo(f"audit log BROKEN {where}: {result.problem} (checked {result.checked} before it)")
     return EXIT_FINDINGS
+
+
+def cmd_audit_head(args) -> int:
+    from desktop_app.core import audit
+
+    h = audit.head(open_db(args))
+    echo(h)
+    return EXIT_OK
+
+
+def cmd_audit_anchor(args) -> int:
+    from desktop_app.core.audit_head import anchor
+    from desktop_app.core.fileio import WriteError
+
+    try:
+        h = anchor(open_db(args), Path(args.out))
+    except WriteError as exc:
+        raise CliExit(EXIT_USAGE, str(exc)) from exc
+    echo(f"wrote {args.out}: {h} / 監査ログの先頭を書き出しました（データベースとは別の場所に保管してください）")
+    return EXIT_OK
 
 
 def cmd_audit_show(args) -> int:
@@ -638,9 +663,14 @@ def add_parsers(sub) -> None:
     p.set_defaults(func=cmd_letters_export)
 
     aud = sub.add_parser("audit", help="audit log / 監査ログ").add_subparsers(dest="audit_cmd", required=True)
-    p = aud.add_parser("verify", help="check the hash chain (admin): exit 0 intact, 1 broken")
-    user_opts(p)
+    p = aud.add_parser("verify", help="check the hash chain and the stored texts: exit 0 intact, 1 broken or empty")
+    p.add_argument("--expect", metavar="COUNT:HASH", help="a head kept outside (audit head / an anchor file): "
+                   "the log must still hold it at that place")
     p.set_defaults(func=cmd_audit_verify)
+    aud.add_parser("head", help="print the chain's head as COUNT:HASH").set_defaults(func=cmd_audit_head)
+    p = aud.add_parser("anchor", help="write today's head to a small file to keep outside the database")
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.set_defaults(func=cmd_audit_anchor)
     p = aud.add_parser("show", help="print the log (admin)")
     p.add_argument("--letter", type=letter_id)
     user_opts(p)

@@ -8,13 +8,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
 from desktop_app.core import signatures
+from desktop_app.core.audit_head import Head, LoggedTexts, check_texts, head, parse_expect
 from desktop_app.core.db import Database
 from desktop_app.core.db.models import AuditEntry, AuditHead, utcnow
 
 GENESIS = "0" * 64
+EMPTY_LOG = "no audit entries: 記録がありません（新しいデータベースか、記録がすべて消されています）"
+CHAIN_LOCK_KEY = 0x6361726531  # PostgreSQL advisory lock held while one entry is appended
 
 ACTIONS_JA = {
     "login": "ログイン", "login_failed": "ログイン失敗", "create": "作成", "edit": "編集", "submit": "確認依頼",
@@ -49,6 +53,9 @@ def append(s: Session, actor: str, action: str, letter_id: int | None = None, te
     """Add one entry inside the caller's transaction. The head row is locked (FOR UPDATE on PostgreSQL,
     the write lock on SQLite), so entries from several PCs form one chain. `signer(entry_hash)` gives the
     actor's (key id, signature) over the entry (core/signatures.py says which entries must have one)."""
+    if s.get_bind().dialect.name == "postgresql":
+        # also covers the very first entry, when there is no head row yet to lock
+        s.execute(sql("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK_KEY})
     head = s.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
     if head is None:
         head = AuditHead(id=1, last_id=0, last_hash=GENESIS)
@@ -75,45 +82,74 @@ class VerifyResult:
     problem: str = ""
 
 
-def verify(db: Database, batch: int = 5000) -> VerifyResult:
+def verify(db: Database, batch: int = 5000, expect: Head | str | None = None) -> VerifyResult:
     """Walk the chain in id order: each entry's hash must match its fields and the previous entry's hash,
-    and the last one must be the head (a deleted newest row is caught there)."""
+    and the last one must be the head (a deleted newest row is caught there). Then, in turn: the head kept
+    outside (`expect`, COUNT:HASH or an anchor file) must still be in the log at its place; every stored
+    text must match the log. An empty log is a finding too: a log emptied completely looks just like one."""
+    if isinstance(expect, str):
+        expect = parse_expect(expect)  # BadExpect: the caller's input (CLI exit 2)
+    logged = LoggedTexts()
+    with db.session(write=False) as s:
+        con = s.connection()  # plain rows: 100,000 ORM objects would cost more than the hashing
+        result = _verify_chain(s, con, batch, expect, logged)
+        if result.ok:
+            text_problem = check_texts(con, logged)
+            if text_problem is not None:
+                result = VerifyResult(False, result.checked, None, text_problem.problem)
+    return result
+
+
+def _verify_chain(s: Session, con, batch: int, expect: Head | None, logged: LoggedTexts) -> VerifyResult:
     prev = GENESIS
     checked = 0
     last_id = 0
-    with db.session() as s:
-        head = s.get(AuditHead, 1)
-        con = s.connection()  # plain rows: 100,000 ORM objects would cost more than the hashing
-        cols = (AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.letter_id,
-                AuditEntry.text_hash, AuditEntry.detail, AuditEntry.prev_hash, AuditEntry.hash,
-                AuditEntry.key_id, AuditEntry.signature)
-        signed = signatures.EntrySignatures(con)
-        after = 0
-        while True:
-            rows = con.execute(select(*cols).where(AuditEntry.id > after).order_by(AuditEntry.id).limit(batch)).all()
-            if not rows:
-                break
-            for r in rows:
-                if r.prev_hash != prev:
-                    return VerifyResult(False, checked, r.id, "前の記録とのつながりが切れています（記録の削除または改ざん）")
-                if _entry_hash(r.prev_hash, r.at, r.actor, r.action, r.letter_id, r.text_hash, r.detail) != r.hash:
-                    return VerifyResult(False, checked, r.id, "記録の内容が書き換えられています")
-                if problem := signed.problem(r):
-                    return VerifyResult(False, checked, r.id, problem)
-                prev = r.hash
-                last_id = r.id
-                checked += 1
-            after = rows[-1].id
-        if head is None:
-            if checked:
-                return VerifyResult(False, checked, last_id, "記録の先頭情報がありません")
-        elif head.last_id != last_id or head.last_hash != prev:
-            return VerifyResult(False, checked, head.last_id or last_id, "最新の記録が削除されています")
+    expected_seen = expect is None
+    head_row = s.get(AuditHead, 1)
+    cols = (AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.letter_id,
+            AuditEntry.text_hash, AuditEntry.detail, AuditEntry.prev_hash, AuditEntry.hash,
+            AuditEntry.key_id, AuditEntry.signature)
+    signed = signatures.EntrySignatures(con)
+    after = 0
+    while True:
+        rows = con.execute(select(*cols).where(AuditEntry.id > after).order_by(AuditEntry.id).limit(batch)).all()
+        if not rows:
+            break
+        for r in rows:
+            if r.prev_hash != prev:
+                return VerifyResult(False, checked, r.id, "前の記録とのつながりが切れています（記録の削除または改ざん）")
+            if _entry_hash(r.prev_hash, r.at, r.actor, r.action, r.letter_id, r.text_hash, r.detail) != r.hash:
+                return VerifyResult(False, checked, r.id, "記録の内容が書き換えられています")
+            if problem := signed.problem(r):
+                return VerifyResult(False, checked, r.id, problem)
+            prev = r.hash
+            last_id = r.id
+            checked += 1
+            logged.add(r.action, r.letter_id, r.text_hash, r.detail)
+            if expect is not None and checked == expect.count:
+                if r.hash != expect.hash:
+                    return VerifyResult(False, checked, r.id, f"控えの先頭（{expect.count}件目）と違います："
+                                        "それまでの記録が書き換えられています")
+                expected_seen = True
+        after = rows[-1].id
+    if head_row is None:
+        if checked:
+            return VerifyResult(False, checked, last_id, "記録の先頭情報がありません")
+    elif head_row.last_id != last_id or head_row.last_hash != prev:
+        return VerifyResult(False, checked, head_row.last_id or last_id, "最新の記録が削除されています")
+    if not expected_seen:
+        return VerifyResult(False, checked, None, f"控えの先頭は{expect.count}件目ですが、記録は{checked}件しかありません："
+                            "最新の記録が削除されています")
+    if checked == 0:
+        return VerifyResult(False, 0, None, EMPTY_LOG)
     return VerifyResult(True, checked)
 
 
+__all__ = ["GENESIS", "Head", "append", "entries", "head", "text_hash", "verify"]
+
+
 def entries(db: Database, letter_id: int | None = None) -> Iterator[AuditEntry]:
-    with db.session() as s:
+    with db.session(write=False) as s:
         q = select(AuditEntry).order_by(AuditEntry.id)
         if letter_id is not None:
             q = q.where(AuditEntry.letter_id == letter_id)

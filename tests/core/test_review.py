@@ -253,7 +253,13 @@ def test_a_changed_or_deleted_audit_row_is_detected(svc, people, db, change):
     svc.workflow.submit(people["writer"], lid)
     entries = list(audit.entries(db))
     target = entries[len(entries) // 2]
-    with db.engine.begin() as con:
+    with db.engine.begin() as con:  # as the owner: past the append-only triggers of migration 0006
+        if db.backend == "postgresql":
+            con.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+        else:
+            for (name,) in con.execute(text("SELECT name FROM sqlite_master WHERE type='trigger' "
+                                            "AND tbl_name='audit_log'")).all():
+                con.execute(text(f"DROP TRIGGER {name}"))
         if change == "update":
             con.execute(text("UPDATE audit_log SET actor='誰か' WHERE id=:i"), {"i": target.id})
         elif change == "delete_middle":

@@ -129,9 +129,14 @@ class Database:
         return self.engine.dialect.name
 
     @contextlib.contextmanager
-    def session(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back on any error."""
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on any error. On SQLite it starts
+        with BEGIN IMMEDIATE (the write lock first, so what it reads is still true when it writes: two PCs
+        appending to the audit chain would otherwise both chain onto the same head); write=False is a plain
+        read snapshot that lets writers go on (audit verify over a long log)."""
         s = self._sessions()
+        if not write:
+            s.connection(execution_options={SQLITE_BEGIN: "DEFERRED"})
         try:
             yield s
             s.commit()
@@ -175,13 +180,26 @@ class Database:
         self.engine.dispose()
 
 
+SQLITE_BEGIN = "careletter_sqlite_begin"  # execution option: how the next transaction begins on SQLite
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # the driver's own transaction handling starts a transaction only at the first INSERT/UPDATE, after the
+    # reads it depends on; SQLAlchemy's begin event (_sqlite_begin) says BEGIN itself instead
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA secure_delete=ON")  # a purged letter's text is overwritten, not only unlinked
     cur.close()
+
+
+def _sqlite_begin(conn) -> None:
+    """Every transaction takes SQLite's write lock at its start (waiting up to the busy timeout), so
+    read-then-write acts (the audit head, a letter's version) are serialised between processes and PCs."""
+    mode = conn.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")
+    conn.exec_driver_sql(f"BEGIN {'DEFERRED' if mode == 'DEFERRED' else 'IMMEDIATE'}")
 
 
 def _alembic_config(connection):
@@ -195,11 +213,12 @@ def _alembic_config(connection):
 
 # The newest migration in migrations/versions (a test keeps the two equal). A database already there
 # is opened without importing Alembic, which is a quarter of a second of the window's start.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0007"
 
 
 def _at_head(engine: Engine) -> bool:
     with engine.connect() as conn:
+        conn.execution_options(**{SQLITE_BEGIN: "DEFERRED"})
         if "alembic_version" not in inspect(conn).get_table_names():
             return False
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [HEAD_REVISION]
@@ -298,8 +317,9 @@ def open_database(url: str, *, backup: bool = True, must_exist: bool = False, pa
                 raise _explain(exc, url) from exc
     try:
         if path is not None:
-            engine = create_engine(url, connect_args={"timeout": 10})
+            engine = create_engine(url, connect_args={"timeout": 30})  # writers queue for the write lock
             event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
         else:
             connect_args: dict = {}
             if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("psycopg", "psycopg2") \

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from desktop_app.core.accounts import Actor
 from desktop_app.core.context import Facility, facility_from_dict, facility_to_dict
@@ -25,6 +25,19 @@ def setup_needed_in(u: UnitOfWork) -> bool:
     """True until the facility profile and the first administrator exist: no letter before that."""
     users = u.s.scalar(select(func.count()).select_from(User).where(User.active.is_(True))) or 0
     return users == 0 or not facility_from_dict(u.setting("facility", {})).name
+
+
+def _delete_records(u: UnitOfWork, ids: list[int]) -> None:
+    """Approvals and exports are append-only (migration 0006): the purge is the one way past the triggers.
+    PostgreSQL: the SECURITY DEFINER function careletter_purge, which the app's role may only execute.
+    SQLite: a token row for the length of this transaction."""
+    if u.s.get_bind().dialect.name == "postgresql":
+        u.s.execute(text("SELECT careletter_purge(CAST(:ids AS integer[]))"), {"ids": list(ids)})
+        return
+    u.s.execute(text("INSERT INTO purge_token (id) VALUES (1)"))
+    for table in (Approval, Export):
+        u.s.execute(delete(table).where(table.letter_id.in_(ids)))
+    u.s.execute(text("DELETE FROM purge_token"))
 
 
 class Administration:
@@ -108,7 +121,8 @@ class Administration:
                 Letter.status.in_([Status.EXPORTED.value, Status.DRAFT.value, Status.RETURNED.value]))).all()
             ids = [r.id for r in rows]
             if ids:
-                for table in (LetterVersion, Mark, Comment, Approval, Export):
+                _delete_records(u, ids)
+                for table in (LetterVersion, Mark, Comment):
                     u.s.execute(delete(table).where(table.letter_id.in_(ids)))
                 u.s.execute(delete(Letter).where(Letter.id.in_(ids)))
             for r in rows:
