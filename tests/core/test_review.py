@@ -67,11 +67,10 @@ def test_whole_workflow_draft_to_exported(svc, people, tmp_path, db):
     assert view.status == Status.APPROVED and view.approval_valid and view.approved_by == "確認 花子"
     out = tmp_path / "letter.txt"
 
-    def write(body):
-        out.write_text(body, encoding="utf-8")
-        return out
+    def write(body, target):
+        target.write_text(body, encoding="utf-8")
 
-    path, digest = svc.workflow.export(people["writer"], lid, write)
+    path, digest = svc.workflow.export(people["writer"], lid, out, write)
     assert path == out and len(digest) == 64
     assert svc.letters.get(lid).status == Status.EXPORTED
     actions = [e.action for e in audit.entries(db, lid)]
@@ -123,9 +122,9 @@ def test_policy_when_findings_lets_clean_letters_out_and_is_audited(svc, people,
     assert svc.admin.policy() == "when_findings"
     clean = write_letter(svc, people)
     out = tmp_path / "clean.txt"
-    svc.workflow.export(people["writer"], clean, lambda body: (out.write_text(body, encoding="utf-8"), out)[1])
+    svc.workflow.export(people["writer"], clean, out, lambda body, target: target.write_text(body, encoding="utf-8"))
     warned = write_letter(svc, people, "本文に注意語があります。\n")
-    refused(Refusal.NOT_APPROVED, svc.workflow.export, people["writer"], warned, lambda body: out)
+    refused(Refusal.NOT_APPROVED, svc.workflow.export, people["writer"], warned, out, lambda body, target: None)
     assert any(e.action == "policy_change" and e.detail == "always -> when_findings" for e in audit.entries(db))
 
 

@@ -118,6 +118,8 @@ class Approval(Base):
     approver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     voided_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # the text version (letter_versions.number) approved; unique with letter_id (migration 0007)
+    letter_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Export(Base):
@@ -129,6 +131,13 @@ class Export(Base):
     file_name: Mapped[str] = mapped_column(String(500))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # pending (recorded, file not yet renamed into place) | written | failed; no file without its record
+    status: Mapped[str] = mapped_column(String(10), default="written", server_default="written")
+    path: Mapped[str] = mapped_column(String(1000), default="", server_default="")
+    owner: Mapped[str] = mapped_column(String(200), default="", server_default="")  # host:pid writing it
+    # the audit chain's head stamped into the file (count of entries and the newest entry's hash)
+    audit_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    audit_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class AuditEntry(Base):
