@@ -327,3 +327,34 @@ def test_two_administrators_removing_each_other_at_once_leave_one(db, svc):
         assert len(admins) == 1, results
         assert sum(isinstance(r, BaseException) for r in results) == 1, results
         keeper = admins[0]
+
+
+def test_the_cli_turns_a_race_outside_any_act_into_exit_3(capsys):
+    from sqlalchemy.exc import OperationalError
+
+    from desktop_app import cli_workflow
+
+    def locked(_args):
+        raise OperationalError("UPDATE users", {}, sqlite3.OperationalError("database is locked"))
+
+    assert cli_workflow.run(locked, None) == 3
+    assert CHANGED_FIRST in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_migration_0007_goes_down_and_up_again_with_data(svc, people, db, tmp_path):
+    from alembic import command
+
+    from desktop_app.core.db import _alembic_config
+
+    approved(svc, people)
+    with db.engine.begin() as conn:
+        command.downgrade(_alembic_config(conn), "0004")
+    with db.engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), "head")
+    with db.session() as s:
+        assert s.execute(select(Approval.letter_version)).scalars().all() == [None]  # older rows: no version
+    lid = approved(svc, people)
+    svc.workflow.export(people["writer"], lid, tmp_path / "送付.txt", write_text)
+    with db.session() as s:
+        assert [e.status for e in s.execute(select(Export)).scalars()] == ["written"]
