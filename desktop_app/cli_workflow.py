@@ -392,8 +392,14 @@ def cmd_letters_submit(args) -> int:
 
 
 def cmd_letters_approve(args) -> int:
+    """Approve the text version the reviewer read (--version N, as `letters show` prints it): required when
+    the letter has more than one; another version stored since is refused (exit 3), never approved unseen."""
     session, actor = stored_letter(args)
-    view = session.approve(accept_reason=args.accept)
+    current = session.view.text_version if session.view is not None else 0
+    if args.version is None and current > 1:
+        raise CliExit(EXIT_USAGE, f"letter {args.id} has {current} versions: say which one you read with --version N "
+                      f"(letters show {args.id}) / この手紙には第{current}版まであります。読んだ版を --version で指定してください")
+    view = session.approve(accept_reason=args.accept, version=current if args.version is None else args.version)
     echo(f"letter {view.id}: {view.status.value} ({view.status.label_ja}) by {actor.name}")
     return EXIT_OK
 
@@ -448,7 +454,8 @@ def cmd_letters_show(args) -> int:
     db = open_db(args)
     reader_login(db, args)
     v = service_light(db).letters.get(args.id)
-    echo(f"letter {v.id}", v.status.value, v.status.label_ja, v.template_id, f"writer {v.writer}", f"version {v.version}")
+    echo(f"letter {v.id}", v.status.value, v.status.label_ja, v.template_id, f"writer {v.writer}", f"version {v.version}",
+         f"text version {v.text_version} (第{v.text_version}版)")
     for c in v.comments:
         where = "（全体）" if not c.quote else (f"「{c.quote}」" if not c.anchor_lost else f"「{c.quote}」 該当箇所が変更されました")
         echo(f"comment by {c.author}: {where} {c.text}")
@@ -629,6 +636,8 @@ def add_parsers(sub) -> None:
     p = letters.add_parser("approve", help="approve (reviewer; not your own letter)")
     p.add_argument("id", type=letter_id)
     p.add_argument("--accept", metavar="REASON", help="accept the remaining high findings with this reason")
+    p.add_argument("--version", type=int, metavar="N",
+                   help="the text version you read (第N版, from `letters show`); required after a resubmission")
     user_opts(p)
     p.set_defaults(func=cmd_letters_approve)
     p = letters.add_parser("return", help="return to the writer with a comment (差し戻し)")
@@ -694,3 +703,11 @@ def run(func, args) -> int:
         if exc.reason == Refusal.BAD_INPUT:
             return EXIT_USAGE
         return EXIT_FINDINGS if exc.reason == Refusal.HIGH_NOT_ACCEPTED else EXIT_REFUSED
+    except Exception as exc:
+        from desktop_app.core.races import is_race, race_message
+
+        if not is_race(exc):
+            raise
+        # a race outside any workflow act (a login's bookkeeping while another PC writes): a refusal too
+        print(f"refused (conflict): {race_message(exc)}", file=sys.stderr)
+        return EXIT_REFUSED

@@ -166,7 +166,14 @@ def test_a_word_letter_goes_through_review_and_is_exported_into_a_copy_of_the_or
     assert _as(cli, "kaori", "letters", "edit", lid, str(edited))[0] == 0
     code, out, _ = _as(cli, "kaori", "letters", "submit", lid)
     assert code == 0 and "high 0" in out  # the only high finding was the other resident's name
-    assert _as(cli, "chief", "letters", "approve", lid)[0] == 0
+    # two versions now: the reviewer says which one they read (issue 21: approve what was read)
+    code, _, err = _as(cli, "chief", "letters", "approve", lid)
+    assert code == 2 and "--version" in err and "第2版" in err
+    code, _, err = _as(cli, "chief", "letters", "approve", lid, "--version", "1")
+    assert code == 3 and "ほかの方が先に変更しました" in err and "第1版" in err
+    code, shown, _ = cli("letters", "show", lid)
+    assert "第2版" in shown.split("\n", 1)[0]
+    assert _as(cli, "chief", "letters", "approve", lid, "--version", "2")[0] == 0
     out_txt = tmp_path / "sent.txt"
     code, _, err = _as(cli, "kaori", "letters", "export", lid, "--out", str(out_txt))
     assert code == 2 and ".docx" in err and not out_txt.exists()

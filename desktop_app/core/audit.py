@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,7 @@ ACTIONS_JA = {
     "request_withdrawn": "確認依頼の取り下げ", "derive": "送付済みの手紙から作成",
     "retention_purge": "保存期間切れの削除", "retention_change": "保存期間の変更",
     "export_folder_change": "書き出し先フォルダーの変更", "key_registered": "署名の鍵の登録",
+    "export_failed": "書き出しの失敗",
 }
 
 
@@ -72,6 +73,16 @@ def append(s: Session, actor: str, action: str, letter_id: int | None = None, te
     s.flush()
     head.last_id, head.last_hash = entry.id, h
     return entry
+
+
+def head_in(s: Session) -> tuple[int, str]:
+    """(number of entries, the newest entry's hash) as this transaction sees the chain: the entries up to
+    the head row's last id (appends lock the head row, so every one of them is committed)."""
+    row = s.get(AuditHead, 1)
+    if row is None:
+        return 0, GENESIS
+    count = s.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.id <= row.last_id)) or 0
+    return int(count), row.last_hash
 
 
 @dataclass

@@ -11,6 +11,7 @@ from pathlib import Path
 from desktop_app.core.accounts import Actor
 from desktop_app.core.context import CheckContext, Facility
 from desktop_app.core.errors import Refusal, WorkflowRefused
+from desktop_app.core.fileio import WriteError, same_file
 from desktop_app.core.findings import Finding
 from desktop_app.core.templates import TemplateLibrary
 from desktop_app.core.word import letter as word
@@ -352,9 +353,14 @@ class LetterSession:
         self.findings = []  # the new letter's own check follows
         return view
 
-    def approve(self, accept: dict[str, str] | None = None, accept_reason: str | None = None) -> LetterView:
+    def approve(self, accept: dict[str, str] | None = None, accept_reason: str | None = None,
+                version: int | None = None) -> LetterView:
+        """Approve the text version this session shows (or `version`, the CLI's --version): another version
+        stored since it was opened is refused, never approved unseen."""
+        if version is None and self.view is not None and self.view.id == self.letter_id:
+            version = self.view.text_version or None
         view = self.services.workflow.approve(self.actor, self.letter_id, accept_reason=accept_reason,  # type: ignore[arg-type]
-                                              accept=accept)
+                                              accept=accept, version=version)
         self.load(view)
         return view
 
@@ -414,7 +420,10 @@ class LetterSession:
                            facility=self.facility, font=self.font)
 
     def commit_export(self, plan: ExportPlan, path: Path) -> ExportResult:
-        out, digest = self.services.workflow.commit_export(self.actor, plan.ticket,
-                                                           lambda _body: plan.prepared.write(path))
+        source = plan.prepared.source
+        if source is not None and same_file(source, Path(path)):
+            raise WriteError("same_file", Path(path), "元のWordファイルには上書きできません。別の名前で保存してください。")
+        out, digest = self.services.workflow.commit_export(self.actor, plan.ticket, Path(path),
+                                                           lambda _body, tmp: plan.prepared.write(tmp))
         self.refresh()
         return ExportResult(out, digest, list(plan.prepared.summary))

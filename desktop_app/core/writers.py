@@ -59,6 +59,7 @@ class PreparedExport:
     folder: Path | None
     _write: Callable[[Path], list[str]]
     summary: list[str] = field(default_factory=list)
+    source: Path | None = None  # a Word letter's original: never the export's target
 
     def write(self, path: Path) -> Path:
         self.summary = self._write(Path(path))
@@ -105,7 +106,7 @@ def prepare(body: str, *, template_id: str, fields: dict, library: TemplateLibra
             return word.write_export(prepared, path).summary()
 
         return PreparedExport(list(prepared.warnings), f"{prepared.source.stem}_送付用.docx", prepared.source.parent,
-                              write_word)
+                              write_word, source=prepared.source)
     info = library.templates.get(template_id) if library else None
 
     def write_text(path: Path) -> list[str]:

@@ -81,11 +81,10 @@ def test_a_stopped_writers_export_leaves_no_file(db, facility, tmp_path):
     accounts.deactivate(db, writer.name, admin)
     target = tmp_path / "手紙.docx"
 
-    def write(body: str):
-        target.write_text(body, encoding="utf-8")
-        return target
+    def write(body: str, tmp):
+        tmp.write_text(body, encoding="utf-8")
 
     with pytest.raises(WorkflowRefused) as exc:
-        svc.workflow.commit_export(writer, ticket, write)
+        svc.workflow.commit_export(writer, ticket, target, write)
     assert exc.value.reason == Refusal.ACCOUNT_CHANGED
     assert not target.exists() and svc.letters.get(letter.id).status == Status.APPROVED

@@ -82,11 +82,10 @@ def _export(svc, people, lid, tmp_path):
     out = tmp_path / "letter.txt"
     out.write_text("", encoding="utf-8")  # written before: this step's own write is the export record
 
-    def write(body):
-        out.write_text(body, encoding="utf-8")
-        return out
+    def write(body, target):
+        target.write_text(body, encoding="utf-8")
 
-    svc.workflow.export(people["writer"], lid, write)
+    svc.workflow.export(people["writer"], lid, out, write)
 
 
 STEPS = {

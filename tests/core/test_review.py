@@ -67,11 +67,10 @@ def test_whole_workflow_draft_to_exported(svc, people, tmp_path, db):
     assert view.status == Status.APPROVED and view.approval_valid and view.approved_by == "確認 花子"
     out = tmp_path / "letter.txt"
 
-    def write(body):
-        out.write_text(body, encoding="utf-8")
-        return out
+    def write(body, target):
+        target.write_text(body, encoding="utf-8")
 
-    path, digest = svc.workflow.export(people["writer"], lid, write)
+    path, digest = svc.workflow.export(people["writer"], lid, out, write)
     assert path == out and len(digest) == 64
     assert svc.letters.get(lid).status == Status.EXPORTED
     actions = [e.action for e in audit.entries(db, lid)]
@@ -106,14 +105,14 @@ def test_an_edit_after_approval_voids_it_and_is_recorded(svc, people, db, tmp_pa
     after = svc.workflow.save(people["writer"], lid, v.body + "追伸です。\n", v.version)
     assert after.status == Status.DRAFT and not after.approval_valid
     assert "edit_after_approval" in [e.action for e in audit.entries(db, lid)]
-    e = refused(Refusal.STALE_APPROVAL, svc.workflow.export, people["writer"], lid, lambda body: tmp_path / "x")
+    e = refused(Refusal.STALE_APPROVAL, svc.workflow.export, people["writer"], lid, tmp_path / "x", lambda body, target: None)
     assert "無効" in e.message
 
 
 def test_export_without_approval_is_refused_under_the_default_policy(svc, people, tmp_path):
     lid = write_letter(svc, people)
     written = []
-    refused(Refusal.NOT_APPROVED, svc.workflow.export, people["writer"], lid, lambda body: written.append(body))
+    refused(Refusal.NOT_APPROVED, svc.workflow.export, people["writer"], lid, tmp_path / "x", lambda body, target: written.append(body))
     assert written == []  # nothing was written
 
 
@@ -123,9 +122,9 @@ def test_policy_when_findings_lets_clean_letters_out_and_is_audited(svc, people,
     assert svc.admin.policy() == "when_findings"
     clean = write_letter(svc, people)
     out = tmp_path / "clean.txt"
-    svc.workflow.export(people["writer"], clean, lambda body: (out.write_text(body, encoding="utf-8"), out)[1])
+    svc.workflow.export(people["writer"], clean, out, lambda body, target: target.write_text(body, encoding="utf-8"))
     warned = write_letter(svc, people, "本文に注意語があります。\n")
-    refused(Refusal.NOT_APPROVED, svc.workflow.export, people["writer"], warned, lambda body: out)
+    refused(Refusal.NOT_APPROVED, svc.workflow.export, people["writer"], warned, out, lambda body, target: None)
     assert any(e.action == "policy_change" and e.detail == "always -> when_findings" for e in audit.entries(db))
 
 
@@ -137,7 +136,7 @@ def test_high_finding_needs_the_reviewers_own_acceptance(svc, people, tmp_path):
     svc.workflow.submit(people["writer"], lid)
     e = refused(Refusal.HIGH_NOT_ACCEPTED, svc.workflow.approve, people["reviewer"], lid)
     assert [f.text for f in e.details["findings"]] == [HIGH_WORD]
-    refused(Refusal.HIGH_NOT_ACCEPTED, svc.workflow.export, people["writer"], lid, lambda body: tmp_path / "x")
+    refused(Refusal.HIGH_NOT_ACCEPTED, svc.workflow.export, people["writer"], lid, tmp_path / "x", lambda body, target: None)
     view = svc.workflow.approve(people["reviewer"], lid, accept_reason="ご本人の旧姓であることを電話で確認済み")
     assert view.status == Status.APPROVED
     assert view.accepted[f"pii.person\t{HIGH_WORD}"] == "ご本人の旧姓であることを電話で確認済み"

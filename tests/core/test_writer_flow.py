@@ -48,11 +48,10 @@ def sent(svc, writer, reviewer, tmp_path) -> int:
     svc.workflow.approve(reviewer, s.letter_id)
     out = tmp_path / f"sent-{s.letter_id}.txt"
 
-    def write(body: str):
-        out.write_text(body, encoding="utf-8")
-        return out
+    def write(body: str, target):
+        target.write_text(body, encoding="utf-8")
 
-    svc.workflow.export(writer, s.letter_id, write)
+    svc.workflow.export(writer, s.letter_id, out, write)
     return s.letter_id
 
 

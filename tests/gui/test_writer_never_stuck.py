@@ -37,11 +37,10 @@ def sent_letter(svc, people, tmp_path, body=CALM) -> int:
     svc.workflow.approve(people["reviewer"], v.id)
     out = tmp_path / f"sent-{v.id}.txt"
 
-    def put(text: str):
-        out.write_text(text, encoding="utf-8")
-        return out
+    def put(text: str, target):
+        target.write_text(text, encoding="utf-8")
 
-    svc.workflow.export(people["writer"], v.id, put)
+    svc.workflow.export(people["writer"], v.id, out, put)
     return v.id
 
 

@@ -124,6 +124,7 @@ class Approval(Base):
     # the approver's signature over signing.approval_bytes(...) with the key user_keys.id == key_id
     key_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     signature: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # the text version (letter_versions.number) approved: signed, and unique with letter_id (migration 0007)
     version_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
     signed_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
@@ -137,6 +138,13 @@ class Export(Base):
     file_name: Mapped[str] = mapped_column(String(500))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # pending (recorded, file not yet renamed into place) | written | failed; no file without its record
+    status: Mapped[str] = mapped_column(String(10), default="written", server_default="written")
+    path: Mapped[str] = mapped_column(String(1000), default="", server_default="")
+    owner: Mapped[str] = mapped_column(String(200), default="", server_default="")  # host:pid writing it
+    # the audit chain's head stamped into the file (count of entries and the newest entry's hash)
+    audit_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    audit_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class AuditEntry(Base):

@@ -24,8 +24,12 @@ class Services:
 
     @classmethod
     def open(cls, db: Database, checker: Checker) -> Services:
+        """The workflow over `db`; an export a crash left pending is marked failed first (see
+        Workflow.recover_exports): a file on disk is never without its record."""
         letters = LetterQueries(db)
-        return cls(db, Workflow(db, checker, letters), letters, Administration(db))
+        services = cls(db, Workflow(db, checker, letters), letters, Administration(db))
+        services.workflow.recover_exports()
+        return services
 
     @property
     def checker(self) -> Checker:

@@ -105,7 +105,7 @@ class LetterQueries:
                 accepted=u.marks(letter.id, "accepted"), comments=comments,
                 approved_by=names.get(approval.approver_id) if approval and approval.voided_at is None else None,
                 approval_valid=valid, previous_submitted=previous, previous_version=previous_number,
-                derived_from=letter.derived_from_id)
+                derived_from=letter.derived_from_id, text_version=u.text_version(letter.id))
 
     def list(self, status: Status | str | None = None, limit: int | None = None,
              writer_id: int | None = None) -> list[LetterSummary]:

@@ -149,6 +149,7 @@ class LetterView:
     previous_submitted: str | None = None
     previous_version: int | None = None
     derived_from: int | None = None  # the sent letter this one was made from (「手紙 #12 をもとに作成」)
+    text_version: int = 0  # the stored text's version number (第N版, letter_versions.number): what is approved
 
 
 def _minutes(value) -> str:

@@ -7,7 +7,10 @@ exact text outside any transaction, commit_export re-verifies it in a short one 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
+import os
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +20,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from desktop_app.core import signatures, signing
 from desktop_app.core.accounts import Actor
+from desktop_app.core.audit import head_in as audit_head
 from desktop_app.core.context import CheckContext
 from desktop_app.core.db import Database
 from desktop_app.core.db.models import Approval, Comment, Export, Letter, LetterVersion, Mark, User, utcnow
+from desktop_app.core.docx_props import write_custom_properties
 from desktop_app.core.errors import Refusal, WorkflowRefused
+from desktop_app.core.fileio import WriteError, refuse_read_only
 from desktop_app.core.findings import Finding, Severity
 from desktop_app.core.workflow.admin import policy_in, setup_needed_in
 from desktop_app.core.workflow.queries import LetterQueries
@@ -40,6 +46,43 @@ NOT_EDITABLE = {
     Status.SUBMITTED: "確認待ちの手紙は変更できません。確認者の判断をお待ちください（「依頼を取り下げる」と下書きに戻せます）。",
     Status.EXPORTED: "送付済みの手紙は変更できません。「この手紙をもとに新しく作成」で新しい下書きを作ってください。",
 }
+
+
+SYSTEM_ACTOR = "（システム）"  # the app itself, at start: not a person's act
+PENDING_ELSEWHERE = dt.timedelta(hours=1)  # another PC's pending export is taken as crashed after this long
+HEAD_COUNT, HEAD_HASH = "CareLetterAuditCount", "CareLetterAuditHead"
+
+
+def head_properties(count: int, head: str) -> dict[str, str]:
+    """The audit chain's head as the sent file carries it (the .docx's custom properties)."""
+    return {HEAD_COUNT: str(count), HEAD_HASH: head}
+
+
+def temp_path(final: Path, export_id: int) -> Path:
+    """Where export `export_id` is written before it is recorded: hidden, beside its final name, and known
+    from the record alone, so that the next start can remove what a crash left."""
+    return final.with_name(f".~{final.stem}.export-{export_id}{final.suffix}")
+
+
+def process_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def owner_alive(owner: str, since: dt.datetime | None) -> bool:
+    """The process that recorded a pending export may still be writing it: on this PC, while it runs;
+    on another PC, for PENDING_ELSEWHERE after it started."""
+    host, _, pid = (owner or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return bool(host) and since is not None and utcnow() - since < PENDING_ELSEWHERE
+    if int(pid) == os.getpid():
+        return True
+    if os.name == "nt":  # os.kill(pid, 0) would end the process on Windows
+        return since is not None and utcnow() - since < PENDING_ELSEWHERE
+    try:
+        os.kill(int(pid), 0)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def file_sha256(path: Path) -> str:
@@ -223,16 +266,24 @@ class Workflow:
             raise WorkflowRefused(Refusal.SELF_APPROVAL, "自分で作成・編集した手紙は承認できません。別の確認者に依頼してください。")
 
     def approve(self, actor: Actor, letter_id: int, accept_reason: str | None = None,
-                accept: dict[str, str] | None = None):
+                accept: dict[str, str] | None = None, version: int | None = None):
         """Approve the submitted body. High findings must each be accepted by this reviewer:
         `accept` maps finding keys to reasons; `accept_reason` accepts every remaining one with one reason.
-        Each acceptance is one 指摘の了承 entry in the audit log, whichever way it was given."""
+        Each acceptance is one 指摘の了承 entry in the audit log, whichever way it was given.
+        `version` is the text version (第N版) the reviewer read: refused with CONFLICT when the letter's text
+        is another one now, so nobody approves a version they have not seen. One approval per version is
+        also a unique index: a second reviewer approving at the same moment is refused, not an error."""
         with unit_of_work(self.db) as u:
             letter = u.letter(letter_id, lock=True)
             self._may_review(actor, letter)
             if Status(letter.status) != Status.SUBMITTED:
                 raise WorkflowRefused(Refusal.WRONG_STATE,
                                       f"「{Status(letter.status).label_ja}」の手紙は承認できません（確認待ちの手紙だけ）。")
+            current = u.text_version(letter.id)
+            if version is not None and version != current:
+                raise WorkflowRefused(Refusal.CONFLICT, f"ほかの方が先に変更しました：読まれたのは第{version}版ですが、"
+                                      f"手紙はいま第{current}版です。承認していません。第{current}版を読んでから承認してください。",
+                                      current_version=current)
             findings = self._check(letter.body, letter.context)
             accepted = u.marks(letter.id, "accepted")
             blocking = unresolved_high(findings, accepted)
@@ -246,7 +297,7 @@ class Workflow:
             for key, reason in reasons.items():
                 u.upsert_mark(letter.id, key, "accepted", reason, actor)
                 u.record(actor, "accept_finding", letter, letter.body, detail=key.split("\t", 1)[0])
-            u.s.add(_signed_approval(u, letter, actor))
+            u.s.add(_signed_approval(u, letter, actor, current))
             letter.status = Status.APPROVED.value
             _counts(letter, findings)
             u.record(actor, "approve", letter, letter.body)
@@ -304,37 +355,108 @@ class Workflow:
             self._verify(u, u.letter(letter_id), ticket)
         return ticket
 
-    def commit_export(self, actor: Actor, ticket: ExportTicket, write: Callable[[str], Path]) -> tuple[Path, str]:
-        """The gate's second step: a short transaction that locks the letter, verifies that it is still the
-        text that was checked and that its approval holds, writes the file with `write(body)` (atomically)
-        and records its SHA-256, who exported it and when; the letter becomes 送付済み. A file written for an
-        export that could not be recorded is removed again."""
+    def commit_export(self, actor: Actor, ticket: ExportTicket, path: Path,
+                      write: Callable[[str, Path], object]) -> tuple[Path, str]:
+        """The gate's second step. No sendable file without its record, and no file newer than its record:
+        1. one short transaction locks the letter, verifies that it is still the text that was checked and
+           that its approval holds, and records the export as `pending` with the audit chain's head (read
+           there: the head before this export's own entry);
+        2. `write(body, tmp)` writes the file under a hidden temporary name in the target folder, and the
+           head is stamped into it (a .docx's custom properties);
+        3. a second transaction verifies again, marks the export `written` with the file's SHA-256 (the
+           letter becomes 送付済み, one `export` audit entry);
+        4. only then is the file renamed to `path`.
+        Anything failing removes the temporary file and marks the record `failed` (audited); a crash leaves a
+        `pending` record that the next start marks failed (recover_exports)."""
         _may_export(actor)
-        path: Path | None = None
+        final = Path(path)
+        refuse_read_only(final)
+        if not final.parent.is_dir():
+            raise WriteError("no_folder", final, f"保存先のフォルダーが見つかりません：{final.parent}")
+        with unit_of_work(self.db) as u:
+            letter = u.letter(ticket.letter_id, lock=True)
+            self._still_ticket(u, letter, ticket)
+            u.still_allowed(actor)
+            count, head = audit_head(u.s)
+            export = Export(letter_id=letter.id, file_sha="", body_sha=ticket.body_sha, file_name=final.name[:500],
+                            user_id=actor.id, status="pending", path=str(final)[:1000], owner=process_owner(),
+                            audit_count=count, audit_hash=head)
+            u.s.add(export)
+            u.s.flush()
+            export_id = export.id
+        tmp = temp_path(final, export_id)
         try:
+            write(ticket.body, tmp)
+            if not tmp.is_file():
+                raise WriteError("os_error", final, f"「{final}」を保存できませんでした。")
+            if final.suffix.lower() == ".docx":
+                write_custom_properties(tmp, head_properties(count, head))
+            digest = file_sha256(tmp)
             with unit_of_work(self.db) as u:
                 letter = u.letter(ticket.letter_id, lock=True)
-                if (sha256(letter.body), letter.template_id, context_sha(letter.context)) != (
-                        ticket.body_sha, ticket.template_id, ticket.context_sha):
-                    raise WorkflowRefused(Refusal.CONFLICT, "書き出しの準備中に、手紙が別の操作で変更されました。"
-                                          "何も書き出していません。内容を確かめて、もう一度書き出してください。")
-                self._verify(u, letter, ticket)
-                path = Path(write(ticket.body))
-                digest = file_sha256(path)
-                u.s.add(Export(letter_id=letter.id, file_sha=digest, body_sha=ticket.body_sha,
-                               file_name=path.name[:500], user_id=actor.id))
+                self._still_ticket(u, letter, ticket)
+                record = u.s.get(Export, export_id)
+                if record is None or record.status != "pending":
+                    raise WorkflowRefused(Refusal.CONFLICT, "ほかの方（別のPCの起動処理）が、この書き出しを中断されたものとして記録しました。"
+                                          "何も書き出していません。もう一度書き出してください。")
+                record.status, record.file_sha = "written", digest
                 letter.status = Status.EXPORTED.value
                 u.record(actor, "export", letter, ticket.body, detail=f"file {digest}")
-        except BaseException:
-            if path is not None:
-                with contextlib.suppress(OSError):
-                    path.unlink()
+        except BaseException as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            self._export_failed(actor.name, export_id, exc)
             raise
-        return path, digest
+        try:
+            os.replace(tmp, final)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            self._export_failed(actor.name, export_id, exc)
+            raise WriteError("os_error", final, f"「{final}」を保存できませんでした（{exc.strerror or exc}）。"
+                             "書き出しは失敗として記録しました。") from exc
+        return final, digest
 
-    def export(self, actor: Actor, letter_id: int, write: Callable[[str], Path]) -> tuple[Path, str]:
+    def export(self, actor: Actor, letter_id: int, path: Path,
+               write: Callable[[str, Path], object]) -> tuple[Path, str]:
         """Both steps at once, for callers with nothing to ask in between."""
-        return self.commit_export(actor, self.check_export(actor, letter_id), write)
+        return self.commit_export(actor, self.check_export(actor, letter_id), path, write)
+
+    def _still_ticket(self, u: UnitOfWork, letter: Letter, ticket: ExportTicket) -> None:
+        if (sha256(letter.body), letter.template_id, context_sha(letter.context)) != (
+                ticket.body_sha, ticket.template_id, ticket.context_sha):
+            raise WorkflowRefused(Refusal.CONFLICT, "ほかの方が先に変更しました：書き出しの準備中に、手紙が別の操作で変更されました。"
+                                  "何も書き出していません。内容を確かめて、もう一度書き出してください。")
+        self._verify(u, letter, ticket)
+
+    def _export_failed(self, actor_name: str, export_id: int, exc: BaseException) -> None:
+        """Mark a pending export failed (audited). Best effort: when the database cannot be reached now, the
+        record stays pending, and the next start marks it failed (its file never reached its name)."""
+        reason = getattr(exc, "reason", None) or type(exc).__name__
+        with contextlib.suppress(Exception):
+            with unit_of_work(self.db) as u:
+                record = u.s.get(Export, export_id)
+                if record is not None and record.status == "pending":
+                    record.status = "failed"
+                    u.record(actor_name, "export_failed", record.letter_id, detail=f"export {export_id}: {reason}")
+
+    def recover_exports(self) -> list[int]:
+        """At start: a pending export whose writer is gone (this PC's process ended; another PC's after an
+        hour) never reached its file name: mark it failed, audited, and remove its temporary file."""
+        failed: list[int] = []
+        with contextlib.suppress(WorkflowRefused), unit_of_work(self.db) as u:
+            for record in u.s.execute(select(Export).where(Export.status == "pending")).scalars():
+                if owner_alive(record.owner, record.created_at):
+                    continue
+                final = Path(record.path) if record.path else None
+                if final is not None:
+                    with contextlib.suppress(OSError):
+                        temp_path(final, record.id).unlink(missing_ok=True)
+                record.status = "failed"
+                u.record(SYSTEM_ACTOR, "export_failed", record.letter_id,
+                         detail=f"export {record.id}: interrupted, no file {'at its name' if final else ''}".strip())
+                failed.append(record.id)
+        return failed
 
     @staticmethod
     def _verify(u: UnitOfWork, letter: Letter, ticket: ExportTicket) -> None:
@@ -353,13 +475,12 @@ class Workflow:
                 raise WorkflowRefused(Refusal.BAD_SIGNATURE, problem)
 
 
-def _signed_approval(u: UnitOfWork, letter: Letter, actor: Actor) -> Approval:
-    """The approval of the letter's newest version, signed with the approver's key over exactly what was
+def _signed_approval(u: UnitOfWork, letter: Letter, actor: Actor, version: int) -> Approval:
+    """The approval of the letter's text version `version` (the newest, read in this transaction), signed with the approver's key over exactly what was
     approved (signing.approval_bytes): a row written by hand cannot carry such a signature."""
     if actor.signing_key is None or actor.key_id is None:
         raise WorkflowRefused(Refusal.ACCOUNT_CHANGED, "署名の鍵が開かれていないため承認できません。"
                               "ログアウトして、もう一度ログインしてください。")
-    version = u.s.scalar(select(func.max(LetterVersion.number)).where(LetterVersion.letter_id == letter.id)) or 0
     ap = Approval(letter_id=letter.id, body_sha=sha256(letter.body), template_id=letter.template_id,
                   context_sha=context_sha(letter.context), approver_id=actor.id, key_id=actor.key_id,
                   version_number=version, signed_at=utcnow().isoformat(timespec="microseconds"))

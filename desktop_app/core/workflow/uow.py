@@ -13,8 +13,17 @@ from sqlalchemy.orm import Session
 from desktop_app.core import audit, signing
 from desktop_app.core.accounts import ROLE_LABELS, Actor
 from desktop_app.core.db import Database
-from desktop_app.core.db.models import Approval, FacilitySetting, Letter, LetterVersion, Mark, User
+from desktop_app.core.db.models import (
+    Approval,
+    AuditEntry,
+    FacilitySetting,
+    Letter,
+    LetterVersion,
+    Mark,
+    User,
+)
 from desktop_app.core.errors import Refusal, WorkflowRefused
+from desktop_app.core.races import local_time, refuse_races
 from desktop_app.core.workflow.state import context_sha, sha256
 
 
@@ -24,6 +33,8 @@ class UnitOfWork:
 
     def __init__(self, s: Session):
         self.s = s
+        self.touched: list[int] = []  # letters this act read: whose last change a lost race names
+
 
     # ---- letters ---------------------------------------------------------------------
     def letter(self, letter_id: int, lock: bool = False) -> Letter:
@@ -33,6 +44,7 @@ class UnitOfWork:
         letter = self.s.execute(q).scalar_one_or_none()
         if letter is None:
             raise WorkflowRefused(Refusal.NOT_FOUND, f"手紙 {letter_id} は見つかりません。")
+        self.touched.append(letter_id)
         return letter
 
     def marks(self, letter_id: int, kind: str) -> dict[str, str]:
@@ -58,6 +70,10 @@ class UnitOfWork:
                                                              context_sha(letter.context)):
             return None
         return ap
+
+    def text_version(self, letter_id: int) -> int:
+        """The stored text's version number (第N版): the newest letter_versions.number."""
+        return self.s.scalar(select(func.max(LetterVersion.number)).where(LetterVersion.letter_id == letter_id)) or 0
 
     def add_version(self, letter: Letter, actor: Actor, submitted: bool = False) -> None:
         number = (self.s.scalar(select(func.max(LetterVersion.number))
@@ -120,9 +136,26 @@ class UnitOfWork:
 
 @contextlib.contextmanager
 def unit_of_work(db: Database) -> Iterator[UnitOfWork]:
-    """A transaction: committed when the block ends, rolled back on any error."""
+    """A transaction: committed when the block ends, rolled back on any error. A race lost to another PC or
+    window (the row changed first, the same approval stored first, the database busy) is refused with
+    CONFLICT naming who changed the letter last, never an internal error."""
+    touched: list[int] = []
+    with refuse_races(lambda: last_change(db, touched)), db.session() as s:
+        u = UnitOfWork(s)
+        u.touched = touched
+        yield u
+
+
+def last_change(db: Database, letter_ids: list[int]) -> str:
+    """「佐藤さんが 14:05 に承認」: the newest audit entry of these letters, read after the lost race."""
+    if not letter_ids:
+        return ""
     with db.session() as s:
-        yield UnitOfWork(s)
+        e = s.execute(select(AuditEntry).where(AuditEntry.letter_id.in_(set(letter_ids)))
+                      .order_by(AuditEntry.id.desc()).limit(1)).scalar_one_or_none()
+        if e is None:
+            return ""
+        return f"{e.actor}さんが {local_time(e.at)} に「{audit.ACTIONS_JA.get(e.action, e.action)}」"
 
 
 def require(actor: Actor, role: str, what: str) -> None:

@@ -1,0 +1,91 @@
+"""A .docx file's custom document properties (docProps/custom.xml), which python-docx cannot write: the
+export stamps the audit chain's head there, so a sent letter says where the log stood when it was made.
+Only the zip's three small parts are touched; every other part is copied as it was."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+CUSTOM_PART = "docProps/custom.xml"
+_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+_VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_REL_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
+_CUSTOM_TYPE = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"  # the format id every custom property carries
+
+ET.register_namespace("", _NS)
+ET.register_namespace("vt", _VT)
+
+
+def _xml(root: ET.Element) -> bytes:
+    return ET.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def _custom(existing: bytes | None, props: dict[str, str]) -> bytes:
+    root = ET.fromstring(existing) if existing else ET.Element(f"{{{_NS}}}Properties")
+    for p in list(root):
+        if p.get("name") in props:
+            root.remove(p)
+    pid = max([int(p.get("pid", "1")) for p in root] + [1])
+    for name, value in props.items():
+        pid += 1
+        p = ET.SubElement(root, f"{{{_NS}}}property", fmtid=_FMTID, pid=str(pid), name=name)
+        ET.SubElement(p, f"{{{_VT}}}lpwstr").text = value
+    return _xml(root)
+
+
+def _content_types(data: bytes) -> bytes:
+    ET.register_namespace("", _CT)
+    root = ET.fromstring(data)
+    if not any(o.get("PartName") == "/" + CUSTOM_PART for o in root):
+        ET.SubElement(root, f"{{{_CT}}}Override", PartName="/" + CUSTOM_PART, ContentType=_CUSTOM_TYPE)
+    return _xml(root)
+
+
+def _rels(data: bytes) -> bytes:
+    ET.register_namespace("", _REL)
+    root = ET.fromstring(data)
+    if not any(r.get("Type") == _REL_TYPE for r in root):
+        ids = {r.get("Id") for r in root}
+        n = 1
+        while f"rIdCustom{n}" in ids:
+            n += 1
+        ET.SubElement(root, f"{{{_REL}}}Relationship", Id=f"rIdCustom{n}", Type=_REL_TYPE, Target=CUSTOM_PART)
+    return _xml(root)
+
+
+def write_custom_properties(path: Path, props: dict[str, str]) -> None:
+    """Set these custom properties (text) in the .docx at `path`, keeping any others it has."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".props")
+    try:
+        with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+            names = src.namelist()
+            for info in src.infolist():
+                data = src.read(info)
+                if info.filename == "[Content_Types].xml":
+                    data = _content_types(data)
+                elif info.filename == "_rels/.rels":
+                    data = _rels(data)
+                elif info.filename == CUSTOM_PART:
+                    data = _custom(data, props)
+                dst.writestr(info, data)
+            if CUSTOM_PART not in names:
+                dst.writestr(CUSTOM_PART, _custom(None, props))
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def read_custom_properties(path: Path) -> dict[str, str]:
+    with zipfile.ZipFile(path) as z:
+        if CUSTOM_PART not in z.namelist():
+            return {}
+        root = ET.fromstring(z.read(CUSTOM_PART))
+    return {p.get("name", ""): "".join(p.itertext()) for p in root}
