@@ -405,14 +405,14 @@ class Workflow:
         except BaseException as exc:
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
-            self._export_failed(actor.name, export_id, exc)
+            self._export_failed(actor, export_id, exc)
             raise
         try:
             os.replace(tmp, final)
         except OSError as exc:
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
-            self._export_failed(actor.name, export_id, exc)
+            self._export_failed(actor, export_id, exc)
             raise WriteError("os_error", final, f"「{final}」を保存できませんでした（{exc.strerror or exc}）。"
                              "書き出しは失敗として記録しました。") from exc
         return final, digest
@@ -429,16 +429,24 @@ class Workflow:
                                   "何も書き出していません。内容を確かめて、もう一度書き出してください。")
         self._verify(u, letter, ticket)
 
-    def _export_failed(self, actor_name: str, export_id: int, exc: BaseException) -> None:
-        """Mark a pending export failed (audited). Best effort: when the database cannot be reached now, the
-        record stays pending, and the next start marks it failed (its file never reached its name)."""
+    def _export_failed(self, actor: Actor, export_id: int, exc: BaseException) -> None:
+        """Mark a pending export failed (audited, signed by the person who exported; by the app itself when
+        that person may no longer act, e.g. stopped meanwhile). Best effort: when the database cannot be
+        reached now, the record stays pending, and the next start marks it failed."""
         reason = getattr(exc, "reason", None) or type(exc).__name__
-        with contextlib.suppress(Exception):
-            with unit_of_work(self.db) as u:
-                record = u.s.get(Export, export_id)
-                if record is not None and record.status == "pending":
-                    record.status = "failed"
-                    u.record(actor_name, "export_failed", record.letter_id, detail=f"export {export_id}: {reason}")
+        for who in (actor, SYSTEM_ACTOR):
+            try:
+                with unit_of_work(self.db) as u:
+                    record = u.s.get(Export, export_id)
+                    if record is not None and record.status == "pending":
+                        record.status = "failed"
+                        detail = f"export {export_id}: {reason}" + ("" if who is actor else f" ({actor.name})")
+                        u.record(who, "export_failed", record.letter_id, detail=detail)
+                return
+            except WorkflowRefused:
+                continue  # the person's account changed: the app records it
+            except Exception:
+                return
 
     def recover_exports(self) -> list[int]:
         """At start: a pending export whose writer is gone (this PC's process ended; another PC's after an
