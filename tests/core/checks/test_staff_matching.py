@@ -36,6 +36,7 @@ def test_a_shared_given_name_or_an_honoured_surname_is_not_a_colleague(runner, t
     ("佐藤がお部屋までお迎えに上がりました。", "佐藤"),
     ("看護師の原田が朝の体温を確認しております。", "原田"),
     ("ご不明な点は原田 ゆかりまでお問い合わせください。", "原田 ゆかり"),
+    ("原田さんが朝の散歩に付き添いました。", "原田"),
 ])
 def test_the_full_name_or_the_surname_as_staff_write_it_is_the_colleague(runner, text, name):
     got = persons(runner, text)

@@ -31,6 +31,7 @@ _D = load_person_data()
 HONORIFICS = honorifics().after_name
 HONORIFIC_RE = re.compile(rf"^[ \u3000]?({_alt(HONORIFICS)})")
 ROLE_WORDS = tuple(_D["role_words"])
+HONOURED_RE = re.compile(r"^[ \u3000]?(?:様|さま|殿)")  # how a facility writes residents and families, never its staff
 ROLE_AFTER_RE = re.compile(rf"^[ \u3000]?(?:{_alt(ROLE_WORDS)})")
 ORG_SUFFIX_RE = re.compile(rf"^[ \u3000]?(?:{_alt(_D['org_suffixes'])})")
 BUSINESS_END_RE = re.compile(rf"(?:{_alt(_D['business_endings'])})$")
@@ -181,9 +182,10 @@ class PersonRule(Rule):
                         continue
                     if len(parts) >= 2 and v in parts[1:] and self._after_other_surname(doc, s, parts[0]):
                         continue
-                    if role == "staff" and len(parts) >= 2 and v == parts[0] and HONORIFIC_RE.match(text[e:e + 3]) \
+                    if role == "staff" and len(parts) >= 2 and v == parts[0] and HONOURED_RE.match(text[e:e + 3]) \
                             and not STAFF_BEFORE.search(text[max(0, s - 12):s]):
-                        # 佐藤様 is someone the facility honours, not its own 佐藤 (staff go without 様)
+                        # 佐藤様 is someone the facility honours, not its own 佐藤 (a colleague goes without 様,
+                        # at most with さん)
                         continue
                     out.append((s, e, role, f"入力欄の{_ROLE_JA.get(role, role)}「{full}」と同じお名前"))
         return out
