@@ -123,3 +123,17 @@ def fast_password_hashing(monkeypatch):
     from desktop_app.core import signing
 
     monkeypatch.setattr(signing, "KDF", signing.KdfParams(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+def unguard(db) -> None:
+    """What the database's owner can do (on SQLite, anyone with the file): switch off the append-only
+    triggers of migrations 0006/0007, so that a test can tamper the way an attacker with the file would."""
+    from sqlalchemy import text
+
+    with db.engine.begin() as con:
+        if db.backend == "postgresql":
+            for table in ("audit_log", "approvals", "exports"):
+                con.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+        else:
+            for (name,) in con.execute(text("SELECT name FROM sqlite_master WHERE type='trigger'")).all():
+                con.execute(text(f"DROP TRIGGER {name}"))

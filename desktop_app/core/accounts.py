@@ -350,6 +350,9 @@ def reset_password(db: Database, name: str, new_password: str, by: Actor) -> Sta
 def change_password(db: Database, actor: Actor, old: str, new: str) -> Actor:
     """Everyone changes their own password: the current one, then a new one of at least MIN_PASSWORD
     characters that differs from it. Clears must_change_password."""
+    # before the transaction: it reads the facility's name in a session of its own (on SQLite a second
+    # write transaction inside this one would wait for itself)
+    _check_password(new, db, actor.name)
     with db.session() as s:
         user = s.get(User, actor.id, with_for_update=True)
         if user is None or not user.active:
@@ -358,7 +361,6 @@ def change_password(db: Database, actor: Actor, old: str, new: str) -> Actor:
             _hasher.verify(user.password_hash, old)
         except (VerificationError, InvalidHashError):
             raise WorkflowRefused(Refusal.WRONG_PASSWORD, "今のパスワードが違います。") from None
-        _check_password(new, db, user.name)
         if new == old:
             raise WorkflowRefused(Refusal.BAD_INPUT, "新しいパスワードは今のパスワードと違うものにしてください。")
         given = user.must_change_password  # the old password came from an administrator

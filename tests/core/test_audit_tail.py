@@ -21,6 +21,7 @@ from desktop_app.core.audit_head import BadExpect, anchor, parse_expect
 from desktop_app.core.context import CheckContext, Facility
 from desktop_app.core.db.models import AuditEntry
 from desktop_app.core.workflow import Services
+from tests.conftest import unguard
 
 ADMIN_PW, WRITER_PW, REVIEWER_PW = "sakura-kiku-7391-umi", "momiji-kaede-2846-yama", "tsubaki-ran-5520-kawa"
 BODY = "中村様\n先週は秋の遠足で紅葉狩りに出かけ、皆さまと温かいお茶を楽しまれました。\n"
@@ -44,29 +45,16 @@ def day(db, tmp_path):
     svc.workflow.submit(writer, letter.id)
     svc.workflow.approve(reviewer, letter.id)
 
-    def write(body: str) -> Path:
-        out = tmp_path / "sent.txt"
-        out.write_text(body, encoding="utf-8")
-        return out
+    def write(body: str, target: Path) -> None:
+        target.write_text(body, encoding="utf-8")
 
-    svc.workflow.export(writer, letter.id, write)
+    svc.workflow.export(writer, letter.id, tmp_path / "sent.txt", write)
     return {"svc": svc, "letter": letter.id, "admin": admin, "reviewer": reviewer}
 
 
 def _sql(db, statement: str, **params) -> None:
     with db.engine.begin() as con:
         con.execute(text(statement), params)
-
-
-def _unguard(db) -> None:
-    """What the database's owner can do (on SQLite, anyone with the file): switch the triggers off."""
-    with db.engine.begin() as con:
-        if db.backend == "postgresql":
-            for table in ("audit_log", "approvals", "exports"):
-                con.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
-        else:
-            for (name,) in con.execute(text("SELECT name FROM sqlite_master WHERE type='trigger'")).all():
-                con.execute(text(f"DROP TRIGGER {name}"))
 
 
 def _entry_hash(prev, r) -> str:
@@ -110,7 +98,7 @@ def test_a_cut_off_tail_is_found_only_against_a_kept_head(db, day, tmp_path):
     anchor(db, anchor_file)
     data = json.loads(anchor_file.read_text(encoding="utf-8"))
     assert (data["count"], data["hash"], data["facility"]) == (kept.count, kept.hash, "ケアハウス ひだまり")
-    _unguard(db)
+    unguard(db)
     with db.engine.begin() as con:  # the last 3 entries gone, the head row moved back
         ids = con.execute(text("SELECT id FROM audit_log ORDER BY id DESC LIMIT 4")).scalars().all()
         con.execute(text("DELETE FROM audit_log WHERE id > :last"), {"last": ids[3]})
@@ -126,7 +114,7 @@ def test_a_cut_off_tail_is_found_only_against_a_kept_head(db, day, tmp_path):
 
 def test_a_rewritten_chain_is_found_against_a_kept_head(db, day):
     kept = audit.head(db)
-    _unguard(db)
+    unguard(db)
     with db.session() as s:  # the approver renamed and every later hash recomputed: no key is needed
         rows = s.query(AuditEntry).order_by(AuditEntry.id).all()
         prev = audit.GENESIS
@@ -136,7 +124,9 @@ def test_a_rewritten_chain_is_found_against_a_kept_head(db, day):
             r.prev_hash, r.hash = prev, _entry_hash(prev, r)
             prev = r.hash
         s.execute(text("UPDATE audit_head SET last_hash = :h"), {"h": prev})
-    assert audit.verify(db).ok
+    # the approver's entry is signed with the approver's key: the rename is found by itself now (signing)
+    alone = audit.verify(db)
+    assert not alone.ok and "署名" in alone.problem
     result = audit.verify(db, expect=kept)
     assert not result.ok and "書き換え" in result.problem
 
@@ -166,7 +156,7 @@ def test_an_old_copy_put_back_is_found_against_a_kept_head(db_url, tmp_path, db,
 ])
 def test_a_rewritten_text_is_found_by_verify_itself(db, day, tamper):
     assert audit.verify(db).ok
-    _unguard(db)
+    unguard(db)
     _sql(db, tamper)
     result = audit.verify(db)
     assert not result.ok and f"手紙 {day['letter']}" in result.problem
@@ -200,6 +190,13 @@ def test_cli_head_anchor_and_verify_with_their_exit_codes(db_url, db, day, tmp_p
 
 
 def test_cli_verify_on_an_empty_database_says_so(tmp_path, capsys):
-    code = main(["--db", f"sqlite:///{(tmp_path / 'new.sqlite3').as_posix()}", "audit", "verify"])
+    from desktop_app.core.db import open_database
+
+    url = f"sqlite:///{(tmp_path / 'new.sqlite3').as_posix()}"
+    open_database(url, backup=False).dispose()  # a database with no entry yet
+    code = main(["--db", url, "audit", "verify"])
     out = capsys.readouterr().out
     assert code == 1 and "記録がありません" in out and "intact" not in out
+    # a mistyped path is not a new, empty (and so "intact") database: nothing is created
+    code = main(["--db", f"sqlite:///{(tmp_path / 'typo.sqlite3').as_posix()}", "audit", "verify"])
+    assert code == 2 and not (tmp_path / "typo.sqlite3").exists()

@@ -12,6 +12,7 @@ from desktop_app.core.db.models import Approval, AuditEntry, AuditHead, Letter, 
 from desktop_app.core.errors import Refusal
 from desktop_app.core.workflow import Services
 from desktop_app.core.workflow.state import Status, context_sha, sha256
+from tests.conftest import unguard
 from tests.core.test_review import fake_checker, refused
 from tests.test_cli_workflow import cli, staffed  # noqa: F401 (fixtures)
 
@@ -36,11 +37,10 @@ def submitted(svc, writer) -> int:
 
 
 def out_file(tmp_path):
-    def write(body):
-        path = tmp_path / "letter.txt"
-        path.write_text(body, encoding="utf-8")
-        return path
-    return write
+    """The export's final path and its writer (Workflow.export writes to a temporary name, then renames)."""
+    def write(body, target):
+        target.write_text(body, encoding="utf-8")
+    return tmp_path / "letter.txt", write
 
 
 def forge(db, lid, approver_id, key_id=None, signature=None, version=1, signed_at="2031-05-01T08:00:00.000000"):
@@ -62,7 +62,7 @@ def test_an_honest_approval_is_signed_and_lets_the_letter_out(db, tmp_path):
     with db.session() as s:
         ap = s.execute(select(Approval).where(Approval.letter_id == lid)).scalar_one()
         assert ap.key_id == reviewer.key_id and ap.signature and ap.version_number == 1 and ap.signed_at
-    svc.workflow.export(writer, lid, out_file(tmp_path))
+    svc.workflow.export(writer, lid, *out_file(tmp_path))
     assert svc.letters.get(lid).status == Status.EXPORTED
     with db.session() as s:  # every entry of a person is signed; failed logins never are
         rows = s.execute(select(AuditEntry)).scalars().all()
@@ -75,7 +75,7 @@ def test_a_forged_approval_row_does_not_let_the_letter_out(db, tmp_path):
     svc, _admin, writer, reviewer = setup(db)
     lid = submitted(svc, writer)
     forge(db, lid, approver_id=writer.id)  # the writer as approver, no signature
-    err = refused(Refusal.BAD_SIGNATURE, svc.workflow.export, writer, lid, out_file(tmp_path))
+    err = refused(Refusal.BAD_SIGNATURE, svc.workflow.export, writer, lid, *out_file(tmp_path))
     assert "署名がありません" in err.message
     assert not (tmp_path / "letter.txt").exists() and svc.letters.get(lid).status == Status.APPROVED
 
@@ -90,23 +90,26 @@ def test_forged_rows_with_signatures_are_refused_too(db, tmp_path):
     # 1. the writer signs as approver with their own (real, registered) key: a self-approval
     own = signing.sign(writer.signing_key, signing.approval_bytes(*fields, writer.id, writer.name, when))
     forge(db, lid, writer.id, writer.key_id, own, signed_at=when)
-    refused(Refusal.BAD_SIGNATURE, svc.workflow.export, writer, lid, out_file(tmp_path))
+    refused(Refusal.BAD_SIGNATURE, svc.workflow.export, writer, lid, *out_file(tmp_path))
     # 2. the reviewer named as approver, signed with the writer's key
+    unguard(db)
     with db.engine.begin() as conn:
         conn.execute(text("DELETE FROM approvals"))
     sig = signing.sign(writer.signing_key, signing.approval_bytes(*fields, reviewer.id, reviewer.name, when))
     forge(db, lid, reviewer.id, writer.key_id, sig, signed_at=when)
-    err = refused(Refusal.BAD_SIGNATURE, svc.workflow.export, writer, lid, out_file(tmp_path))
+    err = refused(Refusal.BAD_SIGNATURE, svc.workflow.export, writer, lid, *out_file(tmp_path))
     assert "登録された鍵" in err.message
     # 3. the reviewer's key id with a signature made by a key nobody registered
+    unguard(db)
     with db.engine.begin() as conn:
         conn.execute(text("DELETE FROM approvals"))
     stray = signing.Ed25519PrivateKey.generate()
     sig = signing.sign(stray, signing.approval_bytes(*fields, reviewer.id, reviewer.name, when))
     forge(db, lid, reviewer.id, reviewer.key_id, sig, signed_at=when)
-    err = refused(Refusal.BAD_SIGNATURE, svc.workflow.export, writer, lid, out_file(tmp_path))
+    err = refused(Refusal.BAD_SIGNATURE, svc.workflow.export, writer, lid, *out_file(tmp_path))
     assert "正しくありません" in err.message
     # 4. a key slipped into user_keys for the reviewer, with no signed entry registering it
+    unguard(db)
     with db.engine.begin() as conn:
         conn.execute(text("DELETE FROM approvals"))
     with db.session() as s:
@@ -115,7 +118,7 @@ def test_forged_rows_with_signatures_are_refused_too(db, tmp_path):
         s.flush()
         stray_id = row.id
     forge(db, lid, reviewer.id, stray_id, sig, signed_at=when)
-    err = refused(Refusal.BAD_SIGNATURE, svc.workflow.export, writer, lid, out_file(tmp_path))
+    err = refused(Refusal.BAD_SIGNATURE, svc.workflow.export, writer, lid, *out_file(tmp_path))
     assert "鍵の登録" in err.message
     assert not (tmp_path / "letter.txt").exists()
 
@@ -125,14 +128,17 @@ def test_a_signed_approval_moved_to_another_letter_is_refused(db, tmp_path):
     first = submitted(svc, writer)
     svc.workflow.approve(reviewer, first)
     second = submitted(svc, writer)  # the same text: same body, template and context hashes
+    unguard(db)
     with db.engine.begin() as conn:
         conn.execute(text("UPDATE approvals SET letter_id = :b WHERE letter_id = :a"), {"a": first, "b": second})
         conn.execute(text("UPDATE letters SET status = 'approved' WHERE id = :b"), {"b": second})
-    refused(Refusal.BAD_SIGNATURE, svc.workflow.export, writer, second, out_file(tmp_path))
+    refused(Refusal.BAD_SIGNATURE, svc.workflow.export, writer, second, *out_file(tmp_path))
 
 
 def rewrite_chain(db, entry_id: int, **changes) -> None:
-    """Change one entry and recompute every hash from it on, as someone with write access and no key can."""
+    """Change one entry and recompute every hash from it on, as someone with write access and no key can
+    (the owner, past the append-only triggers)."""
+    unguard(db)
     with db.session() as s:
         prev = audit.GENESIS
         for e in s.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars():
@@ -192,7 +198,7 @@ def test_a_reset_gives_a_new_key_and_old_approvals_still_verify(db, tmp_path):
     second = submitted(svc, writer)
     refused(Refusal.ACCOUNT_CHANGED, svc.workflow.approve, reviewer, second)
     # the approval made with the old key still lets its letter out, and the log is intact
-    svc.workflow.export(writer, lid, out_file(tmp_path))
+    svc.workflow.export(writer, lid, *out_file(tmp_path))
     assert audit.verify(db).ok
 
 
@@ -210,7 +216,7 @@ def test_changing_a_password_keeps_signing_working(db, tmp_path):
     refused(Refusal.WRONG_PASSWORD, accounts.authenticate, db, fresh.name, "shirakaba-4420-nami")
     lid = submitted(svc, writer)
     svc.workflow.approve(logged_in, lid)
-    svc.workflow.export(writer, lid, out_file(tmp_path))
+    svc.workflow.export(writer, lid, *out_file(tmp_path))
     result = audit.verify(db)
     assert result.ok, result.problem
 
@@ -230,7 +236,7 @@ def test_an_account_from_before_the_upgrade_gets_its_key_at_its_next_login(db, t
         assert actions == [("相談員 森下", "key_registered"), ("相談員 森下", "login")]
     assert accounts.authenticate(db, "相談員 森下", "nanohana-3318-hoshi").key_id == actor.key_id
     svc.workflow.approve(actor, lid)
-    svc.workflow.export(writer, lid, out_file(tmp_path))
+    svc.workflow.export(writer, lid, *out_file(tmp_path))
     result = audit.verify(db)
     assert result.ok, result.problem
 

@@ -69,9 +69,12 @@ BEGIN
        AND EXISTS (SELECT 1 FROM purge_token WHERE txid = txid_current()) THEN
         RETURN OLD;
     END IF;
-    IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'approvals' AND TG_ARGV[0] = 'void'
-       AND OLD.voided_at IS NULL AND NEW.voided_at IS NOT NULL THEN
-        RETURN NEW;
+    IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'approvals' AND TG_ARGV[0] = 'void' THEN
+        -- nested: PL/pgSQL does not promise to stop at the first false AND, and other tables' OLD
+        -- has no voided_at
+        IF OLD.voided_at IS NULL AND NEW.voided_at IS NOT NULL THEN
+            RETURN NEW;
+        END IF;
     END IF;
     RAISE EXCEPTION '{REFUSED}' USING ERRCODE = 'insufficient_privilege';
 END $$""",
