@@ -21,8 +21,9 @@ if TYPE_CHECKING:  # the window's modules load only when a window is made (the C
 
 DB_HINTS = {
     "unreachable": "\n\n複数のPCで使う場合は、設定のデータベースURLとネットワークを確認してください。",
-    "bad_url": "\n\nデータベースURLは「postgresql+psycopg://利用者:パスワード@サーバー/データベース名」の形です。"
-               "空欄にするとこのPCのSQLiteファイルを使います。",
+    "bad_url": "\n\nデータベースURLは「postgresql+psycopg://利用者@サーバー/データベース名」の形です（パスワードは"
+               "URLに書かず、キーチェーンに保存します）。空欄にするとこのPCのSQLiteファイルを使います。",
+    "missing": "\n\n設定のデータベースの場所を確認してください。空欄にするとこのPCのSQLiteファイルを使います。",
 }
 
 

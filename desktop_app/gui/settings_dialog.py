@@ -27,7 +27,7 @@ from desktop_app.core.workflow.state import DEFAULT_RETENTION_DAYS, POLICIES
 from desktop_app.gui import prompts
 
 DB_NOTE = ("空欄：このPCのSQLiteファイルを使います（1台で使う場合）。\n"
-           "複数のPCで使う場合：施設のPostgreSQLのURL（postgresql+psycopg://利用者:パスワード@サーバー/データベース名）。\n"
+           "複数のPCで使う場合：施設のPostgreSQLのURL（postgresql+psycopg://利用者@サーバー/データベース名。パスワードはURLに書かず、キーチェーンに保存します）。\n"
            "SQLiteのファイルをネットワーク上の共有フォルダーに置かないでください（壊れるおそれがあります）。")
 # wide enough that the notes wrap to few lines (the dialog then fits 768-high screens), narrow enough for 1024
 MIN_WIDTH = 640

@@ -28,8 +28,8 @@ def _write_one(url: str, n: int, start, results) -> None:
         db = open_database(url, backup=False)
         try:
             start.wait(timeout=30)
-            with db.session() as s:  # an act whose first write is its entry (a refused login is one)
-                audit.append(s, "記録 三郎", "comment", detail=f"writer {n}")
+            with db.session() as s:  # an act whose first write is its entry: a refused login (never signed)
+                audit.append(s, accounts.UNKNOWN_NAME, "login_failed", detail=f"writer {n}")
             writer = accounts.authenticate(db, "記録 三郎", WRITER_PASSWORD)
             svc = Services.open(db, _no_findings)
             svc.workflow.create(writer, "monthly_report", f"佐々木様\n{n}回目のお便りです。庭の梅が咲きました。\n",
@@ -66,7 +66,7 @@ def test_parallel_writers_leave_one_chain(db_url):
         assert result.ok, f"BROKEN at entry {result.broken_id}: {result.problem}"
         actions = [e.action for e in audit.entries(db)]
         assert actions.count("create") == WRITERS and actions.count("login") == WRITERS
-        assert actions.count("comment") == WRITERS
+        assert actions.count("login_failed") == WRITERS
         count, _hash = audit.head(db)
         assert count == result.checked
     finally:

@@ -118,7 +118,7 @@ def test_audit_verify_on_an_empty_database_says_so(tmp_path, capsys):
     open_database(f"sqlite:///{path}", backup=False).dispose()
     assert cli.main(["--db", f"sqlite:///{path}", "audit", "verify"]) == 1
     out = capsys.readouterr().out
-    assert "EMPTY" in out and "intact" not in out
+    assert "記録がありません" in out and "intact" not in out
 
 
 def test_new_file_in_existing_folder_is_created_for_a_write(tmp_path):
@@ -132,7 +132,9 @@ def test_new_file_in_existing_folder_is_created_for_a_write(tmp_path):
 def test_window_opens_the_database_given_with_db(tmp_path, monkeypatch):
     import desktop_app.gui.app as gui_app
 
-    monkeypatch.delenv("CARELETTER_DB", raising=False)
+    # set (not deleted) first, so that monkeypatch removes what cmd_gui puts there for this process: later
+    # tests must not inherit this window's database
+    monkeypatch.setenv("CARELETTER_DB", "")
     target = tmp_path / "other-pc.sqlite3"
     seen = {}
 
@@ -174,6 +176,8 @@ def test_password_in_db_url_is_refused(capsys):
 
 def test_password_in_db_url_is_refused_for_the_window_too(monkeypatch, capsys):
     import desktop_app.gui.app as gui_app
+
+    monkeypatch.setenv("CARELETTER_DB", "")
 
     monkeypatch.setattr(gui_app, "run_gui", lambda: pytest.fail("the window must not start"))
     assert cli.main(["--db", f"postgresql+psycopg://staff:{PASSWORD}@db.local/care"]) == 2

@@ -20,7 +20,7 @@ def test_0005_adds_and_removes_its_columns_and_table_and_keeps_every_row(db):
         assert conn.execute(text("SELECT name FROM users")).scalars().all() == ["園長 北村"]
         assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar() == 1
     assert "sealed_key" not in columns(db, "users") and "signature" not in columns(db, "audit_log")
-    migrate(db, "upgrade", "0005")
+    migrate(db, "upgrade", "head")  # the app's code below reads the later revisions' columns too
     # the entry from before stays unsigned; the account gets a new key at its login and the log is intact
     actor = accounts.authenticate(db, "園長 北村", "sakura-kiku-7391-umi")
     assert actor.key_id is not None

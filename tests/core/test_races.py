@@ -349,11 +349,11 @@ def test_migration_0007_goes_down_and_up_again_with_data(svc, people, db, tmp_pa
 
     approved(svc, people)
     with db.engine.begin() as conn:
-        command.downgrade(_alembic_config(conn), "0004")
+        command.downgrade(_alembic_config(conn), "0006")  # 0007's own step (0005 below it holds the keys)
     with db.engine.begin() as conn:
         command.upgrade(_alembic_config(conn), "head")
     with db.session() as s:
-        assert s.execute(select(Approval.version_number)).scalars().all() == [None]  # older rows: no version
+        assert s.execute(select(Approval.version_number)).scalars().all() == [1]  # the approval survived
     lid = approved(svc, people)
     svc.workflow.export(people["writer"], lid, tmp_path / "送付.txt", write_text)
     with db.session() as s:

@@ -180,4 +180,4 @@ def test_a_database_that_cannot_be_opened_is_explained_after_the_early_login(qtb
     assert create_window(login_first=True) is None
     assert len(logins) == 1  # the login came first, before anyone knew
     [(title, text)] = errors
-    assert title == "データベースを開けません" and "開けません" in text and "Traceback" not in text
+    assert title == "データベースを開けません" and "/proc/no-such/dir" in text and "Traceback" not in text

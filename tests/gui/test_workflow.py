@@ -130,7 +130,7 @@ def test_corrupt_database_is_moved_aside_and_the_newest_backup_restored(qtbot, g
         db.dispose()
 
 
-@pytest.mark.parametrize("url, words", [("nonsense-url", "URL"), ("sqlite:////proc/no-such/dir/x.sqlite3", "開けません")])
+@pytest.mark.parametrize("url, words", [("nonsense-url", "URL"), ("sqlite:////proc/no-such/dir/x.sqlite3", "/proc/no-such/dir")])
 def test_unusable_database_gets_a_japanese_message_not_a_traceback(qtbot, said, monkeypatch, url, words):
     from desktop_app import config
     from desktop_app.gui.app import open_workflow_db

@@ -301,7 +301,7 @@ def open_database(url: str, *, backup: bool = True, must_exist: bool = False, pa
     path = _sqlite_path(url)
     if path is not None:
         if not path.parent.is_dir():
-            raise DatabaseUnavailable("bad_url", f"フォルダー「{path.parent}」がありません。データベースの場所を確認してください"
+            raise DatabaseUnavailable("missing", f"フォルダー「{path.parent}」がありません。データベースの場所を確認してください"
                                       "（新しいデータベースは、すでにあるフォルダーにだけ作ります）。", path)
         legacy = path.parent / LEGACY_FILE
         if not path.exists() and legacy.exists() and path.name != LEGACY_FILE:
