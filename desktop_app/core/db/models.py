@@ -127,6 +127,8 @@ class Approval(Base):
     # the text version (letter_versions.number) approved: signed, and unique with letter_id (migration 0007)
     version_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
     signed_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # migration 0007: one approval per letter version (older rows keep NULL, which both engines let repeat)
+    __table_args__ = (Index("uq_approvals_letter_version", "letter_id", "version_number", unique=True),)
 
 
 class Export(Base):
@@ -145,6 +147,7 @@ class Export(Base):
     # the audit chain's head stamped into the file (count of entries and the newest entry's hash)
     audit_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     audit_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    __table_args__ = (Index("ix_exports_status", "status"),)  # migration 0007: pending exports found at start
 
 
 class AuditEntry(Base):
