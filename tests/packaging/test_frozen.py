@@ -19,7 +19,9 @@ DIST = ROOT / "dist" / "CareLetter"
 EXE = ".exe" if os.name == "nt" else ""
 CLI = DIST / f"careletter-cli{EXE}"
 GUI = DIST / f"CareLetter{EXE}"
-MAX_BUNDLE_MB = 560
+# 560 until issue 21; then +14 MiB for `cryptography` (the Ed25519 keys that sign approvals and audit entries,
+# also what keyring's Secret Service backend needs on Linux) and zxcvbn's word lists: 569 MiB measured
+MAX_BUNDLE_MB = 600
 MAX_ARCHIVE_MB = 260
 
 pytestmark = pytest.mark.slow
