@@ -83,3 +83,15 @@ def test_plain_names_stay_people(runner, text, name):
 ])
 def test_entity_ending_in_an_ordinary_noun_is_not_a_person(runner, text):
     assert person_texts(runner, text) == []
+
+
+@pytest.mark.nlp
+def test_every_non_person_entity_label_is_one_the_model_emits(engine):
+    """A label the model never emits would make the organisation/place filter silently do nothing (the first
+    list named Sekine labels such as GPE and Hospital that ja_ginza writes as GPE_Other or not at all)."""
+    from desktop_app.core.checks.rules.person import NON_PERSON_ENTITIES
+
+    engine.load()
+    emitted = set(engine._nlp.get_pipe("ner").labels)
+    assert NON_PERSON_ENTITIES <= emitted, sorted(NON_PERSON_ENTITIES - emitted)
+    assert "Person" not in NON_PERSON_ENTITIES and "Position_Vocation" not in NON_PERSON_ENTITIES
