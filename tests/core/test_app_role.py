@@ -128,3 +128,32 @@ def test_grant_statements_quote_a_checked_role_name_only():
     for bad in ("app; DROP TABLE letters", "Care", "postgres", "", "x" * 64):
         with pytest.raises(BadRoleName):
             grant_statements(bad)
+
+
+def test_the_cli_prints_the_grants_and_runs_them_as_the_owner(postgres_server, capsys):
+    from desktop_app import cli
+
+    assert cli.main(["db", "grant-app-role", "careletter_app", "--print"]) == 0
+    out = capsys.readouterr().out
+    assert "GRANT SELECT, INSERT ON audit_log, approvals, exports TO \"careletter_app\";" in out
+    assert "GRANT EXECUTE ON FUNCTION careletter_purge(integer[])" in out
+    assert cli.main(["db", "grant-app-role", "app; DROP TABLE letters", "--print"]) == 2
+
+    url = postgres_server.new_database()
+    open_database(url, backup=False).dispose()
+    role = f"cli_{make_url(url).database}"
+    assert cli.main(["--db", url, "db", "grant-app-role", role]) == 2  # the owner makes the role first
+    assert "CREATE ROLE" in capsys.readouterr().err
+    owner = open_database(url, backup=False)
+    try:
+        with owner.engine.begin() as c:
+            c.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+        assert cli.main(["--db", url, "db", "grant-app-role", role]) == 0
+        with owner.engine.connect() as c:
+            can = c.execute(text("SELECT has_table_privilege(:r, 'audit_log', 'INSERT'), "
+                                 "has_table_privilege(:r, 'audit_log', 'UPDATE'), "
+                                 "has_table_privilege(:r, 'approvals', 'DELETE'), "
+                                 "has_table_privilege(:r, 'letters', 'UPDATE')"), {"r": role}).one()
+        assert tuple(can) == (True, False, False, True)
+    finally:
+        owner.dispose()
