@@ -33,8 +33,8 @@ def test_two_administrators_adding_the_same_name_at_once_one_account_and_a_refus
     first, second = two_admins
     for n in range(3):
         name = f"介護 花子{n}"
-        results = together(lambda: accounts.add_user(db, name, ["writer"], "tsubaki-ume-5813-kawa", first),
-                           lambda: accounts.add_user(db, name, ["writer"], "hinoki-sugi-6620-mori", second))
+        results = together(lambda name=name: accounts.add_user(db, name, ["writer"], "tsubaki-ume-5813-kawa", first),
+                           lambda name=name: accounts.add_user(db, name, ["writer"], "hinoki-sugi-6620-mori", second))
         added = [r for r in results if isinstance(r, accounts.Actor)]
         refused = [r for r in results if isinstance(r, BaseException)]
         assert len(added) == 1 and len(refused) == 1, results
