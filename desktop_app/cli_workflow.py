@@ -684,6 +684,33 @@ def add_parsers(sub) -> None:
     p.add_argument("--letter", type=letter_id)
     user_opts(p)
     p.set_defaults(func=cmd_audit_show)
+    dbp = sub.add_parser("db", help="database administration / データベースの管理").add_subparsers(
+        dest="db_cmd", required=True)
+    p = dbp.add_parser("grant-app-role", help="PostgreSQL: give ROLE (made by the owner, with its password) the "
+                                              "app's grants; run as the database owner, or --print the SQL")
+    p.add_argument("role", metavar="ROLE")
+    p.add_argument("--print", dest="print_sql", action="store_true",
+                   help="print the statements for psql instead of running them (no database needed)")
+    p.set_defaults(func=cmd_db_grant_app_role)
+
+
+def cmd_db_grant_app_role(args) -> int:
+    """The owner gives the app's connection role INSERT/SELECT only on the record tables (core/db/app_role.py)."""
+    from desktop_app.core.db.app_role import BadRoleName, grant_app_role, grant_statements
+
+    try:
+        if args.print_sql:
+            echo_text("".join(f"{s};\n" for s in grant_statements(args.role)))
+            return EXIT_OK
+        db = open_db(args, write=True)
+        try:
+            done = grant_app_role(db, args.role)
+        finally:
+            db.dispose()
+    except BadRoleName as exc:
+        raise CliExit(EXIT_USAGE, str(exc)) from exc
+    echo(f"granted: {len(done)} statements for role {args.role} / アプリ用ロールの権限を設定しました")
+    return EXIT_OK
 
 
 def run(func, args) -> int:

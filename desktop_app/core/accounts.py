@@ -20,7 +20,9 @@ entries with it. Keys:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from argon2 import PasswordHasher
@@ -41,6 +43,7 @@ from desktop_app.core.account_rules import (
 from desktop_app.core.db import Database
 from desktop_app.core.db.models import FacilitySetting, User, UserKey, utcnow
 from desktop_app.core.errors import Refusal, WorkflowRefused
+from desktop_app.core.races import refuse_races
 
 STATE_LABELS = {True: "有効", False: "無効"}
 MAX_FAILURES = 5
@@ -234,6 +237,15 @@ def _staff(s: Session, name: str, lock: bool = True) -> User:
     return user
 
 
+@contextlib.contextmanager
+def _account_act(db: Database) -> Iterator[Session]:
+    """The transaction of one account act (add, roles, 利用停止/再開, password reset or change): a race lost
+    to another administrator (the row changed first, the same name stored first, the database busy) is
+    refused with CONFLICT, the way every workflow act is (core/races.py), never an internal error."""
+    with refuse_races(), db.session() as s:
+        yield s
+
+
 LAST_ADMIN = "管理者がいなくなるため、この変更はできません。先に別の職員を管理者にしてください。"
 
 
@@ -246,7 +258,7 @@ def add_user(db: Database, name: str, roles: set[str] | list[str], password: str
     _check_name(name)
     _check_roles(roles)
     _check_password(password, db, name)
-    with db.session() as s:
+    with _account_act(db) as s:
         count = s.scalar(select(func.count()).select_from(User)) or 0
         if count == 0:
             if "admin" not in roles:
@@ -278,7 +290,7 @@ def set_roles(db: Database, name: str, roles: set[str] | list[str], by: Actor) -
     """Change what a person may do. Taking 管理者 from the last active administrator is refused."""
     roles = set(roles)
     _check_roles(roles)
-    with db.session() as s:
+    with _account_act(db) as s:
         admins = _lock_admins(s)  # first: on SQLite nothing may be read before the write lock
         _require_admin(s, by, "役割を変更できる")
         user = _staff(s, name)
@@ -295,7 +307,7 @@ def set_roles(db: Database, name: str, roles: set[str] | list[str], by: Actor) -
 
 def deactivate(db: Database, name: str, by: Actor) -> StaffMember:
     """利用停止: the person can no longer log in; their letters and the audit log keep their name."""
-    with db.session() as s:
+    with _account_act(db) as s:
         admins = _lock_admins(s)  # first: on SQLite nothing may be read before the write lock
         _require_admin(s, by, "職員を利用停止にできる")
         user = _staff(s, name)
@@ -315,7 +327,7 @@ remove_user = deactivate  # the earlier name (`users remove`)
 
 def reactivate(db: Database, name: str, by: Actor) -> StaffMember:
     """利用再開: the person logs in again with the password they had (failed logins forgotten)."""
-    with db.session() as s:
+    with _account_act(db) as s:
         _require_admin(s, by, "職員の利用を再開できる")
         user = _staff(s, name)
         if user.active:
@@ -331,7 +343,7 @@ def reset_password(db: Database, name: str, new_password: str, by: Actor) -> Sta
     """For a forgotten password: the administrator gives a new one, which its owner must change at the next
     login. A login locked by failures is unlocked."""
     _check_password(new_password, db, normalize_name(name))
-    with db.session() as s:
+    with _account_act(db) as s:
         _require_admin(s, by, "パスワードを再設定できる")
         user = _staff(s, name)
         user.password_hash = _hasher.hash(new_password)
@@ -353,7 +365,7 @@ def change_password(db: Database, actor: Actor, old: str, new: str) -> Actor:
     # before the transaction: it reads the facility's name in a session of its own (on SQLite a second
     # write transaction inside this one would wait for itself)
     _check_password(new, db, actor.name)
-    with db.session() as s:
+    with _account_act(db) as s:
         user = s.get(User, actor.id, with_for_update=True)
         if user is None or not user.active:
             raise WorkflowRefused(Refusal.UNKNOWN_USER, "この職員は利用停止になっています。")
