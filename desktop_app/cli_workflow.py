@@ -668,7 +668,8 @@ def add_parsers(sub) -> None:
     p = letters.add_parser("export", help="export an approved letter to Word (the file that can be sent)")
     p.add_argument("id", type=letter_id)
     p.add_argument("--out", required=True, help="LETTER.docx")
-    p.add_argument("--pdf", action="store_true")
+    p.add_argument("--pdf", action="store_true",
+                   help="also export LETTER.pdf (LibreOffice): its own export record, the audit head in its keywords")
     user_opts(p)
     p.set_defaults(func=cmd_letters_export)
 

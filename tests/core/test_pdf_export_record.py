@@ -277,3 +277,38 @@ def test_a_changed_or_blocked_temporary_file_is_left_and_reported_once(db, tmp_p
     assert "記録と違います" in reports[0].detail and "すでにあります" in reports[1].detail
     assert sum("一時的な名前のまま" in r.getMessage() for r in caplog.records) == 4
     assert audit.verify(db).ok
+
+
+def test_cli_export_with_pdf_records_both_files(tmp_path, monkeypatch, capsys):
+    """`letters export --pdf`: the .docx and the PDF, each recorded and audited, the PDF with the head."""
+    import io
+    from types import SimpleNamespace
+
+    import desktop_app.cli_workflow as wf
+    from desktop_app.cli import main
+
+    url = f"sqlite:///{(tmp_path / 'cli.sqlite3').as_posix()}"
+    db = open_database(url)
+    try:
+        svc = Services.open(db, no_findings)
+        _admin, writer, reviewer = _people(db, svc)
+        lid = _approved(svc, writer, reviewer)
+        monkeypatch.setattr("desktop_app.core.export_pdf.convert_to_pdf", _fake_libreoffice)
+        monkeypatch.setattr(wf, "_runner", lambda load_model=True: SimpleNamespace(check=lambda text, ctx: []))
+        monkeypatch.setattr("sys.stdin", io.StringIO(WRITER_PASSWORD + "\n"))
+        monkeypatch.setattr(wf, "_stdin_lines", None)
+        out = tmp_path / "送付" / "お便り.docx"
+        out.parent.mkdir()
+        code = main(["--db", url, "letters", "export", str(lid), "--out", str(out), "--pdf", "--as", writer.name,
+                     "--password-stdin"])
+        printed, err = capsys.readouterr()
+        assert code == 0, err
+        records = _records(db)
+        assert [(Path(r.path).name, r.status) for r in records] == [("お便り.docx", "written"), ("お便り.pdf", "written")]
+        assert f"wrote {out.with_suffix('.pdf')} (sha256 {records[1].file_sha})" in printed
+        assert read_pdf_properties(out.with_suffix(".pdf")) == {HEAD_COUNT: str(records[1].audit_count),
+                                                                HEAD_HASH: records[1].audit_hash}
+        assert [e.detail for e in _entries(db) if e.action == "export"] == [f"file {r.file_sha}" for r in records]
+        assert audit.verify(db).ok
+    finally:
+        db.dispose()
