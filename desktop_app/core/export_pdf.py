@@ -42,7 +42,8 @@ def write_pdf(write_docx: Callable[[Path], object], out: Path, props: dict[str, 
 
 def _decode(raw: bytes) -> str:
     if raw.startswith(b"<"):
-        data = bytes.fromhex(re.sub(rb"\s", b"", raw[1:-1]).decode("ascii").ljust(2, "0"))
+        digits = re.sub(rb"\s", b"", raw[1:-1]).decode("ascii")
+        data = bytes.fromhex(digits + "0" * (len(digits) % 2))  # an odd last digit is followed by 0
     else:
         data, body, i = b"", raw[1:-1], 0
         while i < len(body):
