@@ -464,7 +464,7 @@ def cmd_letters_show(args) -> int:
 
 
 def cmd_letters_export(args) -> int:
-    from desktop_app.core.export_docx import PdfUnavailable, convert_to_pdf
+    from desktop_app.core.export_docx import PdfUnavailable
     from desktop_app.core.fileio import WriteError
     from desktop_app.core.word.letter import WordExportRefused
 
@@ -485,11 +485,12 @@ def cmd_letters_export(args) -> int:
     echo(f"wrote {result.path} (sha256 {result.digest})")
     for line in result.summary:
         echo(line)
-    if args.pdf:
+    if args.pdf:  # its own export record, through the same gate: LibreOffice's PDF of the letter, head included
         try:
-            echo(f"wrote {convert_to_pdf(result.path)}")
-        except PdfUnavailable as exc:
-            raise CliExit(EXIT_USAGE, str(exc)) from exc
+            pdf = session.commit_export(plan, result.path.with_suffix(".pdf"))
+        except (PdfUnavailable, WriteError) as exc:
+            raise CliExit(EXIT_USAGE, f"{exc}\n(the .docx above was written and recorded / Wordファイルは保存済みです)") from exc
+        echo(f"wrote {pdf.path} (sha256 {pdf.digest})")
     return EXIT_OK
 
 
@@ -667,7 +668,8 @@ def add_parsers(sub) -> None:
     p = letters.add_parser("export", help="export an approved letter to Word (the file that can be sent)")
     p.add_argument("id", type=letter_id)
     p.add_argument("--out", required=True, help="LETTER.docx")
-    p.add_argument("--pdf", action="store_true")
+    p.add_argument("--pdf", action="store_true",
+                   help="also export LETTER.pdf (LibreOffice): its own export record, the audit head in its keywords")
     user_opts(p)
     p.set_defaults(func=cmd_letters_export)
 

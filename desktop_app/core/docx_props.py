@@ -1,6 +1,8 @@
 """A .docx file's custom document properties (docProps/custom.xml), which python-docx cannot write: the
 export stamps the audit chain's head there, so a sent letter says where the log stood when it was made.
-Only the zip's three small parts are touched; every other part is copied as it was."""
+Only the zip's three small parts are touched; every other part is copied as it was. The keywords
+(docProps/core.xml) carry the same head into a PDF: LibreOffice puts them in the PDF's Info dictionary and
+drops custom properties."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 CUSTOM_PART = "docProps/custom.xml"
+CORE_PART = "docProps/core.xml"
+_CP = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 _NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 _VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 _CT = "http://schemas.openxmlformats.org/package/2006/content-types"
@@ -77,6 +81,37 @@ def write_custom_properties(path: Path, props: dict[str, str]) -> None:
                 dst.writestr(info, data)
             if CUSTOM_PART not in names:
                 dst.writestr(CUSTOM_PART, _custom(None, props))
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def set_keywords(path: Path, props: dict[str, str]) -> None:
+    """Add `NAME=VALUE` for each of `props` to the .docx's keywords (cp:keywords, Word's タグ), keeping the
+    other keywords it has and replacing an older value of the same names. lxml keeps every namespace prefix
+    of core.xml as it was (xsi:type="dcterms:W3CDTF" names one in an attribute value)."""
+    from lxml import etree  # python-docx's own XML library
+
+    path = Path(path)
+    tmp = path.with_name(path.name + ".props")
+    try:
+        with zipfile.ZipFile(path) as src:
+            if CORE_PART not in src.namelist():
+                raise ValueError(f"{path.name}: no {CORE_PART}")
+            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+                for info in src.infolist():
+                    data = src.read(info)
+                    if info.filename == CORE_PART:
+                        root = etree.fromstring(data)
+                        node = root.find(f"{{{_CP}}}keywords")
+                        if node is None:
+                            node = etree.SubElement(root, f"{{{_CP}}}keywords")
+                        kept = [w.strip() for w in (node.text or "").split(",")
+                                if w.strip() and w.strip().partition("=")[0] not in props]
+                        node.text = ", ".join(kept + [f"{k}={v}" for k, v in props.items()])
+                        data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+                    dst.writestr(info, data)
         os.replace(tmp, path)
     finally:
         if tmp.exists():

@@ -520,8 +520,8 @@ class LetterController(QObject):
             pass  # only the next dialog's first folder
 
     def export_word(self, pdf: bool = False) -> Path | None:
-        """Wordに書き出す / PDFに書き出す: each with its own dialog. For a PDF the recorded .docx is written next to
-        the PDF under the same name, then converted."""
+        """Wordに書き出す / PDFに書き出す: each with its own dialog. For a PDF the .docx is written and recorded next
+        to the PDF under the same name, then the PDF is exported as a second record of its own."""
         s = self.session
         title = "PDFに書き出す" if pdf else "Wordに書き出す"
         if not s.body.strip():
@@ -571,16 +571,15 @@ class LetterController(QObject):
             return None
         self.show_state()
         self._remember_folder(target)
-        if pdf:
-            from desktop_app.core.export_docx import PdfUnavailable, convert_to_pdf
-
+        if pdf:  # the PDF is its own recorded export (the audit head in its metadata), after the .docx's
             try:
                 with busy():
-                    pdf_path = convert_to_pdf(result.path, target.parent)
+                    pdf_path = s.commit_export(plan, target).path
                 prompts.info(self.view, "書き出しました", f"PDFを保存しました：\n{pdf_path}\n（Wordファイル：{result.path.name}）")
                 return pdf_path
-            except PdfUnavailable as exc:
-                prompts.error(self.view, "PDFにできませんでした", f"Wordファイルは保存しました：{result.path}\n\n{exc}")
+            except Exception as exc:  # PdfUnavailable, WriteError, a refusal, the database gone
+                why = refusal_text(exc) if isinstance(exc, WorkflowRefused) else str(exc)
+                prompts.error(self.view, "PDFにできませんでした", f"Wordファイルは保存しました：{result.path}\n\n{why}")
                 return result.path
         summary = "".join(f"\n{line}" for line in result.summary)
         prompts.info(self.view, "書き出しました", f"Wordファイルを保存しました：\n{result.path}" + summary)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import logging
 import os
 import socket
 from collections.abc import Callable, Sequence
@@ -50,6 +51,8 @@ NOT_EDITABLE = {
 
 SYSTEM_ACTOR = "（システム）"  # the app itself, at start: not a person's act
 PENDING_ELSEWHERE = dt.timedelta(hours=1)  # another PC's pending export is taken as crashed after this long
+RENAME_WINDOW = dt.timedelta(days=30)  # how far back a start looks for a written export left unrenamed
+log = logging.getLogger(__name__)
 HEAD_COUNT, HEAD_HASH = "CareLetterAuditCount", "CareLetterAuditHead"
 
 
@@ -358,6 +361,8 @@ class Workflow:
     def commit_export(self, actor: Actor, ticket: ExportTicket, path: Path,
                       write: Callable[[str, Path], object]) -> tuple[Path, str]:
         """The gate's second step. No sendable file without its record, and no file newer than its record:
+        A `.pdf` path: `write` still writes the .docx; it is made in a private folder, the head stamped into
+        it, and LibreOffice's PDF of it (the head in its metadata, core/export_pdf.py) is this export's file.
         1. one short transaction locks the letter, verifies that it is still the text that was checked and
            that its approval holds, and records the export as `pending` with the audit chain's head (read
            there: the head before this export's own entry);
@@ -366,8 +371,10 @@ class Workflow:
         3. a second transaction verifies again, marks the export `written` with the file's SHA-256 (the
            letter becomes 送付済み, one `export` audit entry);
         4. only then is the file renamed to `path`.
-        Anything failing removes the temporary file and marks the record `failed` (audited); a crash leaves a
-        `pending` record that the next start marks failed (recover_exports)."""
+        Anything failing before 3 removes the temporary file and marks the record `failed` (audited); a crash
+        leaves a `pending` record that the next start marks failed (recover_exports). A failed rename or a
+        crash after 3 leaves a `written` record and its file under the temporary name, which the next start
+        renames (finish_renames)."""
         _may_export(actor)
         final = Path(path)
         refuse_read_only(final)
@@ -386,7 +393,12 @@ class Workflow:
             export_id = export.id
         tmp = temp_path(final, export_id)
         try:
-            write(ticket.body, tmp)
+            if final.suffix.lower() == ".pdf":  # `write` writes the .docx; LibreOffice makes the PDF of it
+                from desktop_app.core.export_pdf import write_pdf
+
+                write_pdf(lambda docx: write(ticket.body, docx), tmp, head_properties(count, head))
+            else:
+                write(ticket.body, tmp)
             if not tmp.is_file():
                 raise WriteError("os_error", final, f"「{final}」を保存できませんでした。")
             if final.suffix.lower() == ".docx":
@@ -410,11 +422,11 @@ class Workflow:
         try:
             os.replace(tmp, final)
         except OSError as exc:
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
-            self._export_failed(actor, export_id, exc)
-            raise WriteError("os_error", final, f"「{final}」を保存できませんでした（{exc.strerror or exc}）。"
-                             "書き出しは失敗として記録しました。") from exc
+            # the record says written: the file is kept under its temporary name, and the next start renames
+            # it (finish_renames) once the name is free; it is never removed
+            raise WriteError("os_error", final, f"「{final}」の名前で保存できませんでした（{exc.strerror or exc}）。"
+                             f"書き出しは記録済みで、ファイルは「{tmp.name}」として同じフォルダーにあります。"
+                             "次にアプリを起動したときに、元の名前に直します。") from exc
         return final, digest
 
     def export(self, actor: Actor, letter_id: int, path: Path,
@@ -464,7 +476,46 @@ class Workflow:
                 u.record(SYSTEM_ACTOR, "export_failed", record.letter_id,
                          detail=f"export {record.id}: interrupted, no file {'at its name' if final else ''}".strip())
                 failed.append(record.id)
+        self.finish_renames()
         return failed
+
+    def finish_renames(self) -> list[int]:
+        """At start: a `written` export whose file still has its temporary name (a crash or a failed rename
+        after the record, before the rename). When that file is there, its SHA-256 is the record's and the
+        final name is free, it gets its name now (audited, `export_renamed`). Otherwise it is left as it is
+        and reported: a warning in the log at every start, one `export_unfinished` entry. A file whose record
+        says written is never removed. Only exports of the last RENAME_WINDOW are looked at, so that a start
+        does not touch every file ever sent. Returns the ids renamed."""
+        from desktop_app.core.db.models import AuditEntry  # here: the import block stays as it was
+
+        renamed: list[int] = []
+        with contextlib.suppress(WorkflowRefused), unit_of_work(self.db) as u:
+            rows = u.s.execute(select(Export).where(Export.status == "written", Export.path != "",
+                                                    Export.created_at >= utcnow() - RENAME_WINDOW)
+                               .order_by(Export.id)).scalars().all()
+            for record in rows:
+                if owner_alive(record.owner, record.created_at):
+                    continue  # its process may be renaming it at this moment
+                final = Path(record.path)
+                tmp = temp_path(final, record.id)
+                try:
+                    if not tmp.is_file():
+                        continue
+                    problem = _rename_if_same(tmp, final, record.file_sha)
+                except OSError as exc:
+                    problem = f"名前を直せませんでした（{exc.strerror or exc}）"
+                if problem is None:
+                    u.record(SYSTEM_ACTOR, "export_renamed", record.letter_id,
+                             detail=f"export {record.id}: {tmp.name} -> {final.name}"[:500])
+                    renamed.append(record.id)
+                    continue
+                detail = f"export {record.id}: {tmp} のまま：{problem}"[:500]
+                log.warning("書き出し %s は一時的な名前のままです：%s（%s）", record.id, tmp, problem)
+                reported = u.s.scalar(select(AuditEntry.id).where(AuditEntry.action == "export_unfinished",
+                                                                  AuditEntry.detail == detail).limit(1))
+                if reported is None:
+                    u.record(SYSTEM_ACTOR, "export_unfinished", record.letter_id, detail=detail)
+        return renamed
 
     @staticmethod
     def _verify(u: UnitOfWork, letter: Letter, ticket: ExportTicket) -> None:
@@ -495,6 +546,30 @@ def _signed_approval(u: UnitOfWork, letter: Letter, actor: Actor, version: int) 
     ap.signature = signing.sign(actor.signing_key, signing.approval_bytes(
         letter.id, version, ap.body_sha, ap.template_id, ap.context_sha, actor.id, actor.name, ap.signed_at))
     return ap
+
+
+def _rename_if_same(tmp: Path, final: Path, file_sha: str) -> str | None:
+    """Give `tmp` the name `final` when it is the recorded file and nothing has that name; else why not.
+    A hard link then unlink never replaces a file that appeared meanwhile (os.rename does on POSIX); where
+    links are not possible (FAT, some shares) the free name is checked just before os.replace."""
+    if file_sha256(tmp) != file_sha:
+        return "ファイルの内容が記録と違います"
+    if final.exists():
+        return f"「{final.name}」という名前のファイルがすでにあります"
+    if os.name == "nt":
+        os.rename(tmp, final)  # refuses an existing target on Windows
+        return None
+    try:
+        os.link(tmp, final)
+    except FileExistsError:
+        return f"「{final.name}」という名前のファイルがすでにあります"
+    except OSError:
+        if final.exists():
+            return f"「{final.name}」という名前のファイルがすでにあります"
+        os.replace(tmp, final)
+        return None
+    tmp.unlink()
+    return None
 
 
 def _may_export(actor: Actor) -> None:
