@@ -61,12 +61,6 @@ def _explain(exc: BaseException, url: str) -> DatabaseUnavailable:
     path = _sqlite_path(url)
     msg = str(getattr(exc, "orig", exc)).lower()
     where = f"「{path}」" if path else "データベース"
-    if "not a database" in msg or "malformed" in msg or "file is encrypted" in msg:
-        return DatabaseUnavailable("corrupt", f"{where}が壊れているため開けません。", path)
-    if "locked" in msg or "busy" in msg:
-        return DatabaseUnavailable("locked", f"{where}は別のプログラムが使用中です。しばらくしてからもう一度お試しください。", path)
-    if "readonly" in msg or "permission" in msg or "unable to open" in msg:
-        return DatabaseUnavailable("permission", f"{where}を開けません（書き込み権限を確認してください）。", path)
     if "does not support ssl" in msg or "ssl was required" in msg:
         return DatabaseUnavailable("tls", "データベースのサーバーが暗号化（TLS）に対応していないため、接続しませんでした。"
                                    "サーバーでTLSを有効にしてください（暗号化しない接続は、設定で「暗号化しない」を選んだ"
@@ -77,6 +71,12 @@ def _explain(exc: BaseException, url: str) -> DatabaseUnavailable:
     if "password authentication failed" in msg or "no password supplied" in msg:
         return DatabaseUnavailable("auth", "データベースのパスワードが違うか、入力されていません。設定でパスワードを"
                                    "確認してください。", path)
+    if "not a database" in msg or "malformed" in msg or "file is encrypted" in msg:
+        return DatabaseUnavailable("corrupt", f"{where}が壊れているため開けません。", path)
+    if "locked" in msg or "busy" in msg:
+        return DatabaseUnavailable("locked", f"{where}は別のプログラムが使用中です。しばらくしてからもう一度お試しください。", path)
+    if "readonly" in msg or "permission" in msg or "unable to open" in msg:
+        return DatabaseUnavailable("permission", f"{where}を開けません（書き込み権限を確認してください）。", path)
     detail = secrets.redact(str(getattr(exc, "orig", exc)))
     return DatabaseUnavailable("unreachable", f"データベースに接続できません（{detail}）。"
                                "設定のデータベースURLとネットワークを確認してください。", path)
