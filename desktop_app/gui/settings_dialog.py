@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -36,8 +37,9 @@ PLAIN_WARNING = ("⚠ 暗号化しない接続では、パスワードと手紙�
 # 設定's TLS choices: (label, libpq sslmode)
 TLS_CHOICES = (("暗号化する（既定）", "require"), ("暗号化し、サーバー証明書も確認する", "verify-full"),
                ("暗号化しない（非推奨）", "disable"))
-# wide enough that the notes wrap to few lines (the dialog then fits 768-high screens), narrow enough for 1024
-MIN_WIDTH = 640
+# wide enough for the two boxes side by side with their notes on few lines (the dialog then fits 768-high
+# screens), narrow enough for 1024
+MIN_WIDTH = 980
 STAFF_NOTE = ("手紙に出てくる職員のお名前を1行に1人ずつ。ここにある名前は第三者として扱いません"
               "（ログインできる職員は「ファイル」→「職員の管理…」で管理します）。")
 
@@ -106,7 +108,9 @@ class SettingsDialog(QDialog):
         h.addWidget(self.export_folder, 1)
         h.addWidget(export_browse)
         form.addRow("書き出し先フォルダー", export_row)
-        outer.addWidget(fac_box)
+        boxes = QHBoxLayout()  # side by side: stacked, the two boxes with the server's fields outgrew 768-high screens
+        outer.addLayout(boxes)
+        boxes.addWidget(fac_box, 1, Qt.AlignTop)
 
         pc_box = QGroupBox("このPCの設定")
         form = QFormLayout(pc_box)
@@ -137,8 +141,8 @@ class SettingsDialog(QDialog):
         h.addStretch(1)
         form.addRow("編集画面の文字の大きさ", fonts)
         form.addRow(self._database_fields(settings.database_url))
-        outer.addWidget(pc_box)
-        outer.addWidget(pc_box)
+        boxes.addWidget(pc_box, 1, Qt.AlignTop)
+        boxes.addWidget(pc_box, 1, Qt.AlignTop)
 
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.button(QDialogButtonBox.Ok).setText("保存")
@@ -225,23 +229,19 @@ class SettingsDialog(QDialog):
         grid.addWidget(QLabel("サーバー"), 0, 0)
         grid.addWidget(self.db_host, 0, 1)
         grid.addWidget(QLabel("ポート"), 0, 2)
-        grid.addWidget(self.db_port, 0, 3, 1, 2)
-        grid.addWidget(QLabel("データベース名"), 1, 0)
-        grid.addWidget(self.db_name, 1, 1)
-        grid.addWidget(QLabel("利用者"), 1, 2)
-        grid.addWidget(self.db_user, 1, 3, 1, 2)
-        grid.addWidget(QLabel("パスワード"), 2, 0)
-        grid.addWidget(self.db_password, 2, 1)
-        grid.addWidget(QLabel("通信"), 2, 2)
-        grid.addWidget(self.db_tls, 2, 3, 1, 2)
-        grid.addWidget(QLabel("証明書"), 3, 0)
-        grid.addWidget(self.db_ca, 3, 1, 1, 3)
-        grid.addWidget(self.db_ca_browse, 3, 4)
+        grid.addWidget(self.db_port, 0, 3)
+        for row, (label, widget) in enumerate((("データベース名", self.db_name), ("利用者", self.db_user),
+                                               ("パスワード", self.db_password), ("通信", self.db_tls)), 1):
+            grid.addWidget(QLabel(label), row, 0)
+            grid.addWidget(widget, row, 1, 1, 3)
+        grid.addWidget(QLabel("証明書"), 5, 0)
+        grid.addWidget(self.db_ca, 5, 1, 1, 2)
+        grid.addWidget(self.db_ca_browse, 5, 3)
         grid.setColumnStretch(1, 1)
         self.db_note = QLabel()
         self.db_note.setWordWrap(True)
         self.db_note.setObjectName("databaseNote")
-        grid.addWidget(self.db_note, 4, 0, 1, 5)
+        grid.addWidget(self.db_note, 6, 0, 1, 4)
         self.db_tls.currentIndexChanged.connect(self._tls_changed)
         self._tls_changed()
         return box

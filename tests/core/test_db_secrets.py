@@ -12,11 +12,11 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
+from sqlalchemy.engine import make_url
 
 from desktop_app import cli, config
 from desktop_app.core import secrets
 from desktop_app.core.db import DatabaseUnavailable, open_database, pg_fields, pg_url, postgres_connect_args
-from sqlalchemy.engine import make_url
 
 SECRET = "hinoki-kawa-5819-tsuru"  # the known password that must never be printed
 
