@@ -420,6 +420,9 @@ def _one_line(text: str, limit: int = 500) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run one command and map every outcome to the documented exit codes (EXIT_CODES_HELP)."""
     _stdout_utf8()
+    from desktop_app.core.secrets import install_log_redaction, redact
+
+    install_log_redaction()  # no log record, of any library, carries a password (core/secrets.py)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -454,10 +457,10 @@ def main(argv: list[str] | None = None) -> int:
             pass
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - the contract: one line and exit 4, never a traceback with exit 1
-        if debug:
-            traceback.print_exc()
+        if debug:  # the traceback's texts (a driver's message, a URL) are redacted like every other line
+            sys.stderr.write(redact(traceback.format_exc()))
         what = "out of memory" if isinstance(exc, MemoryError) else f"{type(exc).__name__}: {exc}"
-        print(f"internal error: {_one_line(what)} (run with --debug for details) / 内部エラーが発生しました",
+        print(f"internal error: {_one_line(redact(what))} (run with --debug for details) / 内部エラーが発生しました",
               file=sys.stderr)
         return EXIT_INTERNAL
 

@@ -62,6 +62,7 @@ def open_db(args, write: bool | None = None):
     if write is None:
         write = getattr(func, "__name__", "") not in _READ_COMMANDS
     url = resolve_url(getattr(args, "db", None), config.data_dir(), config.Settings.load().database_url)
+    tls_warning(url)
     try:
         return open_database(url, backup=write, must_exist=not write and url != default_url(config.data_dir()),
                              password=_db_password(args))
@@ -70,6 +71,21 @@ def open_db(args, write: bool | None = None):
         if exc.reason == "corrupt":
             hint = " Start the app to restore the newest backup / アプリを起動するとバックアップから復元できます。"
         raise CliExit(EXIT_USAGE, f"database unavailable ({exc.reason}) / {exc}{hint}") from exc
+
+
+def tls_warning(url: str) -> None:
+    """One warning line when a PostgreSQL connection was chosen to go unencrypted (sslmode=disable)."""
+    from desktop_app.core.db import sslmode_of
+
+    if url.startswith("postgres"):
+        try:
+            mode = sslmode_of(url)
+        except Exception:  # noqa: BLE001 - a malformed URL is reported by open_database
+            return
+        if mode in ("disable", "allow", "prefer"):
+            echo(f"warning: the database connection may be unencrypted (sslmode={mode}): passwords and letters cross "
+                 "the network readable / 警告：データベースとの通信は暗号化されません。施設内の信頼できるネットワーク"
+                 "だけで使ってください", file=sys.stderr)
 
 
 def service(db):

@@ -24,6 +24,7 @@ DB_HINTS = {
     "bad_url": "\n\nデータベースURLは「postgresql+psycopg://利用者@サーバー/データベース名」の形です（パスワードは"
                "URLに書かず、キーチェーンに保存します）。空欄にするとこのPCのSQLiteファイルを使います。",
     "missing": "\n\n設定のデータベースの場所を確認してください。空欄にするとこのPCのSQLiteファイルを使います。",
+    "tls": "\n\n施設のサーバーの管理者に、TLS（暗号化）の設定と証明書を確認してもらってください。",
 }
 
 
@@ -82,12 +83,41 @@ def open_workflow_db(settings: config.Settings, parent=None, failure: Exception 
                 except OSError:
                     pass  # still used for this start
                 continue
+            if exc.reason == "auth" and ask_database_password(settings, parent, again=True):
+                from desktop_app.core import secrets
+
+                if not secrets.keychain_available():
+                    continue  # typed again: tried with it
             prompts.error(parent, "データベースを開けません", str(exc) + DB_HINTS.get(exc.reason, ""))
             return None
         except Exception as exc:  # anything unforeseen still gets words, not a traceback
             prompts.error(parent, "データベースを開けません", f"データベースを開けませんでした：{exc}")
             return None
     return None
+
+
+def ask_database_password(settings: config.Settings, parent=None, again: bool = False) -> bool:
+    """A PC without an OS keychain keeps no database password: ask for it at the start (masked), keep it in
+    this process's memory only (core.secrets). False when the person cancels (the app then ends). Nothing is
+    asked for SQLite, a PC with a keychain, or when this start already has the password (unless again)."""
+    url = os.environ.get("CARELETTER_DB") or settings.database_url
+    from desktop_app.core import secrets
+
+    if not secrets.is_postgresql(url) or secrets.keychain_available() or (
+            secrets.has_session_password(url) and not again):
+        return True
+    from desktop_app.gui import prompts
+
+    account = secrets.account_for(url)
+    lead = "パスワードが違うか、入力されていません。\n\n" if again else ""
+    typed = prompts.ask_secret(parent, "データベースのパスワード",
+                               f"{lead}このPCにはパスワードを安全に保管する仕組み（キーチェーン）がないため、"
+                               f"データベースのパスワードは保存していません。\n「{account}」のパスワードを入力してください"
+                               "（アプリを終了するまで覚えておき、どこにも書き込みません）：")
+    if typed is None:
+        return False
+    secrets.keep_in_memory(url, typed)
+    return True
 
 
 def make_services(db: Database, dispatcher: CheckDispatcher | Callable[[], CheckDispatcher]) -> Services:
@@ -147,6 +177,8 @@ def create_window(dispatcher: CheckDispatcher | None = None, db: Database | None
     login is on screen, while the person types (see _Preload). login_first (the app's start): at a facility
     past its first start the login is shown even before the database is open (gui/login_worker.py)."""
     settings = settings or config.Settings.load()
+    if db is None and not ask_database_password(settings):
+        return None
     preload = _Preload(settings)
     typed, failure = None, None
     if login_first and db is None and actor is None:

@@ -88,6 +88,15 @@ def ask_text(parent: QWidget | None, title: str, label: str, text: str = "", ok:
     return dlg.textValue() if dlg.exec() else None
 
 
+def ask_secret(parent: QWidget | None, title: str, label: str, ok: str = OK) -> str | None:
+    """A password, typed masked (never shown, never kept by the dialog), or None when cancelled."""
+    from PySide6.QtWidgets import QLineEdit
+
+    dlg = _input(parent, title, label, ok)
+    dlg.setTextEchoMode(QLineEdit.Password)
+    return dlg.textValue() if dlg.exec() else None
+
+
 # ---- files: Qt's own dialog (not the system's), so that Qt's Japanese translation and these labels apply
 # everywhere (the native dialog follows the system's language: English on a PC set up in English, on Linux
 # without a Japanese locale) ----

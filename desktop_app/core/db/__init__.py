@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
+from desktop_app.core import secrets
 from desktop_app.core.db.backup import backup_if_due, backup_sqlite, backups_dir, list_backups  # noqa: F401
 from desktop_app.core.db.backup import private as _private
 
@@ -31,7 +32,7 @@ _OUR_REVISION = re.compile(r"^\d{4}")  # this app's Alembic revisions are number
 
 
 class DatabaseUnavailable(Exception):
-    """reason: corrupt | locked | newer_schema | unreachable | bad_url | permission."""
+    """reason: corrupt | locked | newer_schema | unreachable | bad_url | permission | tls | auth."""
 
     def __init__(self, reason: str, message: str, path: Path | None = None, backup: Path | None = None):
         super().__init__(message)
@@ -60,13 +61,24 @@ def _explain(exc: BaseException, url: str) -> DatabaseUnavailable:
     path = _sqlite_path(url)
     msg = str(getattr(exc, "orig", exc)).lower()
     where = f"「{path}」" if path else "データベース"
+    if "does not support ssl" in msg or "ssl was required" in msg:
+        return DatabaseUnavailable("tls", "データベースのサーバーが暗号化（TLS）に対応していないため、接続しませんでした。"
+                                   "サーバーでTLSを有効にしてください（暗号化しない接続は、設定で「暗号化しない」を選んだ"
+                                   "ときだけ使います）。", path)
+    if "certificate" in msg or "ssl" in msg and ("verify" in msg or "root" in msg):
+        return DatabaseUnavailable("tls", "データベースのサーバーの証明書を確認できないため、接続しませんでした。"
+                                   "設定の認証局（CA）の証明書ファイルとサーバー名を確認してください。", path)
+    if "password authentication failed" in msg or "no password supplied" in msg:
+        return DatabaseUnavailable("auth", "データベースのパスワードが違うか、入力されていません。設定でパスワードを"
+                                   "確認してください。", path)
     if "not a database" in msg or "malformed" in msg or "file is encrypted" in msg:
         return DatabaseUnavailable("corrupt", f"{where}が壊れているため開けません。", path)
     if "locked" in msg or "busy" in msg:
         return DatabaseUnavailable("locked", f"{where}は別のプログラムが使用中です。しばらくしてからもう一度お試しください。", path)
     if "readonly" in msg or "permission" in msg or "unable to open" in msg:
         return DatabaseUnavailable("permission", f"{where}を開けません（書き込み権限を確認してください）。", path)
-    return DatabaseUnavailable("unreachable", f"データベースに接続できません（{getattr(exc, 'orig', exc)}）。"
+    detail = secrets.redact(str(getattr(exc, "orig", exc)))
+    return DatabaseUnavailable("unreachable", f"データベースに接続できません（{detail}）。"
                                "設定のデータベースURLとネットワークを確認してください。", path)
 
 
@@ -259,21 +271,69 @@ def password_in_url(url: str) -> bool:
 
 def keychain_account(url) -> str:
     """The keychain account name a facility stores the database password under: user@host:port/database."""
-    u = make_url(url) if isinstance(url, str) else url
-    return f"{u.username or ''}@{u.host or 'localhost'}:{u.port or 5432}/{u.database or ''}"
+    return secrets.account_for(url)
 
 
 def keychain_password(url) -> str | None:
-    """The database password from the OS keychain (the optional `keyring` package: macOS Keychain, Windows
-    Credential Manager, Secret Service), or None when it is not installed or holds none."""
+    """The database password typed at this start (a PC without a keychain), else the OS keychain's
+    (`keyring`: macOS Keychain, Windows Credential Manager, Secret Service), else None."""
+    return secrets.read_password(url)
+
+
+# ---- TLS between the PCs and the server ------------------------------------------------------------------
+SSLMODES = ("require", "verify-full", "disable")  # what 設定 offers; libpq's other modes are taken as written
+DEFAULT_SSLMODE = "require"
+
+
+def sslmode_of(url) -> str:
+    """The TLS mode a PostgreSQL URL connects with: its sslmode, or require when it names none."""
+    u = make_url(url) if isinstance(url, str) else url
+    return str(u.query.get("sslmode") or DEFAULT_SSLMODE)
+
+
+def postgres_connect_args(parsed) -> dict:
+    """psycopg's extra connection arguments: a time-out, and TLS (sslmode=require) unless the URL chooses.
+    verify-full needs the CA file (sslrootcert) to exist: a missing one is a bad URL, said in Japanese."""
+    args: dict = {}
+    if parsed.get_driver_name() in ("psycopg", "psycopg2") and "connect_timeout" not in parsed.query:
+        args["connect_timeout"] = CONNECT_TIMEOUT_S
+    if "sslmode" not in parsed.query:
+        args["sslmode"] = DEFAULT_SSLMODE
+    mode = sslmode_of(parsed)
+    if mode in ("verify-ca", "verify-full"):
+        root = parsed.query.get("sslrootcert")
+        if not root:
+            raise DatabaseUnavailable("bad_url", "サーバー証明書を確認する接続（verify-full）には、認証局（CA）の証明書"
+                                      "ファイルが必要です。設定で証明書ファイルを選んでください。")
+        if not Path(str(root)).is_file():
+            raise DatabaseUnavailable("bad_url", f"認証局（CA）の証明書ファイル「{root}」が見つかりません。")
+    return args
+
+
+def pg_url(host: str, port: int | None, database: str, user: str, sslmode: str = DEFAULT_SSLMODE,
+           sslrootcert: str = "") -> str:
+    """The URL 設定 stores for a facility's server: never a password (that goes to the keychain)."""
+    from sqlalchemy.engine import URL
+
+    query = {"sslmode": sslmode or DEFAULT_SSLMODE}
+    if sslrootcert and query["sslmode"] in ("verify-ca", "verify-full"):
+        query["sslrootcert"] = sslrootcert
+    return URL.create("postgresql+psycopg", username=user or None, host=host or None,
+                      port=port if port and port != 5432 else None, database=database or None,
+                      query=query).render_as_string(hide_password=True)
+
+
+def pg_fields(url: str) -> dict | None:
+    """A PostgreSQL URL's parts for 設定's fields (an older URL without sslmode gets require), or None for
+    any other URL. The password, when an older settings.json still holds one, is returned to be moved."""
     try:
-        import keyring  # optional: without it, PGPASSFILE or --db-password-stdin
-    except ImportError:
+        u = make_url(url)
+    except (ArgumentError, ValueError):
         return None
-    try:
-        return keyring.get_password(KEYCHAIN_SERVICE, keychain_account(url)) or None
-    except Exception:  # noqa: BLE001 - a locked or absent keychain backend is the same as no entry
+    if u.get_backend_name() != "postgresql":
         return None
+    return {"host": u.host or "", "port": u.port or 5432, "database": u.database or "", "user": u.username or "",
+            "password": u.password or "", "sslmode": sslmode_of(u), "sslrootcert": str(u.query.get("sslrootcert") or "")}
 
 
 def _parse(url: str):
@@ -281,7 +341,7 @@ def _parse(url: str):
         parsed = make_url(url)
         port = parsed.port
     except (ArgumentError, ValueError, TypeError) as exc:
-        raise DatabaseUnavailable("bad_url", f"データベースのURLが正しくありません（{exc}）：{url}") from exc
+        raise DatabaseUnavailable("bad_url", secrets.redact(f"データベースのURLが正しくありません（{exc}）：{url}")) from None
     if port is not None and not 0 < port < 65536:
         raise DatabaseUnavailable("bad_url", f"データベースのURLのポート番号が正しくありません：{port}")
     return parsed
@@ -295,8 +355,9 @@ def open_database(url: str, *, backup: bool = True, must_exist: bool = False, pa
     must_exist: refuse an SQLite file that is not there yet instead of creating it (a read command given a
     path: a mistyped path must not become a new, empty database that "verifies").
     A new SQLite file is created only in a folder that exists (the app's data folder always does).
-    password: for PostgreSQL (from --db-password-stdin); without it, the OS keychain, then libpq's own
-    PGPASSFILE / ~/.pgpass."""
+    password: for PostgreSQL (from --db-password-stdin); without it, the one typed at this start (no
+    keychain), the OS keychain, then libpq's own PGPASSFILE / ~/.pgpass. PostgreSQL connects with TLS
+    (sslmode=require) unless the URL says otherwise (postgres_connect_args)."""
     parsed = _parse(url)
     path = _sqlite_path(url)
     if path is not None:
@@ -321,12 +382,11 @@ def open_database(url: str, *, backup: bool = True, must_exist: bool = False, pa
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
         else:
-            connect_args: dict = {}
-            if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("psycopg", "psycopg2") \
-                    and "connect_timeout" not in parsed.query:
-                connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
-            secret = password or (None if parsed.password else
-                                  keychain_password(parsed) if parsed.get_backend_name() == "postgresql" else None)
+            secrets.remember(password)
+            secrets.remember(parsed.password)  # an older settings.json's URL: still never printed
+            postgres = parsed.get_backend_name() == "postgresql"
+            connect_args = postgres_connect_args(parsed) if postgres else {}
+            secret = password or (None if parsed.password else keychain_password(parsed) if postgres else None)
             target = parsed.set(password=secret) if secret else parsed
             engine = create_engine(target, pool_pre_ping=True, connect_args=connect_args)
     except (ArgumentError, NoSuchModuleError, ImportError, ValueError, TypeError) as exc:
