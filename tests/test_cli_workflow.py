@@ -219,6 +219,29 @@ def test_a_word_letter_is_exported_from_the_original_stored_with_it_not_the_file
     assert out.startswith(f"{lid}\t")
 
 
+def test_a_word_file_over_20_mb_is_refused_with_exit_2(cli, staffed, tmp_path):
+    """The original is stored with the letter (issue 22): a file over the documented limit is refused before
+    anything is stored, with a message saying the limit, in Japanese and English."""
+    import os
+    import zipfile
+
+    from tests.core.docx_fixtures import build_letter_docx
+
+    small = build_letter_docx(tmp_path / "写真入り.docx")
+    big = tmp_path / "写真の多いお便り.docx"
+    with zipfile.ZipFile(small) as z_in, zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED) as z_out:
+        for item in z_in.infolist():
+            z_out.writestr(item, z_in.read(item.filename))
+        z_out.writestr("word/media/image99.png", os.urandom(21 * 1024 * 1024), compress_type=zipfile.ZIP_STORED)
+    assert big.stat().st_size > 20 * 1024 * 1024
+    code, out, err = _as(cli, "kaori", "letters", "new", str(big))
+    assert code == 2 and "Traceback" not in err
+    assert "上限 20 MB" in err and "写真の多いお便り.docx" in err and "at most 20 MB" in err
+    code, out, _ = _as(cli, "chief", "letters", "list")
+    assert code == 0 and out.strip() == ""  # nothing stored
+    assert _as(cli, "kaori", "letters", "new", str(small))[0] == 0  # the same letter, smaller, is taken
+
+
 def test_letter_numbers_out_of_range_are_usage_errors(cli, staffed):
     for bad in ("99999999999999999999999", "0", "-5", "abc"):
         code, _, err = cli("letters", "show", "--", bad)
