@@ -382,6 +382,10 @@ def _read_word_letter(path: str):
         raise CliExit(EXIT_USAGE, str(exc)) from exc
     if not doc.body_text().strip():  # properties alone (作成者 …) are not a letter
         raise CliExit(EXIT_USAGE, f"{path}: the document has no text / 文書に文字がありません")
+    from desktop_app.core.workflow.state import source_too_large
+
+    if why := source_too_large(Path(path).name, len(doc.source)):  # the original is stored with the letter
+        raise CliExit(EXIT_USAGE, why)
     return doc
 
 

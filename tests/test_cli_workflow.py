@@ -195,7 +195,10 @@ def test_a_word_letter_goes_through_review_and_is_exported_into_a_copy_of_the_or
     assert code == 0 and out.startswith(f"{lid}\t")
 
 
-def test_a_word_letter_whose_original_changed_is_not_exported(cli, staffed, tmp_path):
+def test_a_word_letter_is_exported_from_the_original_stored_with_it_not_the_file_on_disk(cli, staffed, tmp_path):
+    """Since migration 0008 the original is stored with the letter: a later change of the file on disk, or its
+    deletion, changes nothing in what was approved and is exported. (Letters from before keep their path and
+    the old refusal: tests/core/test_word_bytes.py.)"""
     from docx import Document
 
     from tests.core.docx_fixtures import build_letter_docx
@@ -204,17 +207,39 @@ def test_a_word_letter_whose_original_changed_is_not_exported(cli, staffed, tmp_
     lid = _as(cli, "kaori", "letters", "new", str(src))[1].strip()
     assert _as(cli, "kaori", "letters", "submit", lid)[0] == 0
     assert _as(cli, "chief", "letters", "approve", lid, "--accept", "ご家族と確認済み")[0] == 0
+    added = "Wordで後から書き足した一文です。"
     changed = Document(str(src))
-    changed.add_paragraph("Wordで後から書き足した一文です。")
+    changed.add_paragraph(added)
     changed.save(str(src))
     target = tmp_path / "送付用.docx"
     code, _, err = _as(cli, "kaori", "letters", "export", lid, "--out", str(target))
-    assert code == 2 and "取り込んだ後に変更されています" in err and not target.exists()
-    code, out, _ = _as(cli, "chief", "letters", "list", "--status", "approved")
-    assert out.startswith(f"{lid}\t")  # nothing recorded as sent
-    src.unlink()
-    code, _, err = _as(cli, "kaori", "letters", "export", lid, "--out", str(target))
-    assert code == 2 and "元のWordファイル" in err and not target.exists()
+    assert code == 0, err
+    assert all(added not in p.text for p in Document(str(target)).paragraphs)  # the approved original
+    code, out, _ = _as(cli, "chief", "letters", "list", "--status", "exported")
+    assert out.startswith(f"{lid}\t")
+
+
+def test_a_word_file_over_20_mb_is_refused_with_exit_2(cli, staffed, tmp_path):
+    """The original is stored with the letter (issue 22): a file over the documented limit is refused before
+    anything is stored, with a message saying the limit, in Japanese and English."""
+    import os
+    import zipfile
+
+    from tests.core.docx_fixtures import build_letter_docx
+
+    small = build_letter_docx(tmp_path / "写真入り.docx")
+    big = tmp_path / "写真の多いお便り.docx"
+    with zipfile.ZipFile(small) as z_in, zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED) as z_out:
+        for item in z_in.infolist():
+            z_out.writestr(item, z_in.read(item.filename))
+        z_out.writestr("word/media/image99.png", os.urandom(21 * 1024 * 1024), compress_type=zipfile.ZIP_STORED)
+    assert big.stat().st_size > 20 * 1024 * 1024
+    code, out, err = _as(cli, "kaori", "letters", "new", str(big))
+    assert code == 2 and "Traceback" not in err
+    assert "上限 20 MB" in err and "写真の多いお便り.docx" in err and "at most 20 MB" in err
+    code, out, _ = _as(cli, "chief", "letters", "list")
+    assert code == 0 and out.strip() == ""  # nothing stored
+    assert _as(cli, "kaori", "letters", "new", str(small))[0] == 0  # the same letter, smaller, is taken
 
 
 def test_letter_numbers_out_of_range_are_usage_errors(cli, staffed):

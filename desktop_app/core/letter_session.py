@@ -5,6 +5,7 @@ the windows only show its state and forward intentions."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,20 +69,42 @@ class ExportResult:
 
 
 class WordOriginal:
-    """The original .docx of a Word letter, read once per state of the file on disk (not at every check)."""
+    """The original .docx of a Word letter: the one stored with the letter (read from the database once per
+    letter, so every PC has it), else, for a letter from before the originals were stored, the file at its
+    path, read once per state of the file on disk (not at every check)."""
 
-    def __init__(self) -> None:
+    def __init__(self, load: Callable[[int], bytes | None] | None = None) -> None:
+        self._load = load
         self._key: tuple | None = None
         self._doc = None
+        self._stored_key: tuple | None = None
+        self._stored = None  # (doc,) when the letter has a stored original, else None
 
-    def document(self, fields: dict):
+    def document(self, fields: dict, letter_id: int | None = None):
+        if letter_id is not None and self._load is not None:
+            key = (letter_id, str(fields.get(word.SHA) or ""))
+            if key != self._stored_key:
+                data = self._load(letter_id)
+                self._stored_key = key
+                self._stored = (word.original(fields, data),) if data is not None else None
+            if self._stored is not None:
+                return self._stored[0]
         key = _file_state(fields)
         if key != self._key:
             self._key, self._doc = key, (word.original(fields) if key[2] is not None else None)
         return self._doc
 
-    def remember(self, fields: dict, doc) -> None:
-        self._key, self._doc = _file_state(fields), doc
+    def remember(self, fields: dict, doc, letter_id: int | None = None) -> None:
+        """The original just read (a new letter), or just stored with letter `letter_id`."""
+        if letter_id is not None:
+            self._stored_key, self._stored = (letter_id, str(fields.get(word.SHA) or "")), (doc,)
+        else:
+            self._key, self._doc = _file_state(fields), doc
+
+    def source(self, fields: dict, letter_id: int | None = None) -> bytes | None:
+        """The original's bytes as checked (for the export), or None."""
+        doc = self.document(fields, letter_id)
+        return doc.source if doc is not None else None
 
 
 def _file_state(fields: dict) -> tuple[str, str, tuple[int, int] | None]:
@@ -116,7 +139,7 @@ class LetterSession:
         self.generated_text: str | None = None  # the text as last generated from the form
         self.revision = 0
         self.findings: list[Finding] = []
-        self.original = WordOriginal()
+        self.original = WordOriginal(services.letters.source)
 
     # ---- what the letter is --------------------------------------------------------------
     @property
@@ -140,7 +163,7 @@ class LetterSession:
 
     def word_document(self):
         """The Word letter's original as it was checked, or None (not a Word letter, gone, or changed)."""
-        return self.original.document(self.fields) if self.is_word else None
+        return self.original.document(self.fields, self.letter_id) if self.is_word else None
 
     # ---- editing -------------------------------------------------------------------------
     def set_form(self, template_id: str, fields: dict) -> None:
@@ -311,7 +334,12 @@ class LetterSession:
         self.body untouched)."""
         wf = self.services.workflow
         if self.letter_id is None:
-            view = wf.create(self.actor, self.template_id, self.body, self.fields, self.context)
+            # a Word letter's original goes into the database with it: every PC can then review and export it
+            doc = self.word_document() if self.is_word else None
+            view = wf.create(self.actor, self.template_id, self.body, self.fields, self.context,
+                             source=doc.source if doc is not None else None, source_name=word.file_name(self.fields))
+            if doc is not None:
+                self.original.remember(self.fields, doc, view.id)
         else:
             view = wf.save(self.actor, self.letter_id, self.body, self.version or 0, fields=self.fields,
                            context=self.context, template_id=self.template_id)
@@ -402,8 +430,20 @@ class LetterSession:
         ticket = self.services.workflow.check_export(self.actor, self.letter_id)  # type: ignore[arg-type]
         prepared = prepare(ticket.body, template_id=self.template_id, fields=self.fields, library=self.library,
                            facility=self.facility, font=self.font, context=self.context,
-                           folder=self.services.admin.export_folder())
+                           folder=self.services.admin.export_folder(), source=self._stored_source(ticket))
         return ExportPlan(ticket, prepared)
+
+    def _stored_source(self, ticket: ExportTicket) -> bytes | None:
+        """The original stored with a Word letter, exactly the one the gate's ticket (and so the approval)
+        binds to; None for a letter that has only a path (prepared from the file, as before)."""
+        if not self.is_word or ticket.source_sha is None:
+            return None
+        data = self.services.letters.source(ticket.letter_id)
+        if data is None or word.sha256(data) != ticket.source_sha:
+            raise WriteError("source_missing", Path(word.file_name(self.fields) or "Word"),
+                             f"手紙と一緒に保存した元のWordファイル「{word.file_name(self.fields)}」を読めません。"
+                             "データベースの管理者に連絡してください。 / the stored original is missing or altered")
+        return data
 
     def draft_name(self) -> str:
         """The draft copy's file name: the export's, marked 下書き."""
@@ -417,7 +457,8 @@ class LetterSession:
             raise WorkflowRefused(Refusal.HIGH_NOT_ACCEPTED, f"重大な指摘が{len(blocking)}件あるため、下書きも書き出せません。",
                                   findings=blocking)
         return write_draft(self.body, path, template_id=self.template_id, fields=self.fields, library=self.library,
-                           facility=self.facility, font=self.font)
+                           facility=self.facility, font=self.font,
+                           source=self.original.source(self.fields, self.letter_id) if self.is_word else None)
 
     def commit_export(self, plan: ExportPlan, path: Path) -> ExportResult:
         source = plan.prepared.source

@@ -95,18 +95,23 @@ def write_letter(body: str, out: Path, *, library: TemplateLibrary | None, templ
 
 def prepare(body: str, *, template_id: str, fields: dict, library: TemplateLibrary | None, facility: Facility,
             font: str = "mincho", context: CheckContext | None = None, folder: str | None = None,
-            today: dt.date | None = None) -> PreparedExport:
+            today: dt.date | None = None, source: bytes | None = None) -> PreparedExport:
     """The writer for this letter, prepared for `body`. For a Word letter this reads the original again and
     places every edit: raises WriteError (original gone or changed) or word.WordExportRefused (an edit with
     no place in the original), before anything is written."""
     if word.is_word_template(template_id):
-        prepared = word.prepare_export(fields, body)
+        prepared = word.prepare_export(fields, body, source)
 
         def write_word(path: Path) -> list[str]:
             return word.write_export(prepared, path).summary()
 
-        return PreparedExport(list(prepared.warnings), f"{prepared.source.stem}_送付用.docx", prepared.source.parent,
-                              write_word, source=prepared.source)
+        # next to the original where it lies on this PC; on another PC (the original stored with the letter)
+        # the facility's export folder
+        beside = prepared.source.parent if str(prepared.source) not in ("", ".") else None
+        where = beside if beside is not None and beside.is_dir() else (
+            Path(folder) if folder and Path(folder).is_dir() else None)
+        return PreparedExport(list(prepared.warnings), f"{Path(word.file_name(fields) or 'Word').stem}_送付用.docx",
+                              where, write_word, source=prepared.source)
     info = library.templates.get(template_id) if library else None
 
     def write_text(path: Path) -> list[str]:
@@ -119,7 +124,7 @@ def prepare(body: str, *, template_id: str, fields: dict, library: TemplateLibra
 
 
 def write_draft(body: str, out: Path, *, template_id: str, fields: dict, library: TemplateLibrary | None,
-                facility: Facility, font: str = "mincho") -> Path:
+                facility: Facility, font: str = "mincho", source: bytes | None = None) -> Path:
     """A copy for trying a letter out, before any approval: 下書き（未承認） at the top of every page (the
     same header as the command line's `export` copy). A Word letter goes into a copy of its original with
     the edits placed as in the approved export; a template letter is laid out by its line roles. Raises
@@ -129,7 +134,7 @@ def write_draft(body: str, out: Path, *, template_id: str, fields: dict, library
         from desktop_app.core.fileio import WriteError, same_file
         from desktop_app.core.word import mask_docx
 
-        prepared = word.prepare_export(fields, body)
+        prepared = word.prepare_export(fields, body, source)
         if same_file(prepared.source, out):
             raise WriteError("same_file", out, "元のWordファイルには上書きできません。別の名前で保存してください。")
         mask_docx(prepared.doc, prepared.edits, out, header_text=DRAFT_HEADER)

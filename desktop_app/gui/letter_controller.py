@@ -19,7 +19,7 @@ from desktop_app.core.templates import MissingFieldsError, TemplateError, Templa
 from desktop_app.core.word import DocxError, read_docx
 from desktop_app.core.word.letter import WordExportRefused
 from desktop_app.core.workflow import Services
-from desktop_app.core.workflow.state import Status
+from desktop_app.core.workflow.state import Status, source_too_large
 from desktop_app.core.writers import export_folder
 from desktop_app.gui import prompts
 from desktop_app.gui.check_dispatcher import CheckDispatcher
@@ -327,6 +327,9 @@ class LetterController(QObject):
             return False
         if not doc.body_text().strip():  # properties alone (作成者 …) are not a letter
             prompts.error(self.view, "Wordの手紙を開けません", f"{name} には文字がありません。")
+            return False
+        if why := source_too_large(name, len(doc.source)):  # the original is stored with the letter
+            prompts.error(self.view, "Wordの手紙を開けません", f"{why}\n\n今の手紙はそのまま残っています。")
             return False
         if not self.ask_keep_changes("Wordの手紙を開く"):
             return False

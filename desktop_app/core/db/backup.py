@@ -26,7 +26,7 @@ _STAMP = "%Y%m%d-%H%M%S-%f"
 _SUFFIX = ".sqlite3"
 _TMP_SUFFIX = ".partial"
 # the tables a retention purge deletes a letter from (admin.purge_expired), children first
-PURGED_TABLES = ("letter_versions", "marks", "comments", "approvals", "exports")
+PURGED_TABLES = ("letter_versions", "marks", "comments", "approvals", "exports", "letter_sources")
 
 
 def private(path: Path, mode: int) -> None:

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -61,11 +72,27 @@ class Letter(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     # 「この手紙をもとに新しく作成」: the sent letter this one was made from
     derived_from_id: Mapped[int | None] = mapped_column(ForeignKey("letters.id", ondelete="SET NULL"), nullable=True)
+    # a Word letter's stored original (letter_sources.sha256), bound into the approval's context hash
+    # (migration 0008); NULL for text letters and Word letters from before it (those keep only a path)
+    source_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     writer: Mapped[User | None] = relationship(foreign_keys=[writer_id])
     last_editor: Mapped[User | None] = relationship(foreign_keys=[last_editor_id])
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class LetterSource(Base):
+    """The original .docx of a Word letter, so that every PC can review, locate and export it (migration
+    0008). A table of its own: listing or opening letters never loads the file."""
+
+    __tablename__ = "letter_sources"
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(500))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class LetterVersion(Base):

@@ -53,14 +53,16 @@ def letter_fields(path: Path, doc: WordDocument) -> dict:
     return {SOURCE: str(src), NAME: src.name, SHA: sha256(doc.source)}
 
 
-def original(fields: dict) -> WordDocument | None:
+def original(fields: dict, data: bytes | None = None) -> WordDocument | None:
     """The original .docx of a Word letter as it was checked, or None when it is gone or has changed since
-    (its places would no longer match the stored text)."""
+    (its places would no longer match the stored text). `data`: the original stored with the letter
+    (letter_sources), read instead of the path, so that every PC has it; a letter from before the
+    originals were stored has only its path."""
     src = str(fields.get(SOURCE) or "")
-    if not src:
+    if data is None and not src:
         return None
     try:
-        doc = read_docx(src)
+        doc = read_docx_bytes(data, file_name(fields) or "document.docx") if data is not None else read_docx(src)
     except Exception:  # gone, unreadable, no longer a .docx: the letter's text is still in the database
         return None
     return doc if sha256(doc.source) == str(fields.get(SHA) or "") else None
@@ -156,8 +158,9 @@ class WordExportRefused(Exception):
         self.problems = problems
 
 
-def prepare_export(fields: dict, body: str) -> WordExport:
-    """Read the original again from the stored path, make sure it is the file that was checked, and turn
+def prepare_export(fields: dict, body: str, data: bytes | None = None) -> WordExport:
+    """Read the original again (`data`, the bytes stored with the letter; else from the stored path, for a
+    letter from before the originals were stored), make sure it is the file that was checked, and turn
     the approved body into run edits.
 
     Raises WriteError when the original is gone or changed since it was read, WordExportRefused when a
@@ -165,7 +168,7 @@ def prepare_export(fields: dict, body: str) -> WordExport:
     src = Path(str(fields.get(SOURCE) or ""))
     name = str(fields.get(NAME) or src.name)
     try:
-        doc = read_docx(src)
+        doc = read_docx_bytes(data, name or "document.docx") if data is not None else read_docx(src)
     except DocxError as exc:
         raise WriteError("source_missing", src, f"元のWordファイル「{name}」を読めません。移動・削除されていませんか。\n"
                          f"（{exc}）\n元のファイルを元の場所に戻してから、もう一度書き出してください。") from exc

@@ -10,7 +10,17 @@ from sqlalchemy import delete, func, select, text
 from desktop_app.core.accounts import Actor
 from desktop_app.core.context import Facility, facility_from_dict, facility_to_dict
 from desktop_app.core.db import Database
-from desktop_app.core.db.models import Approval, Comment, Export, Letter, LetterVersion, Mark, User, utcnow
+from desktop_app.core.db.models import (
+    Approval,
+    Comment,
+    Export,
+    Letter,
+    LetterSource,
+    LetterVersion,
+    Mark,
+    User,
+    utcnow,
+)
 from desktop_app.core.errors import Refusal, WorkflowRefused
 from desktop_app.core.workflow.state import DEFAULT_RETENTION_DAYS, POLICIES, Status
 from desktop_app.core.workflow.uow import UnitOfWork, unit_of_work
@@ -111,7 +121,7 @@ class Administration:
 
     def purge_expired(self, now=None) -> int:
         """Delete letters sent (送付済み) or left untouched (abandoned drafts) for longer than the
-        retention period, with their versions, marks, comments and approvals. The audit log keeps only
+        retention period, with their versions, marks, comments, approvals and stored Word originals. The audit log keeps only
         their hashes. On SQLite the file is then vacuumed and the letters are removed from every backup
         too (Database.scrub_after_purge; the audit entry says so). Returns how many letters were deleted."""
         cutoff = (now or utcnow()) - dt.timedelta(days=self.retention_days())
@@ -122,7 +132,7 @@ class Administration:
             ids = [r.id for r in rows]
             if ids:
                 _delete_records(u, ids)
-                for table in (LetterVersion, Mark, Comment):
+                for table in (LetterVersion, Mark, Comment, LetterSource):  # a Word letter's original too
                     u.s.execute(delete(table).where(table.letter_id.in_(ids)))
                 u.s.execute(delete(Letter).where(Letter.id.in_(ids)))
             for r in rows:

@@ -4,6 +4,7 @@ and 自分の手紙, and a writer's notices (returned or approved letters). Noth
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 
 from sqlalchemy import func, select
@@ -12,7 +13,15 @@ from sqlalchemy.orm import aliased
 from desktop_app.core.accounts import Actor
 from desktop_app.core.context import CheckContext, person_name
 from desktop_app.core.db import Database
-from desktop_app.core.db.models import Approval, AuditEntry, Comment, Letter, LetterVersion, User
+from desktop_app.core.db.models import (
+    Approval,
+    AuditEntry,
+    Comment,
+    Letter,
+    LetterSource,
+    LetterVersion,
+    User,
+)
 from desktop_app.core.workflow.state import CommentView, LetterSummary, LetterView, Notice, Status, anchor
 from desktop_app.core.workflow.uow import UnitOfWork, unit_of_work
 
@@ -106,6 +115,19 @@ class LetterQueries:
                 approved_by=names.get(approval.approver_id) if approval and approval.voided_at is None else None,
                 approval_valid=valid, previous_submitted=previous, previous_version=previous_number,
                 derived_from=letter.derived_from_id, text_version=u.text_version(letter.id))
+
+    def source(self, letter_id: int) -> bytes | None:
+        """A Word letter's stored original (.docx bytes), or None: a text letter, a Word letter from before
+        migration 0008 (only its path is known), or stored bytes that no longer match the hash the letter's
+        approval binds to (never handed out as if they were the original)."""
+        with unit_of_work(self.db) as u:
+            row = u.s.execute(select(LetterSource.content, LetterSource.sha256, Letter.source_sha256)
+                              .join(Letter, Letter.id == LetterSource.letter_id)
+                              .where(LetterSource.letter_id == letter_id)).first()
+        if row is None or row.source_sha256 is None:
+            return None
+        data = bytes(row.content)
+        return data if hashlib.sha256(data).hexdigest() == row.sha256 == row.source_sha256 else None
 
     def list(self, status: Status | str | None = None, limit: int | None = None,
              writer_id: int | None = None) -> list[LetterSummary]:

@@ -31,6 +31,9 @@ STATUS_JA = {Status.DRAFT: "下書き", Status.SUBMITTED: "確認待ち", Status
              Status.RETURNED: "差し戻し", Status.EXPORTED: "送付済み"}
 POLICIES = {"always": "すべての手紙に承認が必要", "when_findings": "注意・重大の指摘がある手紙だけ承認が必要"}
 DEFAULT_RETENTION_DAYS = 90
+# the largest Word original stored with its letter (letter_sources, migration 0008): a letter with pictures
+# is a few MB; a larger file would slow every PC that opens it over the facility's network
+MAX_SOURCE_BYTES = 20 * 1024 * 1024
 CHANGED_ANCHOR = "該当箇所が変更されました"
 
 
@@ -38,8 +41,23 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def context_sha(context: dict) -> str:
-    return sha256(json.dumps(context, sort_keys=True, ensure_ascii=False))
+def context_sha(context: dict, source_sha: str | None = None) -> str:
+    """The hash an approval binds to besides the text and template (signed with it, signing.approval_bytes):
+    the check context, and for a Word letter with a stored original also that original's SHA-256, so an
+    approval of the text over one .docx does not hold for another. Without a stored original (text letters,
+    Word letters from before migration 0008) it is the context's hash alone, as before."""
+    digest = sha256(json.dumps(context, sort_keys=True, ensure_ascii=False))
+    return sha256(f"{digest}\nsource:{source_sha}") if source_sha else digest
+
+
+def source_too_large(name: str, size: int) -> str | None:
+    """Why a Word original of `size` bytes cannot be stored with its letter (Japanese, then English), or None."""
+    if size <= MAX_SOURCE_BYTES:
+        return None
+    limit = MAX_SOURCE_BYTES // 1024 // 1024
+    return (f"{name}: ファイルが大きすぎるため、手紙として保存できません（{size / 1024 / 1024:,.1f} MB、上限 {limit} MB）。"
+            "写真を小さくする（Wordの「図の圧縮」）などしてから開き直してください。"
+            f" / the Word file is {size / 1024 / 1024:,.1f} MB; letters keep originals of at most {limit} MB")
 
 
 class FindingStatus(StrEnum):

@@ -24,7 +24,17 @@ from desktop_app.core.accounts import Actor
 from desktop_app.core.audit import head_in as audit_head
 from desktop_app.core.context import CheckContext
 from desktop_app.core.db import Database
-from desktop_app.core.db.models import Approval, Comment, Export, Letter, LetterVersion, Mark, User, utcnow
+from desktop_app.core.db.models import (
+    Approval,
+    Comment,
+    Export,
+    Letter,
+    LetterSource,
+    LetterVersion,
+    Mark,
+    User,
+    utcnow,
+)
 from desktop_app.core.docx_props import write_custom_properties
 from desktop_app.core.errors import Refusal, WorkflowRefused
 from desktop_app.core.fileio import WriteError, refuse_read_only
@@ -36,6 +46,7 @@ from desktop_app.core.workflow.state import (
     context_sha,
     needs_approval,
     sha256,
+    source_too_large,
     unresolved_high,
 )
 from desktop_app.core.workflow.uow import UnitOfWork, require, unit_of_work
@@ -111,6 +122,7 @@ class ExportTicket:
     template_id: str
     context_sha: str
     findings: tuple[Finding, ...]
+    source_sha: str | None = None  # a Word letter's stored original (letters.source_sha256), bound in context_sha
 
     @property
     def body_sha(self) -> str:
@@ -131,16 +143,25 @@ class Workflow:
 
     # ---- writing -------------------------------------------------------------------------
     def create(self, actor: Actor, template_id: str, body: str, fields: dict | None = None,
-               context: CheckContext | None = None):
+               context: CheckContext | None = None, source: bytes | None = None, source_name: str = ""):
+        """A new 下書き. `source`: a Word letter's original .docx, stored with it (letter_sources) so that every
+        PC can review and export it; its SHA-256 is bound into the approval (context_sha). Refused when
+        larger than MAX_SOURCE_BYTES."""
         require(actor, "writer", "手紙の作成")
+        if source is not None and (why := source_too_large(source_name or "Word", len(source))):
+            raise WorkflowRefused(Refusal.BAD_INPUT, why)
         with unit_of_work(self.db) as u:
             if setup_needed_in(u):
                 raise WorkflowRefused(Refusal.SETUP_REQUIRED, "先に施設情報と管理者を登録してください。")
             letter = Letter(template_id=template_id, fields=dict(fields or {}),
                             context=(context or CheckContext()).to_dict(), body=body, status=Status.DRAFT.value,
-                            writer_id=actor.id, last_editor_id=actor.id, high_count=0, medium_count=0)
+                            writer_id=actor.id, last_editor_id=actor.id, high_count=0, medium_count=0,
+                            source_sha256=hashlib.sha256(source).hexdigest() if source is not None else None)
             u.s.add(letter)
             u.s.flush()
+            if source is not None:
+                u.s.add(LetterSource(letter_id=letter.id, name=(source_name or "")[:500], size=len(source),
+                                     sha256=letter.source_sha256, content=source))
             u.add_version(letter, actor)
             u.record(actor, "create", letter, body)
             letter_id = letter.id
@@ -158,9 +179,13 @@ class Workflow:
             letter = Letter(template_id=source.template_id, fields=dict(source.fields or {}),
                             context=dict(source.context or {}), body=source.body, status=Status.DRAFT.value,
                             writer_id=actor.id, last_editor_id=actor.id, high_count=0, medium_count=0,
-                            derived_from_id=source.id)
+                            derived_from_id=source.id, source_sha256=source.source_sha256)
             u.s.add(letter)
             u.s.flush()
+            original = u.s.get(LetterSource, source.id) if source.source_sha256 else None
+            if original is not None:  # a Word letter's new draft goes into the same original
+                u.s.add(LetterSource(letter_id=letter.id, name=original.name, size=original.size,
+                                     sha256=original.sha256, content=original.content))
             u.add_version(letter, actor)
             u.record(actor, "derive", letter, letter.body, detail=f"from {source.id}")
             new_id = letter.id
@@ -351,9 +376,11 @@ class Workflow:
         with unit_of_work(self.db) as u:
             letter = u.letter(letter_id)
             body, template_id, ctx = letter.body, letter.template_id, dict(letter.context or {})
+            source_sha = letter.source_sha256
         if not body.strip():
             raise WorkflowRefused(Refusal.BAD_INPUT, "本文が空の手紙は書き出せません。")
-        ticket = ExportTicket(letter_id, body, template_id, context_sha(ctx), tuple(self._check(body, ctx)))
+        ticket = ExportTicket(letter_id, body, template_id, context_sha(ctx, source_sha),
+                              tuple(self._check(body, ctx)), source_sha)
         with unit_of_work(self.db) as u:
             self._verify(u, u.letter(letter_id), ticket)
         return ticket
@@ -435,7 +462,7 @@ class Workflow:
         return self.commit_export(actor, self.check_export(actor, letter_id), path, write)
 
     def _still_ticket(self, u: UnitOfWork, letter: Letter, ticket: ExportTicket) -> None:
-        if (sha256(letter.body), letter.template_id, context_sha(letter.context)) != (
+        if (sha256(letter.body), letter.template_id, context_sha(letter.context, letter.source_sha256)) != (
                 ticket.body_sha, ticket.template_id, ticket.context_sha):
             raise WorkflowRefused(Refusal.CONFLICT, "ほかの方が先に変更しました：書き出しの準備中に、手紙が別の操作で変更されました。"
                                   "何も書き出していません。内容を確かめて、もう一度書き出してください。")
@@ -541,7 +568,7 @@ def _signed_approval(u: UnitOfWork, letter: Letter, actor: Actor, version: int) 
         raise WorkflowRefused(Refusal.ACCOUNT_CHANGED, "署名の鍵が開かれていないため承認できません。"
                               "ログアウトして、もう一度ログインしてください。")
     ap = Approval(letter_id=letter.id, body_sha=sha256(letter.body), template_id=letter.template_id,
-                  context_sha=context_sha(letter.context), approver_id=actor.id, key_id=actor.key_id,
+                  context_sha=context_sha(letter.context, letter.source_sha256), approver_id=actor.id, key_id=actor.key_id,
                   version_number=version, signed_at=utcnow().isoformat(timespec="microseconds"))
     ap.signature = signing.sign(actor.signing_key, signing.approval_bytes(
         letter.id, version, ap.body_sha, ap.template_id, ap.context_sha, actor.id, actor.name, ap.signed_at))

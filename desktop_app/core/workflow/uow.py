@@ -67,7 +67,7 @@ class UnitOfWork:
         if ap is None:
             return None
         if (ap.body_sha, ap.template_id, ap.context_sha) != (sha256(letter.body), letter.template_id,
-                                                             context_sha(letter.context)):
+                                                             context_sha(letter.context, letter.source_sha256)):
             return None
         return ap
 
