@@ -148,6 +148,17 @@ def licence_file_text(dist_name: str) -> str:
     return entry["LicenseText"]
 
 
+def other_licence_files(dist: metadata.Distribution, text: str) -> str:
+    """pip-licenses keeps the first licence file only. cryptography and packaging ship three: a LICENSE that
+    just says "either LICENSE.APACHE or LICENSE.BSD", and those two, which are the licences themselves."""
+    extra = []
+    for name in dist.metadata.get_all("License-File") or []:
+        body = dist.read_text(f"licenses/{name}") or dist.read_text(name) or ""
+        if body.strip() and body.strip() not in text:
+            extra.append(f"--- {name} ---\n{body.strip()}")
+    return "\n\n".join(extra)
+
+
 @dataclass(frozen=True)
 class Entry:
     name: str
@@ -171,6 +182,9 @@ def entries(dists: dict[str, metadata.Distribution] | None = None) -> tuple[list
         if name in OVERRIDES:
             override = OVERRIDES[name]
             licence, text, note = override.licence, override.text(), override.why
+        elif _known(text):
+            more = other_licence_files(dist, text)
+            text = f"{text.strip()}\n\n{more}" if more else text
         if not _known(licence) or not _known(text):
             missing.append(dist.metadata["Name"])
             continue
