@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 endif
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint screenshot bench self-check dist dist-check clean
+.PHONY: run test lint screenshot bench self-check notices dist dist-check clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,7 +45,12 @@ $(BUILD_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,build]'
 	@touch $(BUILD_STAMP)
 
-dist: $(BUILD_STAMP)
+# THIRD_PARTY_NOTICES.txt (resources/, not in git) from the installed distributions; build.spec writes it too.
+# Run it before building a wheel, which carries resources/.
+notices: $(BUILD_STAMP)
+	$(BIN)/python packaging/third_party_notices.py
+
+dist: notices
 	QT_QPA_PLATFORM=offscreen $(BIN)/python packaging/make_icons.py build/icons
 	$(BIN)/pyinstaller --noconfirm build.spec
 	rm -f dist/CareLetter-*.tar.gz

@@ -30,3 +30,27 @@ def templates_dir() -> Path:
 
 def resources_dir() -> Path:
     return bundle_root() / "resources"
+
+
+NOTICES_FILE = "THIRD_PARTY_NOTICES.txt"  # written at build time by packaging/third_party_notices.py
+LICENSE_FILE = "LICENSE"
+
+
+def third_party_notices_path() -> Path:
+    """The third-party licence notices: inside resources/ in the bundle, the wheel and a checkout where
+    `make notices` ran (the file is generated, not kept in git)."""
+    return resources_dir() / NOTICES_FILE
+
+
+def project_licence_text() -> str | None:
+    """The app's own licence (MIT): LICENSE beside resources/ in the bundle and the checkout, the wheel's
+    dist-info (license-files) when installed."""
+    path = bundle_root() / LICENSE_FILE
+    if path.is_file():
+        return path.read_text(encoding="utf-8")
+    from importlib import metadata
+
+    try:
+        return metadata.distribution("desktop-app").read_text(f"licenses/{LICENSE_FILE}")
+    except metadata.PackageNotFoundError:
+        return None

@@ -15,7 +15,8 @@ AppId={{6B0E3D52-7C1A-4F4B-9E7D-2C5A8B1F0D93}
 AppName={#AppName}
 AppVersion={#AppVersion}
 AppVerName={#AppName} {#AppVersion}
-AppPublisher=CareLetter
+AppPublisher=CareLetter contributors
+AppCopyright=Copyright (c) 2026 CareLetter contributors (MIT)
 VersionInfoVersion={#AppVersion}
 DefaultDirName={autopf}\CareLetter
 DefaultGroupName={#AppName}
@@ -44,10 +45,12 @@ Name: "desktopicon"; Description: "{cm:CreateDesktopIcon}"; GroupDescription: "{
 Type: filesandordirs; Name: "{app}\_internal"
 
 [Files]
+; the folder's top carries LICENSE.txt and THIRD_PARTY_NOTICES.txt (build.spec copies them there), so {app} does too
 Source: "..\..\dist\CareLetter\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
 
 [Icons]
 Name: "{group}\{#AppName}"; Filename: "{app}\CareLetter.exe"
+Name: "{group}\ライセンス情報"; Filename: "{app}\THIRD_PARTY_NOTICES.txt"
 Name: "{group}\{cm:UninstallProgram,{#AppName}}"; Filename: "{uninstallexe}"
 Name: "{autodesktop}\{#AppName}"; Filename: "{app}\CareLetter.exe"; Tasks: desktopicon
 
