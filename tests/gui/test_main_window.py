@@ -260,7 +260,9 @@ def test_settings_dialog_updates_profile_policy_and_database_url(qtbot, make_win
     dlg.font_size.setValue(16)
     dlg.policy.setCurrentIndex(dlg.policy.findData("when_findings"))
     dlg.retention.setValue(30)
-    dlg.database_url.setText("postgresql+psycopg://letters@db-server/careletter")
+    dlg.db_host.setText("db-server")
+    dlg.db_name.setText("careletter")
+    dlg.db_user.setText("letters")
     w.controller.apply_settings(dlg)
     fac = w.controller.services.admin.facility()
     assert fac.name == "グループホーム ひだまり" and fac.staff == ["大野 健", "森田 里美"]
@@ -282,4 +284,4 @@ def test_settings_facility_and_policy_are_read_only_for_a_writer(qtbot, window):
 
     dlg = SettingsDialog(window.controller.settings, window, facility=window.controller.session.facility, admin=False)
     assert not dlg.name.isEnabled() and not dlg.policy.isEnabled() and not dlg.retention.isEnabled()
-    assert dlg.database_url.isEnabled() and "ネットワーク上の共有フォルダー" in dlg.findChild(QLabel, "databaseNote").text()
+    assert dlg.db_host.isEnabled() and "ネットワーク上の共有フォルダー" in dlg.findChild(QLabel, "databaseNote").text()

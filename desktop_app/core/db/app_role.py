@@ -27,7 +27,7 @@ from sqlalchemy import text
 from desktop_app.core.db import Database
 
 APPEND_ONLY = ("audit_log", "approvals", "exports")
-KEPT = ("users", "user_keys", "letters", "letter_versions", "marks", "comments", "recovery_slots",
+KEPT = ("users", "user_keys", "letters", "letter_versions", "letter_sources", "marks", "comments", "recovery_slots",
         "facility_settings")
 HEAD = "audit_head"
 _ROLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
