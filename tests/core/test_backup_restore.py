@@ -15,8 +15,7 @@ from sqlalchemy import select, text
 
 from desktop_app.core import accounts, audit
 from desktop_app.core.context import CheckContext, Facility
-from desktop_app.core.db import open_database
-from desktop_app.core.db import archive
+from desktop_app.core.db import archive, open_database
 from desktop_app.core.workflow import Services
 
 ADMIN_PW, WRITER_PW, REVIEWER_PW = "hotaru-yuki-4821-mori", "ajisai-nami-9137-sora", "kikyou-tsuki-6605-hana"
