@@ -354,7 +354,10 @@ def restore(file: Path, db_url: str, force: bool = False, *, password: str | Non
         elif manifest.method == "pg_dump":
             if db.backend != "postgresql":
                 raise BackupError("pg_dump のバックアップはPostgreSQLにだけ復元できます。")
-            _restore_pg_dump(parts[PGDUMP_PART], _engine_url(db))
+            url = _engine_url(db)
+            db.dispose()
+            _restore_pg_dump(parts[PGDUMP_PART], url)
+            db = open_database(db_url, backup=False, password=password)  # migrates an older dump to head
         else:
             if not empty and db.backend == "sqlite" and (path := _sqlite_path(db.url)) is not None:
                 backup_sqlite(path)
