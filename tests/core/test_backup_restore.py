@@ -137,9 +137,12 @@ def test_a_tampered_backup_is_refused_before_anything_is_written(db, tmp_path):
         _rewrite(out, bad, change)
         with pytest.raises(archive.BackupError, match=words):
             archive.restore(bad, target)
-    # one flipped byte anywhere in the raw file: the zip's own check or the part's hash refuses it
+    # one flipped byte inside a stored part (its compressed data): the zip's CRC or the part's hash refuses it
     raw = bytearray(out.read_bytes())
-    raw[len(raw) // 3] ^= 0x01
+    with zipfile.ZipFile(out) as zf:
+        info = zf.getinfo("tables/letters.jsonl")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    raw[start + info.compress_size // 2] ^= 0x01
     flipped = tmp_path / "flipped.zip"
     flipped.write_bytes(bytes(raw))
     with pytest.raises(archive.BackupError):
