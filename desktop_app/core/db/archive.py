@@ -41,6 +41,7 @@ import sqlite3
 import subprocess
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -280,7 +281,8 @@ def read_manifest(file: Path) -> tuple[Manifest, dict[str, bytes]]:
                 raise BackupError("バックアップの目録（manifest.json）がありません。このアプリのバックアップではありません。")
             raw = json.loads(zf.read(MANIFEST).decode("utf-8"))
             parts = {n: zf.read(n) for n in names if n != MANIFEST}
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, UnicodeDecodeError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, UnicodeDecodeError, ValueError,
+            EOFError) as exc:
         # a changed byte in the compressed data fails the zip's own CRC here
         raise BackupError(f"バックアップファイルが壊れているか、このアプリのバックアップではありません（{exc}）。") from exc
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
