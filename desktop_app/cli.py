@@ -409,6 +409,9 @@ def build_parser() -> argparse.ArgumentParser:
     from desktop_app import cli_workflow
 
     cli_workflow.add_parsers(sub)
+    from desktop_app import cli_backup
+
+    cli_backup.add_parsers(sub)
     return p
 
 
@@ -440,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not getattr(args, "func", None):
             return cmd_gui(args)
-        if args.func.__module__ == "desktop_app.cli_workflow":
+        if args.func.__module__ in ("desktop_app.cli_workflow", "desktop_app.cli_backup"):
             from desktop_app import cli_workflow
 
             return cli_workflow.run(args.func, args)

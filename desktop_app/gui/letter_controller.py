@@ -694,6 +694,17 @@ class LetterController(QObject):
         if self.actor.has("admin"):
             StaffDialog(self.services.db, self.actor, self.view).exec()
 
+    def open_backup(self) -> None:
+        """管理 → バックアップ／復元… (administrators). After a restore the window's state is from before it:
+        the person is asked to restart, and the window closes."""
+        from desktop_app.gui.backup_dialog import BackupDialog
+
+        if self.actor.has("admin"):
+            dlg = BackupDialog(self.services.db, self.actor, self.view)
+            dlg.exec()
+            if dlg.restored:
+                self.view.close_without_asking()  # what it holds predates the restore
+
     def change_password(self) -> None:
         """パスワードを変更: everyone, for themselves."""
         from desktop_app.gui.account_dialogs import run_change_password

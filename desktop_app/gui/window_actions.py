@@ -51,6 +51,8 @@ class WindowActions:
         self.logout_action = action("ログアウト", c.logout)
         self.staff_action = action("職員の管理…", c.open_staff)
         self.staff_action.setVisible(False)  # administrators only (show_allowed)
+        self.backup_action = action("バックアップ／復元…", c.open_backup)
+        self.backup_action.setVisible(False)  # administrators only (show_allowed)
         self.password_action = action("パスワードを変更…", c.change_password)
         self.quit_action = action("終了", window.close, QKeySequence.Quit)  # asks about an unsaved letter first
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))  # also where the platform has no Quit key
@@ -105,6 +107,11 @@ class WindowActions:
                   self.draft_action, self.derive_action, self.queue_action, self.settings_action, self.staff_action,
                   self.password_action, self.logout_action, None, self.quit_action):
             file_menu.addSeparator() if a is None else file_menu.addAction(a)
+        self.admin_menu = QMenu("管理", self.window)  # administrators only (show_allowed)
+        for a in (self.staff_action, self.backup_action):
+            self.admin_menu.addAction(a)
+        bar.insertMenu(help_menu.menuAction(), self.admin_menu)
+        self.admin_menu.menuAction().setVisible(False)
         help_menu.addAction(self.guide_action)
         help_menu.addAction(self.about_action)
 
@@ -119,6 +126,9 @@ class WindowActions:
             self.letter_tools[a].setVisible(enabled)
         self.queue_action.setVisible(reviewer)
         self.staff_action.setVisible(self.controller.actor.has("admin"))
+        self.backup_action.setVisible(self.controller.actor.has("admin"))
+        if hasattr(self, "admin_menu"):
+            self.admin_menu.menuAction().setVisible(self.controller.actor.has("admin"))
 
     def show_waiting(self, waiting: int) -> None:
         shown = "99+" if waiting >= 100 else str(waiting)
