@@ -30,7 +30,7 @@ ACTIONS_JA = {
     "request_withdrawn": "確認依頼の取り下げ", "derive": "送付済みの手紙から作成",
     "retention_purge": "保存期間切れの削除", "retention_change": "保存期間の変更",
     "export_folder_change": "書き出し先フォルダーの変更", "key_registered": "署名の鍵の登録",
-    "export_failed": "書き出しの失敗", "export_renamed": "書き出しの名前の修復", "export_unfinished": "書き出しの未完了",
+    "export_failed": "書き出しの失敗", "reapproval_needed": "再承認の依頼（署名のない承認）", "export_renamed": "書き出しの名前の修復", "export_unfinished": "書き出しの未完了",
 }
 
 

@@ -259,4 +259,13 @@ def test_cli_export_with_a_forged_approval_exits_3(cli, staffed, tmp_path, db_ur
     out_docx = tmp_path / "forged.docx"
     code, _, err = cli("letters", "export", lid, "--out", str(out_docx), "--as", "kaori", "--password-stdin",
                        stdin="kaori-pass1\n")
-    assert code == 3 and "署名" in err and not out_docx.exists()
+    # refused; and at the command's start the unsigned row was voided and the letter sent back to review
+    assert code == 3 and "確認待ち" in err and not out_docx.exists()
+    database = open_database(db_url, backup=False)
+    try:
+        with database.session(write=False) as s:
+            assert s.scalar(select(Letter.status).where(Letter.id == int(lid))) == "submitted"
+            assert s.scalar(select(Approval.voided_at).where(Approval.letter_id == int(lid))) is not None
+        assert audit.verify(database).ok
+    finally:
+        database.dispose()

@@ -1,6 +1,6 @@
 """Upgrades with data (issue 22): a database left by each earlier release (schema 0001 … 0007, filled by
 tests/core/old_schemas.py) is upgraded by the app's own open_database and keeps every row and an intact
-audit chain; its people log in, and an old approved letter leaves only after the facility approves it again
+audit chain; its people log in, and an old approved letter goes back to the reviewers and leaves once approved again
 (approvals from before signing keys carry no signature). A database from a newer release is refused, and
 the models may not drift from the migrations. On SQLite and PostgreSQL."""
 
@@ -93,21 +93,22 @@ def _old_letters_leave_after_a_new_approval(db, revision: str, tmp_path) -> None
         registered = s.execute(sa.text("SELECT actor FROM audit_log WHERE action = 'key_registered' ORDER BY id")).scalars().all()
     assert registered[-2:] == [old.WRITER, old.REVIEWER]
 
-    letter = svc.letters.get(4)  # opened: its text, its state and the accepted finding from before
-    assert letter.body == old.BODIES[4] and letter.status == "approved"
-    # an approval from before signing keys is not signed: the export gate refuses it and says what to do
-    err = refused(Refusal.BAD_SIGNATURE, svc.workflow.export, writer, 4, *out_file(tmp_path))
-    assert err.message == "この承認には確認者の署名がありません。確認者にもう一度承認してもらってください。"
-    # 承認済み cannot be approved a second time as it stands …
-    refused(Refusal.WRONG_STATE, svc.workflow.approve, reviewer, 4)
-    # … so the writer reopens it (an edit voids the old approval), asks again, and the reviewer approves;
-    # the high finding accepted before the upgrade stays accepted (same text, same key)
-    body = letter.body + "（再承認のため再提出）\n"
-    svc.workflow.save(writer, 4, body, letter.version)
-    svc.workflow.submit(writer, 4)
+    letter = svc.letters.get(4)  # opened: its text and the accepted finding from before
+    assert letter.body == old.BODIES[4]
+    # an approval from before signing keys is not signed and could never pass the export gate; the first
+    # start of the new version puts the letter back into the reviewers' queue and says so in the log
+    assert letter.status == "submitted"
+    with db.session(write=False) as s:
+        why = s.execute(sa.text("SELECT actor, detail FROM audit_log WHERE action = 'reapproval_needed' "
+                                "AND letter_id = 4")).all()
+    assert len(why) == 1 and "signature" in why[0].detail
+    err = refused(Refusal.NOT_APPROVED, svc.workflow.export, writer, 4, *out_file(tmp_path))
+    assert "確認待ち" in err.message
+    # the reviewer approves the same text again (the high finding accepted before the upgrade stays
+    # accepted: same text, same key), and the letter leaves
     svc.workflow.approve(reviewer, 4)
     path, _digest = svc.workflow.export(writer, 4, *out_file(tmp_path))
-    assert path.read_text(encoding="utf-8") == body and svc.letters.get(4).status == "exported"
+    assert path.read_text(encoding="utf-8") == letter.body and svc.letters.get(4).status == "exported"
     if revision >= "0005":  # approved by an account that already had its key: leaves as it is
         svc.workflow.export(writer, 8, *out_file(tmp_path, "letter8.txt"))
         assert svc.letters.get(8).status == "exported"

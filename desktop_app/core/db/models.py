@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -155,7 +156,8 @@ class Approval(Base):
     version_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
     signed_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
     # migration 0007: one approval per letter version (older rows keep NULL, which both engines let repeat)
-    __table_args__ = (Index("uq_approvals_letter_version", "letter_id", "version_number", unique=True),)
+    __table_args__ = (Index("uq_approvals_letter_version", "letter_id", "version_number", unique=True,
+                            sqlite_where=text("voided_at IS NULL"), postgresql_where=text("voided_at IS NULL")),)
 
 
 class Export(Base):

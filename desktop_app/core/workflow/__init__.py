@@ -25,10 +25,13 @@ class Services:
     @classmethod
     def open(cls, db: Database, checker: Checker) -> Services:
         """The workflow over `db`; an export a crash left pending is marked failed first (see
-        Workflow.recover_exports): a file on disk is never without its record."""
+        Workflow.recover_exports): a file on disk is never without its record. A letter approved without a
+        signature (before the upgrade to signing keys) goes back to the reviewers' queue
+        (Workflow.reopen_unsigned_approvals)."""
         letters = LetterQueries(db)
         services = cls(db, Workflow(db, checker, letters), letters, Administration(db))
         services.workflow.recover_exports()
+        services.workflow.reopen_unsigned_approvals()
         return services
 
     @property

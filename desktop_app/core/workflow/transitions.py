@@ -506,6 +506,27 @@ class Workflow:
         self.finish_renames()
         return failed
 
+    def reopen_unsigned_approvals(self) -> list[int]:
+        """At start: a 承認済み letter whose approval has no signature (approved before the upgrade to signing
+        keys, or a row written by hand) cannot pass the export gate, and no one could approve it again while
+        it is 承認済み. Such a letter goes back to 確認待ち, into the reviewers' queue: its unsigned approval
+        is voided and the app records why (audited as the app, `reapproval_needed`). Returns the letter ids."""
+        reopened: list[int] = []
+        with contextlib.suppress(WorkflowRefused), unit_of_work(self.db) as u:
+            rows = u.s.execute(
+                select(Letter, Approval).join(Approval, Approval.letter_id == Letter.id)
+                .where(Letter.status == Status.APPROVED.value, Approval.voided_at.is_(None),
+                       Approval.signature.is_(None))).all()
+            for letter, approval in rows:
+                approval.voided_at = utcnow()
+                if letter.id in reopened:
+                    continue
+                letter.status = Status.SUBMITTED.value
+                u.record(SYSTEM_ACTOR, "reapproval_needed", letter, letter.body,
+                         detail="approval without a signature (from before signing keys): back to review")
+                reopened.append(letter.id)
+        return reopened
+
     def finish_renames(self) -> list[int]:
         """At start: a `written` export whose file still has its temporary name (a crash or a failed rename
         after the record, before the rename). When that file is there, its SHA-256 is the record's and the
@@ -551,6 +572,8 @@ class Workflow:
             raise WorkflowRefused(Refusal.HIGH_NOT_ACCEPTED,
                                   f"重大な指摘が{len(blocking)}件あり、確認者の了承がありません。", findings=blocking)
         if needs_approval(policy_in(u), ticket.findings) and u.valid_approval(letter) is None:
+            if letter.status == Status.SUBMITTED.value:  # waiting for a reviewer (also a reopened old approval)
+                raise WorkflowRefused(Refusal.NOT_APPROVED, "この手紙は確認待ちです。確認者が承認してから書き出せます。")
             stale = u.s.execute(select(Approval.id).where(Approval.letter_id == letter.id)).first() is not None
             if stale:
                 raise WorkflowRefused(Refusal.STALE_APPROVAL,

@@ -7,7 +7,7 @@ version is enforced by the database.
   from one another process is still writing
 - exports.audit_count, exports.audit_hash: the audit chain's head stamped into the file
 - approvals.version_number (0005): the text version (letter_versions.number) the reviewer approved; a unique
-  index (letter_id, version_number) makes a second approval of the same version fail in the database
+  index (letter_id, version_number) over the approvals not voided makes a second approval of the same version fail in the database
   (older rows keep NULL, which both engines treat as distinct)
 
 Revision ID: 0007
@@ -48,7 +48,11 @@ def upgrade() -> None:
     op.add_column("exports", sa.Column("audit_count", sa.Integer, nullable=True))
     op.add_column("exports", sa.Column("audit_hash", sa.String(64), nullable=True))
     op.create_index("ix_exports_status", "exports", ["status"])
-    op.create_index("uq_approvals_letter_version", "approvals", ["letter_id", "version_number"], unique=True)
+    # only live approvals: a voided one (a context change, an unsigned approval sent back to review) must not
+    # keep the same version from being approved again
+    live = sa.text("voided_at IS NULL")
+    op.create_index("uq_approvals_letter_version", "approvals", ["letter_id", "version_number"], unique=True,
+                    sqlite_where=live, postgresql_where=live)
     for statement in POSTGRES_SETTLE if op.get_bind().dialect.name == "postgresql" else [SQLITE_SETTLE]:
         op.execute(statement)
 
