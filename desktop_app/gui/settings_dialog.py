@@ -28,8 +28,8 @@ from desktop_app.core.context import Facility
 from desktop_app.core.workflow.state import DEFAULT_RETENTION_DAYS, POLICIES
 from desktop_app.gui import prompts
 
-DB_NOTE = ("パスワードは設定ファイルに書かず、このPCのキーチェーンに保存します。"
-           "SQLiteのファイルをネットワーク上の共有フォルダーに置かないでください（壊れるおそれがあります）。")
+KEYCHAIN_NOTE = "パスワードは設定ファイルに書かず、このPCのキーチェーンに保存します。"
+DB_NOTE = "SQLiteのファイルをネットワーク上の共有フォルダーに置かないでください（壊れるおそれがあります）。"
 NO_KEYCHAIN = ("このPCにはパスワードを安全に保管する仕組み（キーチェーン）がないため、データベースのパスワードは保存せず、"
                "アプリの起動のたびにお尋ねします。")
 PLAIN_WARNING = ("⚠ 暗号化しない接続では、パスワードと手紙の内容がネットワーク上でそのまま読めてしまいます。"
@@ -126,7 +126,6 @@ class SettingsDialog(QDialog):
         self.font_size = QSpinBox()
         self.font_size.setRange(9, 28)
         self.font_size.setValue(int(settings.editor_font_size))
-        form.addRow("編集画面の文字の大きさ", self.font_size)
         self.docx_font = QComboBox()
         self.docx_font.addItem("明朝体", "mincho")
         self.docx_font.addItem("ゴシック体", "gothic")
@@ -141,7 +140,6 @@ class SettingsDialog(QDialog):
         h.addStretch(1)
         form.addRow("編集画面の文字の大きさ", fonts)
         form.addRow(self._database_fields(settings.database_url))
-        boxes.addWidget(pc_box, 1, Qt.AlignTop)
         boxes.addWidget(pc_box, 1, Qt.AlignTop)
 
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
@@ -250,7 +248,7 @@ class SettingsDialog(QDialog):
         mode = self.db_tls.currentData()
         self.db_ca.setEnabled(mode == "verify-full")
         self.db_ca_browse.setEnabled(mode == "verify-full")
-        note = [] if self.keychain else [NO_KEYCHAIN]
+        note = [KEYCHAIN_NOTE if self.keychain else NO_KEYCHAIN]  # never both: they contradict each other
         note.append(PLAIN_WARNING if mode == "disable" else DB_NOTE)
         self.db_note.setText("\n".join(note))
         self.db_note.setStyleSheet("color: #b00000;" if mode == "disable" else "")

@@ -169,3 +169,18 @@ def test_cancelling_the_start_prompt_ends_the_start(no_store, monkeypatch):
     monkeypatch.setattr(prompts, "ask_secret", lambda *a, **k: None)
     settings = config.Settings(database_url="postgresql+psycopg://staff@db.local/care")
     assert create_window(settings=settings, login_first=True) is None
+
+
+@pytest.mark.parametrize("has_store", [True, False])
+def test_the_note_says_one_thing_about_where_the_password_goes(qtbot, request, has_store):
+    """With a keychain: 「キーチェーンに保存します」; without one: 「起動のたびにお尋ねします」; never both (the first
+    version of the dialog showed both on a PC without a keychain). The font size is one row, not two."""
+    from PySide6.QtWidgets import QLabel
+
+    request.getfixturevalue("store" if has_store else "no_store")
+    dlg = _dialog(qtbot, config.Settings())
+    note = dlg.findChild(QLabel, "databaseNote").text()
+    assert ("キーチェーンに保存します" in note) is has_store
+    assert ("起動のたびにお尋ねします" in note) is not has_store
+    labels = [w.text() for w in dlg.findChildren(QLabel)]
+    assert labels.count("編集画面の文字の大きさ") == 1
