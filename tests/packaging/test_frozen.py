@@ -152,9 +152,11 @@ def test_bundle_leaves_out_test_and_build_tools():
     assert "spacy.lang.ja" in names and "spacy.lang.en" not in names
     assert {"desktop_app.core.checks.nlp", "desktop_app.gui.main_window", "spacy_legacy.architectures.tok2vec",
             "ginza"} <= names
-    # the databases a facility may use: SQLite, and PostgreSQL through psycopg 3
-    assert {"sqlalchemy.dialects.sqlite.pysqlite", "sqlalchemy.dialects.postgresql.psycopg", "psycopg",
+    # the databases a facility may use: SQLite, and PostgreSQL through psycopg 3. psycopg (LGPL-3.0) is
+    # collected as plain files beside the archive, so that a facility can replace it (README, Licences)
+    assert {"sqlalchemy.dialects.sqlite.pysqlite", "sqlalchemy.dialects.postgresql.psycopg",
             "alembic.ddl.postgresql"} <= names
+    assert "psycopg" not in names and (DIST / "_internal" / "psycopg" / "__init__.py").is_file()
     dangling = [str(p) for p in DIST.rglob("*") if p.is_symlink() and not p.exists()]
     assert not dangling, dangling
     qt = {p.name.split(".")[0] for p in (DIST / "_internal" / "PySide6").glob("Qt*") if p.is_file()}
