@@ -36,6 +36,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -47,6 +48,7 @@ from pathlib import Path
 
 from sqlalchemy import DateTime, delete, func, insert, select, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from desktop_app.core.db import HEAD_REVISION, MIGRATIONS, Database, _sqlite_path, open_database
 from desktop_app.core.db.backup import backup_sqlite, private
@@ -279,15 +281,22 @@ def read_manifest(file: Path) -> tuple[Manifest, dict[str, bytes]]:
             names = set(zf.namelist())
             if MANIFEST not in names:
                 raise BackupError("バックアップの目録（manifest.json）がありません。このアプリのバックアップではありません。")
+            unknown = sorted(names - _expected_parts())
+            if unknown:  # checked before any part is read: a stray part (a ../ name, a padding bomb) is never inflated
+                raise BackupError(f"このアプリのバックアップにはない部分が含まれています（{unknown[0][:80]}）。")
             raw = json.loads(zf.read(MANIFEST).decode("utf-8"))
             parts = {n: zf.read(n) for n in names if n != MANIFEST}
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, UnicodeDecodeError, ValueError,
-            EOFError) as exc:
+            EOFError, RecursionError) as exc:
         # a changed byte in the compressed data fails the zip's own CRC here
         raise BackupError(f"バックアップファイルが壊れているか、このアプリのバックアップではありません（{exc}）。") from exc
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise BackupError("このアプリのバックアップではありません。")
-    if int(raw.get("format_version", 0)) > FORMAT_VERSION:
+    try:
+        newer = int(raw.get("format_version", 0)) > FORMAT_VERSION
+    except (TypeError, ValueError) as exc:
+        raise BackupError(f"バックアップの目録が正しくありません（{exc}）。") from exc
+    if newer:
         raise BackupError("新しい版のアプリで作られたバックアップです。アプリを最新版に更新してください。")
     try:
         m = Manifest(str(raw["method"]), str(raw["engine"]), str(raw["revision"]), str(raw.get("app_version", "")),
@@ -295,6 +304,9 @@ def read_manifest(file: Path) -> tuple[Manifest, dict[str, bytes]]:
                      int(raw["audit_count"]), str(raw["audit_hash"]), {str(k): str(v) for k, v in dict(raw["parts"]).items()})
     except (KeyError, TypeError, ValueError) as exc:
         raise BackupError(f"バックアップの目録が正しくありません（{exc}）。") from exc
+    if (m.audit_count < 0 or any(v < 0 for v in m.counts.values())
+            or not _HEAD_HASH.fullmatch(m.audit_hash) or (m.audit_count == 0) != (m.audit_hash == "")):
+        raise BackupError("バックアップの目録が正しくありません（行数または監査ログの先頭）。")
     if m.revision not in known_revisions():
         raise BackupError(f"新しい版のアプリで作られたバックアップです（スキーマ {m.revision}）。アプリを最新版に更新してください。")
     for name, digest in m.parts.items():
@@ -314,7 +326,19 @@ def read_manifest(file: Path) -> tuple[Manifest, dict[str, bytes]]:
                 raise BackupError(f"表「{t.name}」の行数が目録と違います（{lines}／{m.counts[t.name]}）。")
     elif m.method not in ("sqlite", "pg_dump"):
         raise BackupError(f"知らない方式のバックアップです：{m.method}")
+    else:
+        part = SQLITE_PART if m.method == "sqlite" else PGDUMP_PART
+        if part not in m.parts:
+            raise BackupError(f"バックアップの一部（{part}）がありません。")
     return m, parts
+
+
+_HEAD_HASH = re.compile(r"(?:[0-9a-f]{64})?")
+
+
+def _expected_parts() -> set[str]:
+    """Every name a backup of any method may hold: nothing else is read."""
+    return {MANIFEST, SQLITE_PART, PGDUMP_PART, *(f"tables/{t.name}.jsonl" for t in tables())}
 
 
 # ---- restore -----------------------------------------------------------------------------------------
@@ -351,7 +375,7 @@ def restore(file: Path, db_url: str, force: bool = False, *, password: str | Non
             if not empty:
                 backup_sqlite(path)  # the data being replaced stays in the backups folder
             db.dispose()
-            _restore_sqlite_file(parts[SQLITE_PART], path)
+            _restore_sqlite_file(parts[SQLITE_PART], path, manifest)
             db = open_database(db_url, backup=False, password=password)  # migrates an older file to head
         elif manifest.method == "pg_dump":
             if db.backend != "postgresql":
@@ -385,7 +409,25 @@ def _verify_after(db: Database, manifest: Manifest) -> RestoreResult:
     return RestoreResult(manifest, rows, result.ok, "" if result.ok else result.problem)
 
 
-def _restore_sqlite_file(data: bytes, path: Path) -> None:
+def _check_sqlite_copy(src: sqlite3.Connection, manifest: Manifest) -> None:
+    """The file inside the backup is this app's database at the manifest's revision, with the manifest's
+    row counts and audit head (a manifest rewritten with fresh part hashes still has to match its data)."""
+    if not all(re.fullmatch(r"[a-z_]{1,64}", name) for name in manifest.counts):
+        raise BackupError("バックアップの目録が正しくありません（表の名前）。")
+    try:
+        revision = src.execute("SELECT version_num FROM alembic_version").fetchone()
+        counts = {name: int(src.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]) for name in manifest.counts}
+        last = src.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    except sqlite3.Error as exc:
+        raise BackupError(f"バックアップの中のファイルはこのアプリのデータベースではありません（{exc}）。") from exc
+    if not revision or str(revision[0]) != manifest.revision:
+        raise BackupError("バックアップの中のデータベースの版が目録と違います。")
+    if counts != manifest.counts or counts.get("audit_log") != manifest.audit_count \
+            or str(last[0] if last else "") != manifest.audit_hash:
+        raise BackupError("バックアップの中のデータベースが目録（行数・監査ログの先頭）と違います。")
+
+
+def _restore_sqlite_file(data: bytes, path: Path, manifest: Manifest | None = None) -> None:
     with tempfile.TemporaryDirectory(dir=path.parent) as folder:
         copy = Path(folder) / SQLITE_PART
         copy.write_bytes(data)
@@ -394,6 +436,8 @@ def _restore_sqlite_file(data: bytes, path: Path) -> None:
             row = src.execute("PRAGMA integrity_check").fetchone()
             if not row or row[0] != "ok":
                 raise BackupError("バックアップの中のデータベースが壊れています。")
+            if manifest is not None:
+                _check_sqlite_copy(src, manifest)  # before the target is touched: nothing half-restored
             dst = sqlite3.connect(str(path), timeout=30)
             try:
                 src.backup(dst)  # page by page in one transaction of the target: readers never see half
@@ -419,11 +463,17 @@ def _restore_pg_dump(data: bytes, db_url: str) -> None:
 
 
 def _decode(table, line: bytes) -> dict:
-    row = json.loads(line)
-    for col in table.columns:
-        v = row.get(col.name)
-        if isinstance(col.type, DateTime) and isinstance(v, str):
-            row[col.name] = dt.datetime.fromisoformat(v)
+    """One JSONL row; BackupError for anything that is not an object of this table's columns."""
+    try:
+        row = json.loads(line)
+        if not isinstance(row, dict) or set(row) - set(table.columns.keys()):
+            raise ValueError("not a row of this table")
+        for col in table.columns:
+            v = row.get(col.name)
+            if isinstance(col.type, DateTime) and isinstance(v, str):
+                row[col.name] = dt.datetime.fromisoformat(v)
+    except (ValueError, RecursionError) as exc:
+        raise BackupError(f"表「{table.name}」の行が正しくありません（{str(exc)[:120]}）。") from exc
     return row
 
 
@@ -446,7 +496,10 @@ def _restore_logical(db: Database, parts: dict[str, bytes], batch: int = 1000) -
         for t in tables():
             lines = [ln for ln in parts[f"tables/{t.name}.jsonl"].split(b"\n") if ln]
             for i in range(0, len(lines), batch):
-                con.execute(insert(t), [_decode(t, ln) for ln in lines[i:i + batch]])
+                try:
+                    con.execute(insert(t), [_decode(t, ln) for ln in lines[i:i + batch]])
+                except SQLAlchemyError as exc:  # a value of the wrong type: the whole restore rolls back
+                    raise BackupError(f"表「{t.name}」の行を戻せません（{type(exc.orig or exc).__name__}）。") from exc
         if db.backend == "postgresql":
             for t in tables():
                 if "id" in t.columns and t.columns["id"].primary_key:
