@@ -520,7 +520,7 @@ def cmd_audit_verify(args) -> int:
     from desktop_app.core.audit_head import BadExpect, parse_expect
 
     try:
-        expect = parse_expect(args.expect) if args.expect else None
+        expect = parse_expect(args.expect) if args.expect is not None else None
     except BadExpect as exc:
         raise CliExit(EXIT_USAGE, str(exc)) from exc
     # no login: verify shows a count and where the chain breaks, never a letter or an account, and must work
