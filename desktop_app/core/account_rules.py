@@ -4,6 +4,7 @@ name acceptable. core.accounts enforces them; the forms show the same messages b
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 ROLES = ("writer", "reviewer", "admin")
@@ -17,6 +18,22 @@ PASSWORD_ADVICE = ("長く、推測されにくいパスワードにしてくだ
                    "（名前・施設名・誕生日・「password」「12345678」のような並びは使えません）。")
 
 
+def guessable_words(user_inputs: tuple[str, ...] | list[str]) -> list[str]:
+    """Each name whole and word by word (「グループホーム すずらん」 → also 「グループホーム」, 「すずらん」, and the
+    words run together): zxcvbn matches a user input as one token, so 「すずらん2024すずらん」 passed for a
+    facility whose name holds すずらん between spaces. NFKC, so full-width letters match too."""
+    out: list[str] = []
+    for text in user_inputs:
+        if not text or not text.strip():
+            continue
+        text = unicodedata.normalize("NFKC", text).strip()
+        parts = [p for p in re.split(r"[\s・･/／()（）「」]+", text) if p]
+        for word in (text, "".join(parts), *parts):
+            if word not in out:
+                out.append(word)
+    return out
+
+
 def password_problem(password: str, user_inputs: tuple[str, ...] | list[str] = ()) -> str:
     """"" when `password` may be used, else the Japanese sentence telling staff what to do. `user_inputs`
     are words an attacker would try first (the facility's and the person's names). zxcvbn is imported here
@@ -25,9 +42,11 @@ def password_problem(password: str, user_inputs: tuple[str, ...] | list[str] = (
         return f"パスワードは{MIN_PASSWORD}文字以上にしてください。" + PASSWORD_ADVICE
     from zxcvbn import zxcvbn
 
-    inputs = [w for w in user_inputs if w and w.strip()]
+    inputs = guessable_words(user_inputs)
     # zxcvbn's matching is quadratic in the length; a very long password is strong by length anyway
-    if len(password) <= 100 and zxcvbn(password, user_inputs=inputs)["score"] < MIN_STRENGTH:
+    # judged in NFKC (only here; the password itself is kept as typed): 「ｙａｍａｄａ」 is as guessable as yamada
+    judged = unicodedata.normalize("NFKC", password)
+    if len(judged) <= 100 and zxcvbn(judged, user_inputs=inputs)["score"] < MIN_STRENGTH:
         return "このパスワードは推測されやすいため使えません。" + PASSWORD_ADVICE
     return ""
 

@@ -126,3 +126,17 @@ def test_an_unknown_user_is_verified_against_a_dummy_hash(db, admin, monkeypatch
     assert len(verified) == 2
     assert verified[0] == accounts._dummy_hash() and verified[0].startswith("$argon2id$")
     assert verified[1] != verified[0]
+
+
+def test_a_facility_name_counts_word_by_word_as_a_guessable_word():
+    """zxcvbn matches each user input as one token: 「グループホーム すずらん」 whole never matched the すずらん in a
+    password, so 「すずらん20241205」 passed; its words are inputs of their own now."""
+    from zxcvbn import zxcvbn
+
+    from desktop_app.core.account_rules import guessable_words, password_problem
+
+    assert {"すずらん", "グループホーム", "グループホームすずらん"} <= set(guessable_words(["グループホーム すずらん"]))
+    assert zxcvbn("すずらん20241205", user_inputs=["グループホーム すずらん"])["score"] >= 3  # the old input
+    assert "推測されやすい" in password_problem("すずらん20241205", ("グループホーム すずらん", "山田 花子"))
+    assert "推測されやすい" in password_problem("ｙａｍａｄａ-2024-0101", ("グループホーム すずらん", "yamada hanako"))
+    assert password_problem("kaede-suzume-5581-mori", ("グループホーム すずらん", "山田 花子")) == ""
