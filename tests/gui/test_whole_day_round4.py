@@ -41,3 +41,24 @@ def test_the_approve_question_names_the_version_on_screen_after_a_resubmission(q
     assert view.approve()
     assert "第2版" in asked[0], asked[0]
     assert services.letters.get(letter.id).status == Status.APPROVED
+
+
+def test_the_backup_dialog_keeps_its_whole_explanation_after_a_backup(qtbot, gui_db, people, tmp_path, monkeypatch):
+    """At 1366x768 the status line 「バックアップを作成しました：…」 squeezed the explanation: 「…に保管してください。」
+    was cut off. Every label shows all of its lines after the backup."""
+    from PySide6.QtWidgets import QLabel
+
+    from desktop_app.gui.backup_dialog import BackupDialog
+
+    monkeypatch.setattr(prompts, "save_file", lambda *a, **k: str(tmp_path / "backup.zip"))
+    monkeypatch.setattr(prompts, "info", lambda *a, **k: None)
+    dlg = BackupDialog(gui_db, people["admin"])
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    dlg.make_backup()
+    qtbot.wait(200)
+    assert (tmp_path / "backup.zip").exists()
+    for label in dlg.findChildren(QLabel):
+        if label.text():
+            assert label.height() >= label.heightForWidth(label.width()), label.text()
