@@ -43,6 +43,7 @@ class BackupDialog(QDialog):
         buttons.addButton(prompts.CLOSE, QDialogButtonBox.RejectRole)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self.setMinimumWidth(480)  # wrapped labels need a width to compute their height from
 
     def make_backup(self) -> None:
         if not self.actor.has("admin"):
@@ -58,6 +59,7 @@ class BackupDialog(QDialog):
             prompts.error(self, TITLE, f"バックアップを作成できませんでした。\n{exc}")
             return
         self.status.setText(f"バックアップを作成しました：{path}（手紙 {m.counts.get('letters', 0)} 通）")
+        self.adjustSize()  # the new line grows the dialog instead of cutting the explanation above it
         prompts.info(self, TITLE, f"バックアップを作成しました。\n{path}\n\nこのPCとは別の場所に保管してください。")
 
     def restore(self) -> None:

@@ -602,7 +602,8 @@ class ReviewView(QWidget):
         if session is None or session.view is None:
             return False
         view = session.view
-        if not prompts.confirm(self, "承認", f"手紙 #{view.id}（作成者：{view.writer}）を承認しますか？\n"
+        shown = f"（画面の第{view.text_version}版）" if view.text_version else ""  # the version approved is the one read
+        if not prompts.confirm(self, "承認", f"手紙 #{view.id}{shown}（作成者：{view.writer}）を承認しますか？\n"
                                "承認すると、作成者がこの文面のまま書き出せるようになります。", yes="承認する", no="やめる"):
             return False
         accept: dict[str, str] = {}
