@@ -372,10 +372,10 @@ class PersonRule(Rule):
                     changed = True
                     break
             seg = text[s:e]
-            if seg and seg[0] in " \u3000・、「（(":
+            if seg and seg[0] in " \u3000・、「（(\"'“”":
                 s += 1
                 changed = True
-            elif seg and seg[-1] in " \u3000・、」）)":
+            elif seg and seg[-1] in " \u3000・、」）)\"'“”":
                 e -= 1
                 changed = True
         return s, e
@@ -418,8 +418,12 @@ class PersonRule(Rule):
             # 福島県 / 京都 - a place name is only a name with an honorific
             if all("地名" in t.tag or "組織" in t.tag for t in toks):
                 return False
+            # 名古屋〇〇, ASローマ, 〇〇・北上: a place name with other words and no name among them is a club, a
+            # company or a site named after the place (a person's name holds a place word only as a 人名 token)
+            if len(toks) >= 2 and any("地名" in t.tag for t in toks) and not any(t.is_person_name for t in toks):
+                return False
             # バイオリン (NER Person on a common noun): without an honorific, a name must be a proper noun
-            if not any(t.is_proper for t in toks):
+            if not any(t.is_proper for t in toks) and not foreign_name_tokens(doc, s, e, toks):
                 return False
             # 城長 in 城長支第1284号: a bare name runs straight into another kanji word
             if re.match(f"[{KANJI}]", after[:1]) and not ROLE_AFTER_RE.match(after) and \
@@ -790,6 +794,30 @@ def katakana_name_span(doc: CheckDoc, s: int, e: int) -> tuple[int, int] | None:
             return s, e
         return parts[lo][0], parts[hi][1]
     return s, e
+
+
+def _unknown_or_name_katakana(t: Token) -> bool:
+    """A katakana word Sudachi's dictionary does not know at all (most foreign names: 〇〇ヴィッチ), or knows as a
+    person's name among its senses (the tagger chose 普通名詞 here)."""
+    if not re.fullmatch(f"[{_KANA_PART}]{{2,}}", t.text) or t.text in NOT_NAMES:
+        return False
+    senses = word_senses(t.text)
+    return not senses or "person" in senses
+
+
+def foreign_name_tokens(doc: CheckDoc, s: int, e: int, toks: list[Token]) -> bool:
+    """A foreign name the tagger writes as ordinary nouns: GiNZA reads the span as a person (a Person entity
+    over it), and every katakana part is a word the dictionary does not know or knows as a name, with at least
+    one part that is no ordinary word at all or a name (ジョン・〇〇 where 〇〇 is unknown)."""
+    if not any(ent.label == "Person" and ent.start <= s and e <= ent.end for ent in doc.analysis.entities):
+        return False
+    text = doc.text
+    if re.match(f"[{_KANA_PART}A-Za-zＡ-Ｚａ-ｚ]", text[e:e + 1]) or (s and re.match(f"[{_KANA_PART}A-Za-zＡ-Ｚａ-ｚ]", text[s - 1])):
+        return False  # a piece of a longer katakana word (〇〇ディレクター): the tagger's split, not a name
+    parts = [t for t in toks if t.text not in "・＝="]
+    if len(parts) >= 2 and "common" in word_senses(parts[-1].text):
+        return False  # 〇〇・ホテル, 〇〇・パーク: a place or a building named with an ordinary noun at the end
+    return bool(parts) and all(_unknown_or_name_katakana(t) for t in parts)
 
 
 def thing_named_entity(doc: CheckDoc, s: int, e: int) -> bool:
