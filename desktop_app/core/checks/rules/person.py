@@ -277,6 +277,7 @@ class PersonRule(Rule):
                         j += 2  # リーナス・トーバルズ: a foreign full name (毛沢東・周恩来 is a list: not joined)
                     else:
                         break
+                j = _given_name_tail(doc, i, j)
                 out.append((toks[i].start, toks[j].end, "辞書で人の名前とされる語"))
                 i = j + 1
             else:
@@ -427,7 +428,7 @@ class PersonRule(Rule):
                 return False
             # 城長 in 城長支第1284号: a bare name runs straight into another kanji word
             if re.match(f"[{KANJI}]", after[:1]) and not ROLE_AFTER_RE.match(after) and \
-                    not title_after(doc, s, e, toks):
+                    not title_after(doc, s, e, toks) and not tagged_full_name(doc, s, e, toks):
                 return False
             # 熊谷は暑い, 横山の紅葉: one word that is a surname and also a place or an ordinary word, with no
             # honorific, no title and no role word before it, is the place or the word (an earlier full
@@ -837,6 +838,42 @@ def thing_named_entity(doc: CheckDoc, s: int, e: int) -> bool:
                 not HONORIFIC_RE.match(text[ent.end:ent.end + 3]):
             return True
     return False
+
+
+NAME_TAIL_STOP = frozenset(PERSON_TITLES) | frozenset(ROLE_WORDS) | frozenset(HONORIFICS) | NOT_NAMES | \
+    frozenset(_D["name_tail_stop"])
+
+
+def _given_name_tail(doc: CheckDoc, i: int, j: int) -> int:
+    """A kanji given name the dictionary splits (義次/名 郎, 芳/名 五郎, 弥/名 三): a surname and given-name run
+    goes on over up to two more kanji characters, as separate non-suffix tokens, when no kanji follows them (the
+    name ends at a particle or a comma, not inside a longer word); a two-kanji token must be a name in the
+    dictionary (五郎), not a word (主演, 内閣). Returns the index of the run's last token."""
+    toks = doc.analysis.tokens
+    if j == i or "人名-姓" not in toks[i].tag or "人名-名" not in toks[j].tag:
+        return j
+    k, extra = j, 0
+    while k + 1 < len(toks) and toks[k + 1].start == toks[k].end and re.fullmatch(f"[{KANJI}]+", toks[k + 1].text) \
+            and "接尾辞" not in toks[k + 1].tag and extra + len(toks[k + 1].text) <= 2 \
+            and (len(toks[k + 1].text) == 1 or "person" in word_senses(toks[k + 1].text)):
+        k += 1
+        extra += len(toks[k].text)
+    if k == j:
+        return j
+    tail = "".join(t.text for t in toks[j + 1:k + 1])
+    nxt = doc.text[toks[k].end:toks[k].end + 1]
+    if re.match(f"[{KANJI}]", nxt) or tail in NAME_TAIL_STOP or tail[:1] in NAME_TAIL_STOP or \
+            TITLE_ENDING_RE.match(tail):
+        return j
+    return k
+
+
+def tagged_full_name(doc: CheckDoc, s: int, e: int, toks: list[Token]) -> bool:
+    """The dictionary tags a surname token and then given-name tokens (村山/姓 富市/名), ending on a token boundary:
+    a full name, even when a kanji word follows straight on (〇〇主演, 〇〇内閣, 〇〇率いる). A single token or a
+    surname alone is not enough for that (城長 in 城長支第…)."""
+    return len(toks) >= 2 and toks[0].start == s and toks[-1].end == e and "人名-姓" in toks[0].tag and \
+        all("人名-名" in t.tag for t in toks[1:]) and e in doc.token_starts
 
 
 def title_after(doc: CheckDoc, s: int, e: int, toks: list[Token]) -> bool:
