@@ -816,6 +816,8 @@ def foreign_name_tokens(doc: CheckDoc, s: int, e: int, toks: list[Token]) -> boo
     if re.match(f"[{_KANA_PART}A-Za-zＡ-Ｚａ-ｚ]", text[e:e + 1]) or (s and re.match(f"[{_KANA_PART}A-Za-zＡ-Ｚａ-ｚ]", text[s - 1])):
         return False  # a piece of a longer katakana word (〇〇ディレクター): the tagger's split, not a name
     parts = [t for t in toks if t.text not in "・＝="]
+    if len(parts) == 1 and "common" in word_senses(parts[0].text):
+        return False  # バイオリン: a single word the dictionary knows as an ordinary noun is that noun
     if len(parts) >= 2 and "common" in word_senses(parts[-1].text):
         return False  # 〇〇・ホテル, 〇〇・パーク: a place or a building named with an ordinary noun at the end
     return bool(parts) and all(_unknown_or_name_katakana(t) for t in parts)
