@@ -277,6 +277,7 @@ class PersonRule(Rule):
                         j += 2  # リーナス・トーバルズ: a foreign full name (毛沢東・周恩来 is a list: not joined)
                     else:
                         break
+                j = _given_name_tail(doc, i, j)
                 out.append((toks[i].start, toks[j].end, "辞書で人の名前とされる語"))
                 i = j + 1
             else:
@@ -372,10 +373,10 @@ class PersonRule(Rule):
                     changed = True
                     break
             seg = text[s:e]
-            if seg and seg[0] in " \u3000・、「（(":
+            if seg and seg[0] in " \u3000・、「（(\"'“”":
                 s += 1
                 changed = True
-            elif seg and seg[-1] in " \u3000・、」）)":
+            elif seg and seg[-1] in " \u3000・、」）)\"'“”":
                 e -= 1
                 changed = True
         return s, e
@@ -418,12 +419,16 @@ class PersonRule(Rule):
             # 福島県 / 京都 - a place name is only a name with an honorific
             if all("地名" in t.tag or "組織" in t.tag for t in toks):
                 return False
+            # 名古屋〇〇, ASローマ, 〇〇・北上: a place name with other words and no name among them is a club, a
+            # company or a site named after the place (a person's name holds a place word only as a 人名 token)
+            if len(toks) >= 2 and any("地名" in t.tag for t in toks) and not any(t.is_person_name for t in toks):
+                return False
             # バイオリン (NER Person on a common noun): without an honorific, a name must be a proper noun
-            if not any(t.is_proper for t in toks):
+            if not any(t.is_proper for t in toks) and not foreign_name_tokens(doc, s, e, toks):
                 return False
             # 城長 in 城長支第1284号: a bare name runs straight into another kanji word
             if re.match(f"[{KANJI}]", after[:1]) and not ROLE_AFTER_RE.match(after) and \
-                    not title_after(doc, s, e, toks):
+                    not title_after(doc, s, e, toks) and not tagged_full_name(doc, s, e, toks):
                 return False
             # 熊谷は暑い, 横山の紅葉: one word that is a surname and also a place or an ordinary word, with no
             # honorific, no title and no role word before it, is the place or the word (an earlier full
@@ -792,6 +797,32 @@ def katakana_name_span(doc: CheckDoc, s: int, e: int) -> tuple[int, int] | None:
     return s, e
 
 
+def _unknown_or_name_katakana(t: Token) -> bool:
+    """A katakana word Sudachi's dictionary does not know at all (most foreign names: 〇〇ヴィッチ), or knows as a
+    person's name among its senses (the tagger chose 普通名詞 here)."""
+    if not re.fullmatch(f"[{_KANA_PART}]{{2,}}", t.text) or t.text in NOT_NAMES:
+        return False
+    senses = word_senses(t.text)
+    return not senses or "person" in senses
+
+
+def foreign_name_tokens(doc: CheckDoc, s: int, e: int, toks: list[Token]) -> bool:
+    """A foreign name the tagger writes as ordinary nouns: GiNZA reads the span as a person (a Person entity
+    over it), and every katakana part is a word the dictionary does not know or knows as a name, with at least
+    one part that is no ordinary word at all or a name (ジョン・〇〇 where 〇〇 is unknown)."""
+    if not any(ent.label == "Person" and ent.start <= s and e <= ent.end for ent in doc.analysis.entities):
+        return False
+    text = doc.text
+    if re.match(f"[{_KANA_PART}A-Za-zＡ-Ｚａ-ｚ]", text[e:e + 1]) or (s and re.match(f"[{_KANA_PART}A-Za-zＡ-Ｚａ-ｚ]", text[s - 1])):
+        return False  # a piece of a longer katakana word (〇〇ディレクター): the tagger's split, not a name
+    parts = [t for t in toks if t.text not in "・＝="]
+    if len(parts) == 1 and "common" in word_senses(parts[0].text):
+        return False  # バイオリン: a single word the dictionary knows as an ordinary noun is that noun
+    if len(parts) >= 2 and "common" in word_senses(parts[-1].text):
+        return False  # 〇〇・ホテル, 〇〇・パーク: a place or a building named with an ordinary noun at the end
+    return bool(parts) and all(_unknown_or_name_katakana(t) for t in parts)
+
+
 def thing_named_entity(doc: CheckDoc, s: int, e: int) -> bool:
     """A GiNZA entity over the candidate that ends in an ordinary noun is a thing named after a person or a place,
     not a person: 〇〇ゴルフクラブ, 〇〇鉄鋼, 〇〇歌劇団, 〇〇球団 (GiNZA often types these Person). The last token must be
@@ -809,6 +840,42 @@ def thing_named_entity(doc: CheckDoc, s: int, e: int) -> bool:
                 not HONORIFIC_RE.match(text[ent.end:ent.end + 3]):
             return True
     return False
+
+
+NAME_TAIL_STOP = frozenset(PERSON_TITLES) | frozenset(ROLE_WORDS) | frozenset(HONORIFICS) | NOT_NAMES | \
+    frozenset(_D["name_tail_stop"])
+
+
+def _given_name_tail(doc: CheckDoc, i: int, j: int) -> int:
+    """A kanji given name the dictionary splits (義次/名 郎, 芳/名 五郎, 弥/名 三): a surname and given-name run
+    goes on over up to two more kanji characters, as separate non-suffix tokens, when no kanji follows them (the
+    name ends at a particle or a comma, not inside a longer word); a two-kanji token must be a name in the
+    dictionary (五郎), not a word (主演, 内閣). Returns the index of the run's last token."""
+    toks = doc.analysis.tokens
+    if j == i or "人名-姓" not in toks[i].tag or "人名-名" not in toks[j].tag:
+        return j
+    k, extra = j, 0
+    while k + 1 < len(toks) and toks[k + 1].start == toks[k].end and re.fullmatch(f"[{KANJI}]+", toks[k + 1].text) \
+            and "接尾辞" not in toks[k + 1].tag and extra + len(toks[k + 1].text) <= 2 \
+            and (len(toks[k + 1].text) == 1 or "person" in word_senses(toks[k + 1].text)):
+        k += 1
+        extra += len(toks[k].text)
+    if k == j:
+        return j
+    tail = "".join(t.text for t in toks[j + 1:k + 1])
+    nxt = doc.text[toks[k].end:toks[k].end + 1]
+    if re.match(f"[{KANJI}]", nxt) or tail in NAME_TAIL_STOP or tail[:1] in NAME_TAIL_STOP or \
+            TITLE_ENDING_RE.match(tail):
+        return j
+    return k
+
+
+def tagged_full_name(doc: CheckDoc, s: int, e: int, toks: list[Token]) -> bool:
+    """The dictionary tags a surname token and then given-name tokens (村山/姓 富市/名), ending on a token boundary:
+    a full name, even when a kanji word follows straight on (〇〇主演, 〇〇内閣, 〇〇率いる). A single token or a
+    surname alone is not enough for that (城長 in 城長支第…)."""
+    return len(toks) >= 2 and toks[0].start == s and toks[-1].end == e and "人名-姓" in toks[0].tag and \
+        all("人名-名" in t.tag for t in toks[1:]) and e in doc.token_starts
 
 
 def title_after(doc: CheckDoc, s: int, e: int, toks: list[Token]) -> bool:
