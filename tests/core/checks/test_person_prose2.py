@@ -13,9 +13,24 @@ def persons(runner, text):
 @pytest.mark.parametrize("text,name", [
     ("翌年、ドルガノフは港の倉庫で働き始めた。", "ドルガノフ"),
     ("委員会はマルコヴィッチに報告書の提出を求めた。", "マルコヴィッチ"),
+    ("その夏、ベルジャーエフは故郷の村へ戻った。", "ベルジャーエフ"),
+    ("調査団はシュヴァルツェンベルクの日記を読み解いた。", "シュヴァルツェンベルク"),
+    ("研究所の初代所長はアッカーマンであった。", "アッカーマン"),
 ])
 def test_unknown_katakana_person_entity_is_a_name(runner, text, name):
     assert name in persons(runner, text)
+
+
+@pytest.mark.nlp
+@pytest.mark.parametrize("text", [
+    "一行はグランド・ホテルに泊まった。",
+    "ロイヤル・パークで式典が行われた。",
+    "新しいスマートフォンが発売された。",
+    "ピアノとバイオリンの演奏会が開かれた。",
+    "港にはコンテナが積まれていた。",
+])
+def test_katakana_things_and_places_are_not_names(runner, text):
+    assert persons(runner, text) == []
 
 
 @pytest.mark.nlp
