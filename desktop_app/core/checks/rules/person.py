@@ -114,6 +114,7 @@ KANA_KO_NAME = re.compile(rf"(?<![{KATAKANA}])([アイウエオカ-ヂツ-モヤ
 OLD_GIVEN_NAME = re.compile(r"[アイウエオカ-ヂツ-モヤユヨラ-ロワヲン]{2,3}")
 TRUSTED_ROLE = "職名の後に書かれた名前"
 TRUSTED_HOLDER = "口座の名義として書かれた名前"
+FOREIGN_SUBJECT = "辞書にないカタカナの語で、文の主語や人の肩書きの前に置かれた語"
 LABELLED_KATAKANA = re.compile(
     rf"(?:(?P<role>{_alt(w for w in ROLE_WORDS if re.search(f'[{KANJI}]', w))})の?|(?:口座)?名義(?:人)?[:：]?)[ \u3000]?"
     rf"(?P<name>[{KATAKANA}]{{2,}}(?:(?:・|[ \u3000])[{KATAKANA}]{{2,}}){{0,3}})(?![{KATAKANA}])"
@@ -309,6 +310,7 @@ class PersonRule(Rule):
                     and OLD_GIVEN_NAME.fullmatch(nxt.text) and nxt.text not in NOT_NAMES:
                 out.append((t.start, nxt.end, "名字とカタカナの名前の並び"))
         out.extend(self._labelled_names(doc))
+        out.extend((fs, fe, FOREIGN_SUBJECT) for fs, fe in foreign_word_persons(doc))
         for m in STAFF_ROLE_OF.finditer(text):
             name = m.group("name")
             # 看護師の朝日 yes, 看護師の判断 no: a kanji word needs a name sense in the dictionary (any of its
@@ -424,11 +426,13 @@ class PersonRule(Rule):
             if len(toks) >= 2 and any("地名" in t.tag for t in toks) and not any(t.is_person_name for t in toks):
                 return False
             # バイオリン (NER Person on a common noun): without an honorific, a name must be a proper noun
-            if not any(t.is_proper for t in toks) and not foreign_name_tokens(doc, s, e, toks):
+            if not any(t.is_proper for t in toks) and not foreign_name_tokens(doc, s, e, toks) and \
+                    why != FOREIGN_SUBJECT:
                 return False
             # 城長 in 城長支第1284号: a bare name runs straight into another kanji word
             if re.match(f"[{KANJI}]", after[:1]) and not ROLE_AFTER_RE.match(after) and \
-                    not title_after(doc, s, e, toks) and not tagged_full_name(doc, s, e, toks):
+                    not title_after(doc, s, e, toks) and not tagged_full_name(doc, s, e, toks) and \
+                    why != FOREIGN_SUBJECT:
                 return False
             # 熊谷は暑い, 横山の紅葉: one word that is a surname and also a place or an ordinary word, with no
             # honorific, no title and no role word before it, is the place or the word (an earlier full
@@ -795,6 +799,52 @@ def katakana_name_span(doc: CheckDoc, s: int, e: int) -> tuple[int, int] | None:
             return s, e
         return parts[lo][0], parts[hi][1]
     return s, e
+
+
+# A katakana word of at least four characters with katakana, ・ or a Latin letter on neither side: one whole word
+KATAKANA_WORD = re.compile(rf"(?<![{_KANA_PART}・＝=A-Za-zＡ-Ｚａ-ｚ])[{_KANA_PART}]{{4,}}(?![{_KANA_PART}・＝=A-Za-zＡ-Ｚａ-ｚ])")
+# Case particles that make the word before them the subject or the topic of its clause
+SUBJECT_PARTICLE = re.compile(r"^(?:は|が|も)(?![ぁ-ゖ])")
+# Words in front that say the next word is an organisation (企業〇〇, 旅行会社の〇〇, 財団法人〇〇)
+ORG_BEFORE = re.compile(r"(?:会社|企業|法人|団体|メーカー|ブランド|バンド|チーム|ユニット|レーベル|グループ|球団)の?$")
+
+
+def foreign_word_persons(doc: CheckDoc) -> list[tuple[int, int]]:
+    """A foreign surname written alone (〇〇フスキーは…, 〇〇が務めた): a whole katakana word that Sudachi's dictionary
+    does not know at all (a foreign name is rarely in it; a loanword almost always is), standing as the subject
+    of its clause (GiNZA nsubj, with は/が/も) or written straight before a person's title (〇〇知事, 〇〇兄弟).
+    Not inside 「」 (a title of a work), not with a place or an organisation word straight after it (〇〇ホール,
+    〇〇社: _acceptable), and not the subject of a passive predicate (〇〇が搭載される: a thing)."""
+    a = doc.analysis
+    if not a.has_parse:
+        return []
+    text = doc.text
+    out: list[tuple[int, int]] = []
+    for m in KATAKANA_WORD.finditer(text):
+        s, e = m.span()
+        word = m.group()
+        if word_senses(word) or word in NOT_NAMES:
+            continue
+        before, after = text[s - 1:s], text[e:e + 8]
+        if (before and before in "「『\"“") or (after[:1] and after[0] in "」』\"”"):
+            continue
+        if TITLE_AFTER_RE.match(after) or TITLE_ENDING_RE.match(after):
+            out.append((s, e))
+            continue
+        toks = a.tokens_in(s, e)
+        if not toks or toks[0].start != s or toks[-1].end != e or not SUBJECT_PARTICLE.match(after):
+            continue
+        if len(toks) > 1 and not (toks[0].is_person_name or "person" in word_senses(toks[0].text)):
+            continue  # サンドロット+スタッフ: a compound of words the tagger knows, not one unknown name
+        if word.endswith("ズ") or ORG_BEFORE.search(text[max(0, s - 6):s]):
+            continue  # 〇〇ズ: a plural, the name of a band, a team or a company
+        last = toks[-1]
+        if last.dep != "nsubj" or not 0 <= last.head < len(a.tokens):
+            continue
+        if any(t.lemma in ("れる", "られる") and t.head == last.head for t in a.tokens):
+            continue
+        out.append((s, e))
+    return out
 
 
 def _unknown_or_name_katakana(t: Token) -> bool:
