@@ -778,6 +778,8 @@ def katakana_name_span(doc: CheckDoc, s: int, e: int) -> tuple[int, int] | None:
             continue
         parts = [(p.start(), p.end()) for p in re.finditer(rf"[{_KANA_PART}]+|[A-ZＡ-Ｚ]", m.group())]
         parts = [(m.start() + a, m.start() + b) for a, b in parts]
+        if COMPOUND_SUFFIX_RE.fullmatch(text[parts[-1][0]:parts[-1][1]]):
+            return None  # 〇〇・ホール, 〇〇・ホテル: a building or an organisation named after someone
         kinds = [_part_kind(doc, a, b) for a, b in parts]
         if kinds[0] == "place" and not any(
                 t.is_person_name for a, b in parts for t in doc.analysis.tokens_in(a, b)):
@@ -834,7 +836,7 @@ def foreign_word_persons(doc: CheckDoc) -> list[tuple[int, int]]:
         toks = a.tokens_in(s, e)
         if not toks or toks[0].start != s or toks[-1].end != e or not SUBJECT_PARTICLE.match(after):
             continue
-        if len(toks) > 1 and not (toks[0].is_person_name or "person" in word_senses(toks[0].text)):
+        if len(toks) > 1 and not toks[0].is_person_name:
             continue  # サンドロット+スタッフ: a compound of words the tagger knows, not one unknown name
         if word.endswith("ズ") or ORG_BEFORE.search(text[max(0, s - 6):s]):
             continue  # 〇〇ズ: a plural, the name of a band, a team or a company
