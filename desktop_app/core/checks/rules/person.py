@@ -555,7 +555,7 @@ class PersonRule(Rule):
                 span = (s, e) if why in (TRUSTED_STAFF, TRUSTED_ROLE, TRUSTED_HOLDER) else katakana_name_span(doc, s, e)
                 if span is None:
                     continue
-                s, e = span
+                s, e = _whole_katakana_word(doc, *span)
             if s < e and self._acceptable(doc, s, e, why):
                 raw.append((s, e, why, None))
         mentions = self._merge(doc, raw)
@@ -847,6 +847,23 @@ def foreign_word_persons(doc: CheckDoc) -> list[tuple[int, int]]:
             continue
         out.append((s, e))
     return out
+
+
+def _whole_katakana_word(doc: CheckDoc, s: int, e: int) -> tuple[int, int]:
+    """A name never ends inside a katakana word: a candidate the tagger cut out of a longer katakana word
+    (〇〇 of 〇〇シェフスキー) grows to the whole word where the dictionary does not know that word (a foreign
+    name); inside a word the dictionary knows (ニュースキャスター) it becomes empty and is dropped."""
+    text = doc.text
+    if not re.fullmatch(f"[{_KANA_PART}]+", text[s:e]):
+        return s, e
+    ws, we = s, e
+    while ws > 0 and re.match(f"[{_KANA_PART}]", text[ws - 1]):
+        ws -= 1
+    while we < len(text) and re.match(f"[{_KANA_PART}]", text[we]):
+        we += 1
+    if (ws, we) == (s, e):
+        return s, e
+    return (ws, we) if not word_senses(text[ws:we]) else (s, s)
 
 
 def _unknown_or_name_katakana(t: Token) -> bool:
