@@ -137,3 +137,20 @@ def unguard(db) -> None:
         else:
             for (name,) in con.execute(text("SELECT name FROM sqlite_master WHERE type='trigger'")).all():
                 con.execute(text(f"DROP TRIGGER {name}"))
+
+
+def run_cli(monkeypatch, capsys, argv, stdin: str | bytes = b"") -> tuple[int, str, str]:
+    """One `desktop-app ARGV` in this process, as a person would run it: standard input holds `stdin` as bytes
+    (read through `.buffer`, as --password-stdin reads it), and the stdin lines the CLI cached for an earlier
+    call are forgotten. Returns (exit code, stdout, stderr)."""
+    import io
+
+    import desktop_app.cli_workflow as wf
+    from desktop_app.cli import main
+
+    data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+    monkeypatch.setattr(wf, "_stdin_lines", None)
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -4,27 +4,22 @@ and a restored database that `audit verify --expect` accepts with the backup's h
 
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 
 import pytest
 
-from desktop_app import cli_workflow as wf
-from desktop_app.cli import main
 from desktop_app.core.db import archive, open_database
+from tests.conftest import run_cli
 from tests.core.test_backup_restore import ADMIN_PW, REVIEWER_PW, fill, other_url, rows
 
 
 @pytest.fixture
 def cli(monkeypatch, capsys):
     def run(db_url: str, *argv, stdin: str = ""):
-        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        monkeypatch.setattr(wf, "_stdin_lines", None)
-        code = main(["--db", db_url, *argv])
-        out = capsys.readouterr()
-        assert "Traceback" not in out.err
-        return code, out.out, out.err
+        code, out, err = run_cli(monkeypatch, capsys, ["--db", db_url, *argv], stdin)
+        assert "Traceback" not in err
+        return code, out, err
 
     return run
 

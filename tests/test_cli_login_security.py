@@ -4,15 +4,13 @@ everything printed. Runs on SQLite and on PostgreSQL through --db."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
 
-from desktop_app.cli import main
 from desktop_app.cli_common import visible
 from desktop_app.cli_workflow import CliExit, password_lines
 from desktop_app.core import accounts, audit
 from desktop_app.core.db import open_database
+from tests.conftest import run_cli
 
 BOSS_PW = "kaede-mori-tsuru-5581"
 STAFF_PW = "ame-nochi-hare-0937"
@@ -20,15 +18,8 @@ STAFF_PW = "ame-nochi-hare-0937"
 
 @pytest.fixture
 def cli(db_url, monkeypatch, capsys):
-    import desktop_app.cli_workflow as wf
-
     def run(*argv, stdin: str | bytes = b""):
-        data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
-        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
-        monkeypatch.setattr(wf, "_stdin_lines", None)
-        code = main(["--db", db_url, *argv])
-        out, err = capsys.readouterr()
-        return code, out, err
+        return run_cli(monkeypatch, capsys, ["--db", db_url, *argv], stdin)
 
     return run
 

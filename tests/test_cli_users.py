@@ -4,25 +4,17 @@ window (add, list, roles, deactivate/remove, reactivate, reset-password, passwd)
 
 from __future__ import annotations
 
-import io
-
 import pytest
 
-from desktop_app.cli import main
 from desktop_app.core import accounts, audit
 from desktop_app.core.db import open_database
+from tests.conftest import run_cli
 
 
 @pytest.fixture
 def cli(db_url, monkeypatch, capsys):
-    import desktop_app.cli_workflow as wf
-
     def run(*argv, stdin: str = ""):
-        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        monkeypatch.setattr(wf, "_stdin_lines", None)
-        code = main(["--db", db_url, *argv])
-        out, err = capsys.readouterr()
-        return code, out, err
+        return run_cli(monkeypatch, capsys, ["--db", db_url, *argv], stdin)
 
     return run
 

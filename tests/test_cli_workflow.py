@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
 
 from desktop_app.cli import main
+from tests.conftest import run_cli
 
 LETTER = "山田 一郎 様\n\n拝啓　今月のご様子をお知らせいたします。お元気に過ごされています。\n敬具\n"
 
@@ -20,11 +20,7 @@ def cli(db_url, monkeypatch, capsys, runner):
     monkeypatch.setattr(wf, "_runner", lambda load_model=True: runner)  # GiNZA once per session
 
     def run(*argv, stdin: str = ""):
-        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        monkeypatch.setattr(wf, "_stdin_lines", None)
-        code = main(["--db", db_url, *argv])
-        out, err = capsys.readouterr()
-        return code, out, err
+        return run_cli(monkeypatch, capsys, ["--db", db_url, *argv], stdin)
 
     return run
 

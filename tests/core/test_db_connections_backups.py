@@ -273,10 +273,8 @@ def make_db(tmp_path):
 
 
 def test_reads_take_no_backup(tmp_path, capsys, monkeypatch):
-    import io
-
-    from desktop_app import cli_workflow as wf
     from desktop_app.core.accounts import add_user
+    from tests.conftest import run_cli
 
     path = make_db(tmp_path)
     db = open_database(f"sqlite:///{path}", backup=False)
@@ -284,10 +282,10 @@ def test_reads_take_no_backup(tmp_path, capsys, monkeypatch):
     db.dispose()
     for _ in range(3):
         for argv in (["audit", "verify"], ["audit", "show"], ["users", "list"]):
-            monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"kaede-suzume-5581-mori\n"), encoding="utf-8"))
-            monkeypatch.setattr(wf, "_stdin_lines", None)
             login = [] if argv[1] == "verify" else ["--as", "施設長", "--password-stdin"]
-            assert cli.main(["--db", f"sqlite:///{path}", *argv, *login]) == 0
+            code, _, err = run_cli(monkeypatch, capsys, ["--db", f"sqlite:///{path}", *argv, *login],
+                                   "kaede-suzume-5581-mori\n")
+            assert code == 0, err
     assert list_backups(path) == []
 
 

@@ -281,11 +281,10 @@ def test_a_changed_or_blocked_temporary_file_is_left_and_reported_once(db, tmp_p
 
 def test_cli_export_with_pdf_records_both_files(tmp_path, monkeypatch, capsys):
     """`letters export --pdf`: the .docx and the PDF, each recorded and audited, the PDF with the head."""
-    import io
     from types import SimpleNamespace
 
     import desktop_app.cli_workflow as wf
-    from desktop_app.cli import main
+    from tests.conftest import run_cli
 
     url = f"sqlite:///{(tmp_path / 'cli.sqlite3').as_posix()}"
     db = open_database(url)
@@ -295,13 +294,11 @@ def test_cli_export_with_pdf_records_both_files(tmp_path, monkeypatch, capsys):
         lid = _approved(svc, writer, reviewer)
         monkeypatch.setattr("desktop_app.core.export_pdf.convert_to_pdf", _fake_libreoffice)
         monkeypatch.setattr(wf, "_runner", lambda load_model=True: SimpleNamespace(check=lambda text, ctx: []))
-        monkeypatch.setattr("sys.stdin", io.StringIO(WRITER_PASSWORD + "\n"))
-        monkeypatch.setattr(wf, "_stdin_lines", None)
         out = tmp_path / "送付" / "お便り.docx"
         out.parent.mkdir()
-        code = main(["--db", url, "letters", "export", str(lid), "--out", str(out), "--pdf", "--as", writer.name,
-                     "--password-stdin"])
-        printed, err = capsys.readouterr()
+        code, printed, err = run_cli(monkeypatch, capsys, ["--db", url, "letters", "export", str(lid), "--out", str(out),
+                                                           "--pdf", "--as", writer.name, "--password-stdin"],
+                                     WRITER_PASSWORD + "\n")
         assert code == 0, err
         records = _records(db)
         assert [(Path(r.path).name, r.status) for r in records] == [("お便り.docx", "written"), ("お便り.pdf", "written")]

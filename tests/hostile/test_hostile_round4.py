@@ -5,7 +5,6 @@ with a message, never exit 4 or a traceback, and must leave the target database 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import sqlite3
 import zipfile
@@ -13,24 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app import cli_workflow as wf
-from desktop_app.cli import main
 from desktop_app.core.db import archive, open_database
 from tests.core.test_backup_restore import ADMIN_PW, fill, rows
-
-
-@pytest.fixture
-def cli(monkeypatch, capsys):
-    def run(db_url: str, *argv, stdin: str = ""):
-        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        monkeypatch.setattr(wf, "_stdin_lines", None)
-        code = main(["--db", db_url, *argv])
-        out = capsys.readouterr()
-        assert "Traceback" not in out.err
-        return code, out.out, out.err
-
-    return run
-
+from tests.test_cli_backup import cli  # noqa: F401 (the fixture: `desktop-app --db URL …`, never a traceback)
 
 LETTER_TABLES = ("letters", "letter_versions", "approvals", "exports", "comments")
 SOURCE_ROWS: dict[str, list[tuple]] = {}
@@ -124,7 +108,7 @@ FORGERIES = ["traversal_part", "padding_part", "renamed_part", "counts_lie", "ne
 
 
 @pytest.mark.parametrize("kind", FORGERIES)
-def test_a_forged_backup_is_refused_with_exit_2_into_an_empty_database(cli, backups, tmp_path, kind):
+def test_a_forged_backup_is_refused_with_exit_2_into_an_empty_database(cli, backups, tmp_path, kind):  # noqa: F811
     target = f"sqlite:///{(tmp_path / 'new.sqlite3').as_posix()}"
     code, said, err = cli(target, "restore", str(_forge(kind, backups, tmp_path)))
     assert code == 2, err
@@ -137,7 +121,7 @@ def test_a_forged_backup_is_refused_with_exit_2_into_an_empty_database(cli, back
 
 
 @pytest.mark.parametrize("kind", ["foreign_sqlite", "counts_lie", "row_wrong_type"])
-def test_a_forged_backup_with_force_leaves_the_facility_data_as_it_was(cli, backups, tmp_path, kind):
+def test_a_forged_backup_with_force_leaves_the_facility_data_as_it_was(cli, backups, tmp_path, kind):  # noqa: F811
     url = f"sqlite:///{(tmp_path / 'facility.sqlite3').as_posix()}"
     code, _, err = cli(url, "restore", str(backups["sqlite"]))
     assert code == 0, err
@@ -154,7 +138,7 @@ def test_a_forged_backup_with_force_leaves_the_facility_data_as_it_was(cli, back
     assert code == 0 and "intact" in said
 
 
-def test_an_empty_expect_is_bad_input_not_a_silent_pass(cli, backups, tmp_path):
+def test_an_empty_expect_is_bad_input_not_a_silent_pass(cli, backups, tmp_path):  # noqa: F811
     url = f"sqlite:///{(tmp_path / 'facility.sqlite3').as_posix()}"
     assert cli(url, "restore", str(backups["sqlite"]))[0] == 0
     code, said, err = cli(url, "audit", "verify", "--expect", "")  # e.g. --expect "$HEAD" with HEAD unset
