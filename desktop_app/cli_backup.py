@@ -14,6 +14,7 @@ from pathlib import Path
 from desktop_app import __version__, config
 from desktop_app.cli_common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, echo
 from desktop_app.cli_workflow import CliExit, _db_password, reader_login
+from desktop_app.core.fileio import WriteError
 
 
 def _open(args, password: str | None):
@@ -34,7 +35,7 @@ def cmd_backup(args) -> int:
         reader_login(db, args, admin=True)
         try:
             m = archive.backup(db, Path(args.out), method="logical" if args.logical else None, app_version=__version__)
-        except (archive.BackupError, OSError) as exc:
+        except (archive.BackupError, WriteError, OSError) as exc:
             raise CliExit(EXIT_USAGE, f"backup failed / バックアップできません：{exc}") from exc
     finally:
         db.dispose()

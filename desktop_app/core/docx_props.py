@@ -6,10 +6,12 @@ drops custom properties."""
 
 from __future__ import annotations
 
-import os
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree as ET
+
+from desktop_app.core.fileio import atomic_write
 
 CUSTOM_PART = "docProps/custom.xml"
 CORE_PART = "docProps/core.xml"
@@ -63,28 +65,28 @@ def _rels(data: bytes) -> bytes:
     return _xml(root)
 
 
+def _rewrite(path: Path, change: Callable[[str, bytes], bytes], missing: dict[str, bytes] | None = None) -> None:
+    """Copy the .docx's parts into a new zip beside it, `change(name, data)` deciding each part's bytes and
+    `missing` adding parts it lacks, then put the new file in its place (fileio.atomic_write)."""
+
+    def write(tmp: Path) -> None:
+        with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+            names = set(src.namelist())
+            for info in src.infolist():
+                dst.writestr(info, change(info.filename, src.read(info)))
+            for name, data in (missing or {}).items():
+                if name not in names:
+                    dst.writestr(name, data)
+
+    atomic_write(Path(path), write)
+
+
 def write_custom_properties(path: Path, props: dict[str, str]) -> None:
     """Set these custom properties (text) in the .docx at `path`, keeping any others it has."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".props")
-    try:
-        with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-            names = src.namelist()
-            for info in src.infolist():
-                data = src.read(info)
-                if info.filename == "[Content_Types].xml":
-                    data = _content_types(data)
-                elif info.filename == "_rels/.rels":
-                    data = _rels(data)
-                elif info.filename == CUSTOM_PART:
-                    data = _custom(data, props)
-                dst.writestr(info, data)
-            if CUSTOM_PART not in names:
-                dst.writestr(CUSTOM_PART, _custom(None, props))
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    edits = {"[Content_Types].xml": _content_types, "_rels/.rels": _rels,
+             CUSTOM_PART: lambda data: _custom(data, props)}
+    _rewrite(path, lambda name, data: edits[name](data) if name in edits else data,
+             missing={CUSTOM_PART: _custom(None, props)})
 
 
 def set_keywords(path: Path, props: dict[str, str]) -> None:
@@ -93,29 +95,23 @@ def set_keywords(path: Path, props: dict[str, str]) -> None:
     of core.xml as it was (xsi:type="dcterms:W3CDTF" names one in an attribute value)."""
     from lxml import etree  # python-docx's own XML library
 
-    path = Path(path)
-    tmp = path.with_name(path.name + ".props")
-    try:
-        with zipfile.ZipFile(path) as src:
-            if CORE_PART not in src.namelist():
-                raise ValueError(f"{path.name}: no {CORE_PART}")
-            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-                for info in src.infolist():
-                    data = src.read(info)
-                    if info.filename == CORE_PART:
-                        root = etree.fromstring(data)
-                        node = root.find(f"{{{_CP}}}keywords")
-                        if node is None:
-                            node = etree.SubElement(root, f"{{{_CP}}}keywords")
-                        kept = [w.strip() for w in (node.text or "").split(",")
-                                if w.strip() and w.strip().partition("=")[0] not in props]
-                        node.text = ", ".join(kept + [f"{k}={v}" for k, v in props.items()])
-                        data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-                    dst.writestr(info, data)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with zipfile.ZipFile(path) as src:
+        if CORE_PART not in src.namelist():
+            raise ValueError(f"{Path(path).name}: no {CORE_PART}")
+
+    def keywords(name: str, data: bytes) -> bytes:
+        if name != CORE_PART:
+            return data
+        root = etree.fromstring(data)
+        node = root.find(f"{{{_CP}}}keywords")
+        if node is None:
+            node = etree.SubElement(root, f"{{{_CP}}}keywords")
+        kept = [w.strip() for w in (node.text or "").split(",")
+                if w.strip() and w.strip().partition("=")[0] not in props]
+        node.text = ", ".join(kept + [f"{k}={v}" for k, v in props.items()])
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+    _rewrite(path, keywords)
 
 
 def read_custom_properties(path: Path) -> dict[str, str]:

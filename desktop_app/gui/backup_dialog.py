@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QV
 from desktop_app import __version__
 from desktop_app.core.accounts import Actor
 from desktop_app.core.db import Database, archive
+from desktop_app.core.fileio import WriteError
 from desktop_app.gui import prompts
 
 FILTER = "バックアップ (*.zip)"
@@ -55,7 +56,7 @@ class BackupDialog(QDialog):
         try:
             with prompts.busy():
                 m = archive.backup(self.db, Path(path), app_version=__version__)
-        except (archive.BackupError, OSError) as exc:
+        except (archive.BackupError, WriteError, OSError) as exc:
             prompts.error(self, TITLE, f"バックアップを作成できませんでした。\n{exc}")
             return
         self.status.setText(f"バックアップを作成しました：{path}（手紙 {m.counts.get('letters', 0)} 通）")
@@ -82,7 +83,7 @@ class BackupDialog(QDialog):
         try:
             with prompts.busy():
                 result = archive.restore(Path(path), url, force=True)
-        except (archive.BackupError, archive.RestoreRefused, OSError) as exc:
+        except (archive.BackupError, archive.RestoreRefused, WriteError, OSError) as exc:
             prompts.error(self, TITLE, f"復元できませんでした。データは変わっていません。\n{exc}")
             return
         self.restored = True

@@ -6,7 +6,9 @@ schema and a non-empty target without force are refused before anything is writt
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
 import zipfile
 from pathlib import Path
 
@@ -70,7 +72,9 @@ def test_round_trip_same_letters_and_intact_chain(db, db_url, tmp_path, request,
     assert manifest.method == (method or ("sqlite" if db.backend == "sqlite" else
                                           "pg_dump" if shutil.which("pg_dump") else "logical"))
     assert manifest.counts["letters"] == 3 and manifest.audit_count == audit.head(db).count
-    assert not list(tmp_path.glob("*.partial"))
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
+    if os.name != "nt":
+        assert stat.S_IMODE(out.stat().st_mode) == 0o600  # letters hold names and diagnoses
 
     target = other_url(db_url, tmp_path, request)
     result = archive.restore(out, target)

@@ -30,7 +30,6 @@ database that already holds data unless ``force``.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -53,6 +52,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from desktop_app.core.db import HEAD_REVISION, MIGRATIONS, Database, _sqlite_path, open_database
 from desktop_app.core.db.backup import backup_sqlite, private
 from desktop_app.core.db.models import AuditEntry, Base
+from desktop_app.core.fileio import atomic_write
 
 FORMAT = "careletter-backup"
 FORMAT_VERSION = 1
@@ -60,7 +60,6 @@ MANIFEST = "manifest.json"
 SQLITE_PART = "database.sqlite3"
 PGDUMP_PART = "database.pgdump"
 GUARDED = ("audit_log", "approvals", "exports")  # the append-only tables of migration 0006
-_TMP = ".partial"
 
 
 class BackupError(Exception):
@@ -139,8 +138,9 @@ def backup(db: Database, out: Path, *, method: str | None = None, app_version: s
         method = "sqlite" if db.backend == "sqlite" else ("pg_dump" if shutil.which("pg_dump") else "logical")
     if method == "sqlite" and db.backend != "sqlite" or method == "pg_dump" and db.backend != "postgresql":
         raise BackupError(f"この方式（{method}）は {db.backend} のデータベースには使えません。")
-    tmp = out.with_name(out.name + _TMP)
-    try:
+    made: list[Manifest] = []
+
+    def write(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             if method == "sqlite":
                 manifest = _backup_sqlite(db, zf)
@@ -152,13 +152,11 @@ def backup(db: Database, out: Path, *, method: str | None = None, app_version: s
                 raise BackupError(f"知らない方式です：{method}")
             manifest.app_version = app_version
             zf.writestr(MANIFEST, manifest.to_json())
-        private(tmp, 0o600)  # letters hold names and diagnoses
-        os.replace(tmp, out)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    return manifest
+        made.append(manifest)
+
+    # a temporary name beside `out`, on disk (fsync) before the rename; private: letters hold names and diagnoses
+    atomic_write(out, write, mode=0o600)
+    return made[0]
 
 
 def _manifest(method: str, engine: str, revision: str, counts: dict[str, int], count: int, last: str) -> Manifest:
