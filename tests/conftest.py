@@ -79,18 +79,23 @@ def sample(template_id: str) -> dict:
 
 
 # ---- the workflow database, on both backends -------------------------------------------------
-@pytest.fixture(scope="session")
-def postgres_server():
-    """A real PostgreSQL server for this session. In CI a missing server fails the tests: a skipped
-    PostgreSQL test must never pass as a green run."""
+def start_postgres(what: str = "PostgreSQL", **options):
+    """A real PostgreSQL server (tests/pg_server.py, `options` such as ssl=True). In CI a server that cannot
+    start fails the test: a skipped PostgreSQL test must never pass as a green run."""
     from tests.pg_server import PostgresServer, PostgresUnavailable
 
     try:
-        server = PostgresServer().start()
+        return PostgresServer(**options).start()
     except PostgresUnavailable as exc:
         if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI: {exc}")
-        pytest.skip(f"PostgreSQL not available here: {exc}")
+            pytest.fail(f"{what} is required in CI: {exc}")
+        pytest.skip(f"{what} not available here: {exc}")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server for this session."""
+    server = start_postgres()
     yield server
     server.stop()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import sys
 
 import keyring
@@ -52,14 +51,9 @@ def fake_keyring():
 
 @pytest.fixture(scope="module")
 def tls_server():
-    from tests.pg_server import PostgresServer, PostgresUnavailable
+    from tests.conftest import start_postgres
 
-    try:
-        server = PostgresServer(ssl=True).start()
-    except PostgresUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL with TLS is required in CI: {exc}")
-        pytest.skip(f"PostgreSQL with TLS cannot be started here: {exc}")
+    server = start_postgres("PostgreSQL with TLS", ssl=True)
     yield server
     server.stop()
 

@@ -10,19 +10,14 @@ from PySide6.QtWidgets import QLineEdit, QWidget
 from desktop_app import config
 from desktop_app.core import secrets
 from desktop_app.gui import prompts
-from tests.core.test_db_secrets import FakeKeyring
+from tests.core.test_db_secrets import fake_keyring  # noqa: F401 (the fixture behind `store`)
 
 SECRET = "momiji-sora-7302-hashi"
 
 
 @pytest.fixture
-def store():
-    before = keyring.get_keyring()
-    fake = FakeKeyring()
-    keyring.set_keyring(fake)
-    yield fake
-    keyring.set_keyring(before)
-    secrets._session.clear()
+def store(fake_keyring):  # noqa: F811
+    return fake_keyring
 
 
 @pytest.fixture
