@@ -95,23 +95,29 @@ def test_the_head_is_read_from_hex_and_literal_keywords_and_the_newest_one_wins(
     assert read_pdf_properties(plain) == {}
 
 
-def test_a_pdf_that_lost_the_head_is_not_written_and_its_record_fails(db, tmp_path, monkeypatch):
+def _exporting(db, tmp_path):
+    """An approved letter opened by its writer, ready to export: (session, plan, out), `out` the .docx's
+    path in a folder of its own."""
     svc = Services.open(db, no_findings)
     _admin, writer, reviewer = _people(db, svc)
-    lid = _approved(svc, writer, reviewer)
+    session = LetterSession(svc, writer, None, svc.admin.facility())
+    session.open(_approved(svc, writer, reviewer))
+    out = tmp_path / "送付" / "お便り.docx"
+    out.parent.mkdir()
+    return session, session.prepare_export(), out
 
+
+def test_a_pdf_that_lost_the_head_is_not_written_and_its_record_fails(db, tmp_path, monkeypatch):
     def without_keywords(docx, out_dir, timeout=180):
         pdf = out_dir / (docx.stem + ".pdf")
         pdf.write_bytes(b"%PDF-1.4\n<</Title (x)>>\n%%EOF\n")
         return pdf
 
     monkeypatch.setattr("desktop_app.core.export_pdf.convert_to_pdf", without_keywords)
-    session = LetterSession(svc, writer, None, svc.admin.facility())
-    session.open(lid)
-    out = tmp_path / "送付" / "お便り.pdf"
-    out.parent.mkdir()
+    session, plan, out = _exporting(db, tmp_path)
+    out = out.with_suffix(".pdf")
     with pytest.raises(PdfUnavailable, match="監査ログ"):
-        session.commit_export(session.prepare_export(), out)
+        session.commit_export(plan, out)
     assert _files(out.parent) == []
     assert [r.status for r in _records(db)] == ["failed"]
     assert _entries(db)[-1].action == "export_failed"
@@ -120,14 +126,7 @@ def test_a_pdf_that_lost_the_head_is_not_written_and_its_record_fails(db, tmp_pa
 
 def test_docx_then_pdf_are_two_written_records_each_with_its_head(db, tmp_path, monkeypatch):
     monkeypatch.setattr("desktop_app.core.export_pdf.convert_to_pdf", _fake_libreoffice)
-    svc = Services.open(db, no_findings)
-    _admin, writer, reviewer = _people(db, svc)
-    lid = _approved(svc, writer, reviewer)
-    session = LetterSession(svc, writer, None, svc.admin.facility())
-    session.open(lid)
-    plan = session.prepare_export()
-    out = tmp_path / "送付" / "お便り.docx"
-    out.parent.mkdir()
+    session, plan, out = _exporting(db, tmp_path)
     docx = session.commit_export(plan, out)
     pdf = session.commit_export(plan, out.with_suffix(".pdf"))
     assert _files(out.parent) == ["お便り.docx", "お便り.pdf"]  # no temporary copy left
@@ -151,14 +150,7 @@ def test_libreoffice_pdf_carries_the_head_and_audit_verify_accepts_it(tmp_path):
     _need("pdfinfo")
     db = open_database(f"sqlite:///{(tmp_path / 'pdf.sqlite3').as_posix()}")
     try:
-        svc = Services.open(db, no_findings)
-        _admin, writer, reviewer = _people(db, svc)
-        lid = _approved(svc, writer, reviewer)
-        session = LetterSession(svc, writer, None, svc.admin.facility())
-        session.open(lid)
-        plan = session.prepare_export()
-        out = tmp_path / "送付" / "お便り.docx"
-        out.parent.mkdir()
+        session, plan, out = _exporting(db, tmp_path)
         session.commit_export(plan, out)
         pdf = session.commit_export(plan, out.with_suffix(".pdf")).path
         assert pdf.read_bytes().startswith(b"%PDF")
