@@ -137,8 +137,10 @@ def _overlaps(dlg: QWidget) -> list[tuple[str, str]]:
     return bad
 
 
-@pytest.mark.parametrize("screen", [(1024, 768), (1280, 800)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("screen", [(1024, 768), (1280, 800), (1366, 768)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_settings_dialog_rows_never_overlap(qtbot, tmp_path, screen):
+    """Also with the database fields side by side (server, port, name, user, password, TLS, CA file): the
+    dialog fits each laptop screen, in height above a taskbar and in width."""
     from desktop_app import config
     from desktop_app.core.context import Facility
     from desktop_app.gui.settings_dialog import SettingsDialog
@@ -153,6 +155,7 @@ def test_settings_dialog_rows_never_overlap(qtbot, tmp_path, screen):
     assert len(_laid_out(dlg)) > 20
     assert _overlaps(dlg) == []
     assert dlg.frameGeometry().height() <= screen[1] - 40  # fits above a taskbar
+    assert dlg.frameGeometry().width() <= screen[0] and dlg.minimumHeight() <= screen[1] - 40
     # as small as the window can be made (a window manager on a 768-high screen gave it its minimum)
     dlg.resize(1, 1)
     qtbot.wait(50)

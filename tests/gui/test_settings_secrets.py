@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import keyring
 import pytest
-from PySide6.QtWidgets import QLineEdit, QWidget
+from PySide6.QtWidgets import QLineEdit
 
 from desktop_app import config
 from desktop_app.core import secrets
@@ -119,23 +119,6 @@ def test_verify_full_takes_a_ca_file_from_the_file_chooser(qtbot, store, monkeyp
     dlg.db_ca_browse.click()
     dlg.accept()
     assert "sslmode=verify-full" in dlg.apply().database_url and "sslrootcert=" in settings.database_url
-
-
-@pytest.mark.parametrize("screen", [(1366, 768), (1024, 768)], ids=lambda s: f"{s[0]}x{s[1]}")
-def test_the_dialog_fits_the_screen(qtbot, screen):
-    from desktop_app.core.context import Facility
-    from desktop_app.gui.settings_dialog import SettingsDialog
-
-    parent = QWidget()
-    qtbot.addWidget(parent)
-    parent.resize(*screen)
-    parent.show()
-    dlg = SettingsDialog(config.Settings(), parent, facility=Facility(name="ケアハウス つばき苑"), admin=True)
-    dlg.show()
-    qtbot.waitExposed(dlg)
-    assert dlg.frameGeometry().height() <= screen[1] - 40 and dlg.frameGeometry().width() <= screen[0]
-    assert dlg.minimumHeight() <= screen[1] - 40
-    dlg.reject()
 
 
 def test_the_start_asks_for_the_password_where_no_keychain_exists(no_store, monkeypatch):
