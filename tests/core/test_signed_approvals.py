@@ -80,6 +80,13 @@ def test_a_forged_approval_row_does_not_let_the_letter_out(db, tmp_path):
     assert not (tmp_path / "letter.txt").exists() and svc.letters.get(lid).status == Status.APPROVED
 
 
+def clear_approvals(db) -> None:
+    """The forger's next try starts from no approval (as the owner, past the append-only triggers)."""
+    unguard(db)
+    with db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM approvals"))
+
+
 def test_forged_rows_with_signatures_are_refused_too(db, tmp_path):
     svc, _admin, writer, reviewer = setup(db)
     lid = submitted(svc, writer)
@@ -92,26 +99,20 @@ def test_forged_rows_with_signatures_are_refused_too(db, tmp_path):
     forge(db, lid, writer.id, writer.key_id, own, signed_at=when)
     refused(Refusal.BAD_SIGNATURE, svc.workflow.export, writer, lid, *out_file(tmp_path))
     # 2. the reviewer named as approver, signed with the writer's key
-    unguard(db)
-    with db.engine.begin() as conn:
-        conn.execute(text("DELETE FROM approvals"))
+    clear_approvals(db)
     sig = signing.sign(writer.signing_key, signing.approval_bytes(*fields, reviewer.id, reviewer.name, when))
     forge(db, lid, reviewer.id, writer.key_id, sig, signed_at=when)
     err = refused(Refusal.BAD_SIGNATURE, svc.workflow.export, writer, lid, *out_file(tmp_path))
     assert "登録された鍵" in err.message
     # 3. the reviewer's key id with a signature made by a key nobody registered
-    unguard(db)
-    with db.engine.begin() as conn:
-        conn.execute(text("DELETE FROM approvals"))
+    clear_approvals(db)
     stray = signing.Ed25519PrivateKey.generate()
     sig = signing.sign(stray, signing.approval_bytes(*fields, reviewer.id, reviewer.name, when))
     forge(db, lid, reviewer.id, reviewer.key_id, sig, signed_at=when)
     err = refused(Refusal.BAD_SIGNATURE, svc.workflow.export, writer, lid, *out_file(tmp_path))
     assert "正しくありません" in err.message
     # 4. a key slipped into user_keys for the reviewer, with no signed entry registering it
-    unguard(db)
-    with db.engine.begin() as conn:
-        conn.execute(text("DELETE FROM approvals"))
+    clear_approvals(db)
     with db.session() as s:
         row = UserKey(user_id=reviewer.id, public_key=signing.public_text(stray), registered_entry_id=1)
         s.add(row)
