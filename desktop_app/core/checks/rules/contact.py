@@ -100,6 +100,12 @@ class AddressRule(Rule):
     )
     POSTCODE_ONLY = re.compile(r"〒\s?\d{3}-?\d{4}[ \u3000]*[^\n]{4,60}")
 
+    def _home(self, doc: CheckDoc, s: int, e: int, written: str) -> Finding:
+        """One home address: what the text shows (`written`), whose it is, and what to do."""
+        return self.finding(doc, s, e, "個人の住所が含まれています。",
+                            f"{written}、施設の所在地ではない住所です。{doc.whose(s, e)}ご自宅の住所は手紙に書かないでください。",
+                            suggestions=["（ご住所は記載しない）"])
+
     def find(self, doc: CheckDoc) -> Iterable[Finding]:
         own = squash(doc.context.facility.address)
         seen = Occupancy(len(doc.folded))
@@ -113,10 +119,7 @@ class AddressRule(Rule):
             if "〒" not in m.group() and self.VENUE_BEFORE.search(doc.folded[max(0, s - 30):s]):
                 continue
             seen.add(s, e)
-            yield self.finding(doc, s, e, "個人の住所が含まれています。",
-                               "市区町村から番地・号まで書かれた、施設の所在地ではない住所です。"
-                               f"{doc.whose(s, e)}ご自宅の住所は手紙に書かないでください。",
-                               suggestions=["（ご住所は記載しない）"])
+            yield self._home(doc, s, e, "市区町村から番地・号まで書かれた")
         for m in self.IN_BRACKETS.finditer(doc.folded):
             s, e = m.span(1)
             if seen.overlaps(s, e) or doc.in_facility(s, e) or (own and squash(m.group(1)) in own):
@@ -124,10 +127,7 @@ class AddressRule(Rule):
             if self.VENUE_BEFORE.search(doc.folded[max(0, s - 30):s]):
                 continue
             seen.add(s, e)
-            yield self.finding(doc, s, e, "個人の住所が含まれています。",
-                               "括弧の中に市区町村から番地まで書かれた、施設の所在地ではない住所です。"
-                               f"{doc.whose(s, e)}ご自宅の住所は手紙に書かないでください。",
-                               suggestions=["（ご住所は記載しない）"])
+            yield self._home(doc, s, e, "括弧の中に市区町村から番地まで書かれた")
         # 〒 followed by an address the pattern could not parse (no house number): still an address
         for m in self.POSTCODE_ONLY.finditer(doc.folded):
             s, e = m.start(), m.end()
