@@ -76,6 +76,23 @@ def apply_first(text: str, finding) -> str:
     return text[:finding.start] + finding.suggestions[0] + text[finding.end:]
 
 
+def first_suggestions_clear_the_risk(runner, text, ctx, no_fix_words=("改め", "書き方")) -> list:
+    """Each risky finding's first suggestion, applied, leaves no risk (a finding with no safe rewrite says
+    what to do instead, in one of `no_fix_words`). Returns (finding, fixed text) for further checks."""
+    findings = [f for f in runner.check(text, ctx) if f.category.startswith("risk.")]
+    assert findings
+    fixed_texts = []
+    for f in findings:
+        if not f.suggestions:
+            assert any(w in f.explanation for w in no_fix_words)
+            continue
+        fixed = apply_first(text, f)
+        again = [g for g in runner.check(fixed, ctx) if g.category.startswith("risk.")]
+        assert again == [], (fixed, [(g.category, g.text) for g in again])
+        fixed_texts.append((f, fixed))
+    return fixed_texts
+
+
 @pytest.mark.parametrize("text", [t for t, _, _ in FOUND] + [
     "毎日通院されていますが、必ず治ります。",
     "今後、このような事故は決して起こさないとお約束いたします。",
@@ -83,17 +100,8 @@ def apply_first(text: str, finding) -> str:
     "今回の件は、すべて当方の責任です。",
 ])
 def test_first_suggestion_leaves_a_readable_sentence_without_risk(runner, text):
-    findings = [f for f in runner.check(text, CTX) if f.category.startswith("risk.")]
-    assert findings
-    for f in findings:
-        if not f.suggestions:
-            # no safe rewrite: the explanation says what to do instead
-            assert "改め" in f.explanation or "書き方" in f.explanation
-            continue
-        fixed = apply_first(text, f)
+    for _f, fixed in first_suggestions_clear_the_risk(runner, text, CTX):
         assert SENTENCE_END.search(fixed), fixed
-        again = [g for g in runner.check(fixed, CTX) if g.category.startswith("risk.")]
-        assert again == [], (fixed, [(g.category, g.text) for g in again])
 
 
 def test_promise_of_recovery_gets_a_recovery_suggestion_not_a_recurrence_one(runner):

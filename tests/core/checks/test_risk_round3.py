@@ -11,6 +11,7 @@ import re
 import pytest
 
 from desktop_app.core.checks.rules.risk import DependencyRiskRule, load_risk_data
+from tests.core.checks.test_risk_dependency import first_suggestions_clear_the_risk
 
 pytestmark = pytest.mark.nlp
 
@@ -178,15 +179,8 @@ def test_new_vocabularies_are_loaded():
     "弁解の余地もございません。",
 ])
 def test_first_suggestion_leaves_no_risk(runner, text):
-    findings = [f for f in runner.check(text, CTX) if f.category.startswith("risk.")]
-    assert findings
-    for f in findings:
-        if not f.suggestions:
-            assert "書き方" in f.explanation
-            continue
-        fixed = text[:f.start] + f.suggestions[0] + text[f.end:]
+    for f, fixed in first_suggestions_clear_the_risk(runner, text, CTX, no_fix_words=("書き方",)):
         assert fixed.endswith("。") and f.suggestions[0] in fixed
-        assert [g for g in runner.check(fixed, CTX) if g.category.startswith("risk.")] == [], fixed
 
 
 @pytest.mark.parametrize("key", ["admission", "punctual"])
